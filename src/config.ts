@@ -1,0 +1,152 @@
+/**
+ * Configuration is read once, here, from the environment and validated; the
+ * resulting object is passed explicitly to everything else. No other module
+ * reads `process.env`. Every bad value produces one line naming the variable.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface DatabaseConfig {
+  dialect: 'sqlite';
+  /** File path of the SQLite database; `:memory:` is allowed for tests. */
+  file: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  /** Where generated secrets (admin token) live: the directory of the SQLite file. */
+  dataDir: string;
+  adminToken: string | undefined;
+  nodeId: string;
+  mediaMaxBytes: number;
+  mediaAllowPrivateNetworks: boolean;
+  mediaFetchTimeoutMs: number;
+  logLevel: LogLevel;
+  /** Create a demo user and sandbox instance when the database has no users. */
+  demoOnFirstStart: boolean;
+  dispatch: {
+    /** First retry delay; later ones double, with jitter, up to maxDelayMs. */
+    retryBaseMs: number;
+    retryMaxDelayMs: number;
+    maxAttempts: number;
+    /** How often the outbox is polled when no in-process wake-up arrives. */
+    pollIntervalMs: number;
+    batchSize: number;
+  };
+  sandbox: {
+    deliverAfterMs: number;
+    readAfterMs: number;
+  };
+  shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MB = 1024 * 1024;
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
+      this.problems.push(`${name}: expected a whole number from ${min} to ${max}, got "${v}"`);
+      return fallback;
+    }
+    return Number(v);
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (['true', '1', 'yes'].includes(v)) return true;
+    if (['false', '0', 'no'].includes(v)) return false;
+    this.problems.push(`${name}: expected true or false, got "${v}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const hit = allowed.find((a) => a === v.toLowerCase());
+    if (hit === undefined) {
+      this.problems.push(`${name}: expected one of ${allowed.join(', ')}, got "${v}"`);
+      return fallback;
+    }
+    return hit;
+  }
+}
+
+function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
+  const name = 'CONNEXA_DATABASE_URL';
+  const url = r.string(name, 'sqlite:./data/connexa.db');
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') r.problems.push(`${name}: a sqlite URL needs a file path, e.g. sqlite:./data/connexa.db`);
+    return { dialect: 'sqlite', file: file === ':memory:' ? file : path.resolve(cwd, file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    r.problems.push(`${name}: PostgreSQL is not supported by this build yet; use sqlite:./data/connexa.db`);
+  } else {
+    r.problems.push(`${name}: expected sqlite:<path> or postgres://…, got a value starting "${url.slice(0, 12)}"`);
+  }
+  return { dialect: 'sqlite', file: path.resolve(cwd, 'data/connexa.db') };
+}
+
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const r = new Reader(env);
+  const database = parseDatabaseUrl(r, cwd);
+  const adminToken = r.raw('CONNEXA_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 24) {
+    r.problems.push('CONNEXA_ADMIN_TOKEN: must be at least 24 characters (use a long random value)');
+  }
+  const config: Config = {
+    port: r.int('CONNEXA_PORT', 8080, 0, 65535),
+    host: r.string('CONNEXA_HOST', '0.0.0.0'),
+    database,
+    dataDir: database.file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(database.file),
+    adminToken,
+    nodeId: r.string('CONNEXA_NODE_ID', 'node-1'),
+    mediaMaxBytes: r.int('CONNEXA_MEDIA_MAX_BYTES', 100 * MB, 1024, 2 * 1024 * MB),
+    mediaAllowPrivateNetworks: r.bool('CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', false),
+    mediaFetchTimeoutMs: r.int('CONNEXA_MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+    logLevel: r.oneOf('CONNEXA_LOG_LEVEL', LOG_LEVELS, 'info'),
+    demoOnFirstStart: r.bool('CONNEXA_DEMO', true),
+    dispatch: {
+      retryBaseMs: r.int('CONNEXA_DISPATCH_RETRY_BASE_MS', 2_000, 1, 3_600_000),
+      retryMaxDelayMs: r.int('CONNEXA_DISPATCH_RETRY_MAX_MS', 300_000, 1, 86_400_000),
+      maxAttempts: r.int('CONNEXA_DISPATCH_MAX_ATTEMPTS', 8, 1, 100),
+      pollIntervalMs: r.int('CONNEXA_DISPATCH_POLL_MS', 1_000, 10, 60_000),
+      batchSize: r.int('CONNEXA_DISPATCH_BATCH', 200, 1, 5_000),
+    },
+    sandbox: {
+      deliverAfterMs: r.int('CONNEXA_SANDBOX_DELIVER_MS', 1_000, 0, 3_600_000),
+      readAfterMs: r.int('CONNEXA_SANDBOX_READ_MS', 2_000, 0, 3_600_000),
+    },
+    shutdownGraceMs: r.int('CONNEXA_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}

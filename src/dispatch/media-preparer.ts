@@ -1,0 +1,87 @@
+/**
+ * Gets a message's media bytes ready for an engine. Inline (base64) media was
+ * checked and stored at accept time; URL media is fetched here, once, through
+ * the SSRF guard, sniffed, checked against WhatsApp's limits and stored, so a
+ * retry does not download it again.
+ */
+import { createHash } from 'node:crypto';
+import { CodedError } from '../domain/errors.js';
+import type { OutgoingMedia } from '../engines/engine.js';
+import { documentFilename } from '../media/filename.js';
+import { MEDIA_KINDS, maxBytesFor, type MediaKind } from '../media/kinds.js';
+import { fetchMedia } from '../media/safe-fetch.js';
+import { sniffMedia } from '../media/sniff.js';
+import type { Store } from '../store/database.js';
+import { getMediaBytes } from '../store/messages.js';
+import type { MessageRow } from '../store/schema.js';
+import { Semaphore } from './semaphore.js';
+
+function isMediaKind(s: string): s is MediaKind {
+  return (MEDIA_KINDS as readonly string[]).includes(s);
+}
+
+export interface MediaPreparerOptions {
+  globalMaxBytes: number;
+  fetchTimeoutMs: number;
+  allowPrivateNetworks: boolean;
+  maxConcurrentDownloads: number;
+}
+
+export class MediaPreparer {
+  private readonly downloads: Semaphore;
+  private readonly save;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: MediaPreparerOptions,
+  ) {
+    this.downloads = new Semaphore(options.maxConcurrentDownloads);
+    const s = store.sqlite;
+    const insert = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?) ON CONFLICT (message_id) DO UPDATE SET bytes = excluded.bytes`);
+    const update = s.prepare(
+      `UPDATE messages SET media_mime = ?, media_size = ?, media_sha256 = ?, media_filename = ?, media_voice = ? WHERE id = ?`,
+    );
+    this.save = (id: string, bytes: Buffer, m: Omit<OutgoingMedia, 'bytes' | 'kind'>) =>
+      store.writeTx(() => {
+        insert.run(id, bytes);
+        update.run(m.mime, bytes.length, m.sha256, m.filename ?? null, m.voiceNote ? 1 : 0, id);
+      });
+  }
+
+  async prepare(row: MessageRow): Promise<OutgoingMedia | undefined> {
+    const kind = row.media_kind;
+    if (kind === null) return undefined;
+    if (!isMediaKind(kind)) throw new CodedError('internal_error', `Stored message has an unknown media kind`);
+    if (row.media_sha256 !== null && row.media_mime !== null) {
+      const bytes = await getMediaBytes(this.store.db, row.id);
+      if (bytes === undefined) throw new CodedError('media_missing', 'The stored media of this message is missing');
+      return { kind, bytes, mime: row.media_mime, sha256: row.media_sha256, filename: row.media_filename ?? undefined, voiceNote: row.media_voice === 1 };
+    }
+    const url = row.media_url;
+    if (url === null) throw new CodedError('media_missing', 'The message has neither stored media nor a URL');
+    const fetched = await this.downloads.run(() =>
+      fetchMedia(url, {
+        maxBytes: maxBytesFor(kind, this.options.globalMaxBytes),
+        deadlineMs: this.options.fetchTimeoutMs,
+        allowPrivateNetworks: this.options.allowPrivateNetworks,
+      }),
+    );
+    const sniffed = await sniffMedia(fetched.bytes, kind, {
+      declaredMime: row.requested_mime ?? fetched.contentType,
+      filename: row.requested_filename ?? undefined,
+    });
+    const filename = kind === 'document'
+      ? documentFilename({ given: row.requested_filename ?? undefined, url: fetched.finalUrl, mime: sniffed.mime, extension: sniffed.extension })
+      : undefined;
+    const media: OutgoingMedia = {
+      kind,
+      bytes: fetched.bytes,
+      mime: sniffed.mime,
+      sha256: createHash('sha256').update(fetched.bytes).digest('hex'),
+      filename,
+      voiceNote: sniffed.voiceNote === true,
+    };
+    await this.save(row.id, fetched.bytes, media);
+    return media;
+  }
+}

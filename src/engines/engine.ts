@@ -1,0 +1,61 @@
+/**
+ * The one interface every transport implements (sandbox, baileys, cloud).
+ * The dispatcher hands it a fully prepared message (media already downloaded
+ * and checked) and learns the outcome; receipts flow back through the sink it
+ * was constructed with. Capabilities are declared, never thrown at run time.
+ */
+import type { MediaKind } from '../media/kinds.js';
+import type { MessageType } from '../domain/message.js';
+import type { Receipt } from '../store/outbox.js';
+
+export type EngineName = 'sandbox';
+export const ENGINE_NAMES: readonly EngineName[] = ['sandbox'];
+
+export function isEngineName(s: string): s is EngineName {
+  return (ENGINE_NAMES as readonly string[]).includes(s);
+}
+
+export interface OutgoingMedia {
+  kind: MediaKind;
+  bytes: Buffer;
+  mime: string;
+  sha256: string;
+  filename: string | undefined;
+  voiceNote: boolean;
+}
+
+export interface OutgoingMessage {
+  messageId: string;
+  instanceId: string;
+  type: MessageType;
+  recipient: string;
+  /** Text body, or the caption for media (audio: sent as a follow-up text). */
+  text: string | undefined;
+  media: OutgoingMedia | undefined;
+  /** 1 on the first attempt; engines may use it, e.g. the sandbox's flaky numbers. */
+  attempt: number;
+}
+
+export interface SendResult {
+  /** The provider's id for the (first part of the) message. */
+  providerId: string;
+}
+
+export interface EngineCapabilities {
+  /** Whether the engine can put a caption on audio (WhatsApp cannot). */
+  audioCaption: boolean;
+}
+
+export interface ReceiptSink {
+  /** Resolves once the receipts are durably applied. */
+  record(receipts: Receipt[]): Promise<void>;
+}
+
+export interface Engine {
+  readonly name: EngineName;
+  readonly capabilities: EngineCapabilities;
+  /** Throws CodedError: `transient` ones are retried with backoff. */
+  send(message: OutgoingMessage): Promise<SendResult>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

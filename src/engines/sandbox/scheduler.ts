@@ -1,0 +1,54 @@
+/**
+ * Turns the inbox's due times into receipts. The schedule lives in rows
+ * (deliver_due, read_due), so a restart resumes it. Receipts are applied
+ * before the inbox row is marked, so a crash in between only repeats a
+ * receipt, which forward-only status updates ignore.
+ */
+import type { ReceiptSink } from '../engine.js';
+import type { InboxStore } from './inbox-store.js';
+
+export class SandboxScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly inbox: InboxStore,
+    private readonly sink: ReceiptSink,
+    private readonly intervalMs = 200,
+    private readonly now: () => number = Date.now,
+    private readonly onError: (err: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      if (this.running !== undefined) return;
+      this.running = this.tick()
+        .catch(this.onError)
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass: every due delivery, then every due read. */
+  async tick(limit = 2000): Promise<void> {
+    const now = this.now();
+    const deliveries = this.inbox.dueDeliveries(now, limit);
+    if (deliveries.length > 0) {
+      await this.sink.record(deliveries.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'delivered' as const, at: now })));
+      await this.inbox.markDelivered(deliveries.map((d) => d.id), now);
+    }
+    const reads = this.inbox.dueReads(now, limit);
+    if (reads.length > 0) {
+      await this.sink.record(reads.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'read' as const, at: now })));
+      await this.inbox.markRead(reads.map((d) => d.id), now);
+    }
+  }
+}

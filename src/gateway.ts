@@ -1,0 +1,117 @@
+/**
+ * Assembles the gateway from a validated config: store → engines →
+ * dispatcher → HTTP. Returns a handle that stops everything in order:
+ * stop accepting, finish in-flight requests, let the dispatcher finish what
+ * it holds, flush writers, close the database.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { AdminService } from './admin/service.js';
+import { createDemoIfEmpty, demoBanner, resolveAdminToken } from './bootstrap.js';
+import type { Config } from './config.js';
+import { PhoneNormalizer } from './domain/phone.js';
+import { Acceptor } from './dispatch/acceptor.js';
+import { Dispatcher } from './dispatch/dispatcher.js';
+import { EngineResolver } from './dispatch/engine-resolver.js';
+import { MediaPreparer } from './dispatch/media-preparer.js';
+import type { Engine, EngineName } from './engines/engine.js';
+import { SandboxEngine } from './engines/sandbox/engine.js';
+import { InboxStore } from './engines/sandbox/inbox-store.js';
+import { SandboxScheduler } from './engines/sandbox/scheduler.js';
+import { buildApp } from './http/app.js';
+import { InstanceAuthenticator } from './http/instance-auth.js';
+import type { Readiness } from './http/routes/health.js';
+import { SendValidator } from './http/validate-send.js';
+import { openStore } from './store/database.js';
+import { AcceptStatements } from './store/messages.js';
+import { migrate } from './store/migrate.js';
+import { OutboxStatements } from './store/outbox.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  /** The address the server listens on, e.g. http://127.0.0.1:8080. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger: Logger;
+  /** Where one-time secrets (demo token, generated admin token) are shown. */
+  print: (text: string) => void;
+}
+
+export async function startGateway(config: Config, { logger, print }: GatewayOptions): Promise<Gateway> {
+  const store = openStore(config.database);
+  const migrated = await migrate(store.db);
+  if (!migrated.ok) {
+    await store.close();
+    throw new Error(`Database migration failed: ${migrated.reason}`);
+  }
+  if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+
+  const outbox = new OutboxStatements(store);
+  const inbox = new InboxStore(store);
+  const sandbox = new SandboxEngine(inbox, config.sandbox);
+  const engines = new Map<EngineName, Engine>([['sandbox', sandbox]]);
+  const scheduler = new SandboxScheduler(inbox, { record: (r) => outbox.applyReceipts(r) }, 200, Date.now,
+    (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
+  const media = new MediaPreparer(store, {
+    globalMaxBytes: config.mediaMaxBytes,
+    fetchTimeoutMs: config.mediaFetchTimeoutMs,
+    allowPrivateNetworks: config.mediaAllowPrivateNetworks,
+    maxConcurrentDownloads: 8,
+  });
+  const dispatcher = new Dispatcher(outbox, new EngineResolver(store.db, engines), media, {
+    nodeId: config.nodeId,
+    ...config.dispatch,
+    maxInFlight: 2000,
+  }, logger.child({ component: 'dispatcher' }));
+  const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake());
+  const admin = new AdminService(store.db);
+  const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
+  const readiness: Readiness = { shuttingDown: false, started: false };
+
+  const app = buildApp({
+    logger,
+    db: store.db,
+    auth: new InstanceAuthenticator(store.db),
+    validator: new SendValidator(new PhoneNormalizer(), {
+      mediaMaxBytes: config.mediaMaxBytes,
+      allowPrivateNetworks: config.mediaAllowPrivateNetworks,
+    }),
+    acceptor,
+    inbox,
+    admin,
+    adminToken: adminToken.token,
+    readiness,
+    mediaMaxBytes: config.mediaMaxBytes,
+  });
+
+  for (const engine of engines.values()) await engine.start();
+  await dispatcher.start();
+  scheduler.start();
+  const demo = config.demoOnFirstStart ? await createDemoIfEmpty(store.db, admin) : undefined;
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
+  readiness.started = true;
+  logger.info({ url, nodeId: config.nodeId, database: config.database.dialect }, 'connexa is listening');
+  if (adminToken.generatedAt !== undefined) {
+    print(`\n  Generated an admin token (CONNEXA_ADMIN_TOKEN was not set), saved in ${adminToken.generatedAt}:\n\n    ${adminToken.token}\n`);
+  }
+  if (demo !== undefined) print(demoBanner(demo, url));
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      readiness.shuttingDown = true;
+      await app.close();
+      await acceptor.drain();
+      await dispatcher.stop();
+      await scheduler.stop();
+      for (const engine of engines.values()) await engine.stop();
+      await store.close();
+    })();
+    return stopping;
+  };
+  return { app, url, stop };
+}

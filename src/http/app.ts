@@ -1,0 +1,73 @@
+/**
+ * The Fastify application: error handling, request logging, and the routes,
+ * each given exactly the dependencies it needs.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AdminService } from '../admin/service.js';
+import type { Acceptor } from '../dispatch/acceptor.js';
+import type { InboxStore } from '../engines/sandbox/inbox-store.js';
+import type { Db } from '../store/database.js';
+import { errorHandler, sendError } from './error-handler.js';
+import { ApiError } from '../domain/errors.js';
+import type { InstanceAuthenticator } from './instance-auth.js';
+import { adminRoutes } from './routes/admin.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
+import { messageStatusRoutes } from './routes/message-status.js';
+import { sandboxRoutes } from './routes/sandbox.js';
+import { sendRoutes } from './routes/send.js';
+import type { SendValidator } from './validate-send.js';
+
+export interface AppDeps {
+  logger: FastifyBaseLogger;
+  db: Db;
+  auth: InstanceAuthenticator;
+  validator: SendValidator;
+  acceptor: Acceptor;
+  inbox: InboxStore;
+  admin: AdminService;
+  adminToken: string;
+  readiness: Readiness;
+  mediaMaxBytes: number;
+}
+
+const TEXT_BODY_LIMIT = 64 * 1024;
+
+/** A base64 body is 4/3 of the file, plus JSON around it. */
+export function mediaBodyLimit(mediaMaxBytes: number): number {
+  return Math.ceil(mediaMaxBytes / 3) * 4 + 64 * 1024;
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    bodyLimit: TEXT_BODY_LIMIT,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    trustProxy: false,
+  });
+  app.decorateRequest('instance', null);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+  // Problems are logged at info, the rest at debug, so a busy gateway's log stays readable.
+  app.addHook('onResponse', async (request, reply) => {
+    const line = { method: request.method, url: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 400) request.log.info(line, 'request');
+    else request.log.debug(line, 'request');
+  });
+
+  healthRoutes(app, { db: deps.db, readiness: deps.readiness });
+  sendRoutes(app, {
+    auth: deps.auth,
+    validator: deps.validator,
+    acceptor: deps.acceptor,
+    textBodyLimit: TEXT_BODY_LIMIT,
+    mediaBodyLimit: mediaBodyLimit(deps.mediaMaxBytes),
+  });
+  messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
+  sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
+  adminRoutes(app, { admin: deps.admin, adminToken: deps.adminToken });
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * HTTP Basic auth for the contract: username = user_id, password =
+ * instance_token. The instance always comes from the credentials, never from
+ * the path, query or body. Successful lookups are cached briefly so the hot
+ * path costs one SHA-256 and a map lookup.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '../domain/errors.js';
+import { hashToken } from '../domain/tokens.js';
+import type { Db } from '../store/database.js';
+import { findInstanceByTokenHash } from '../store/instances.js';
+
+export interface AuthenticatedInstance {
+  id: string;
+  userId: string;
+  engine: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    instance: AuthenticatedInstance | null;
+  }
+}
+
+const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="connexa", charset="UTF-8"' } as const;
+
+function unauthorized(code: string, message: string): ApiError {
+  return new ApiError(401, code, message, undefined, CHALLENGE);
+}
+
+export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
+  if (header === undefined) return undefined;
+  const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (m === null || m[1] === undefined) return undefined;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export class InstanceAuthenticator {
+  private readonly cache = new Map<string, { instance: AuthenticatedInstance; expires: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly ttlMs = 30_000,
+    private readonly capacity = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async authenticate(header: string | undefined): Promise<AuthenticatedInstance> {
+    if (header === undefined) {
+      throw unauthorized('unauthorized', 'Authentication required: use HTTP Basic auth with your user_id as the username and your instance_token as the password');
+    }
+    const creds = parseBasic(header);
+    if (creds === undefined) {
+      throw unauthorized('unauthorized', 'The Authorization header must be HTTP Basic with user_id:instance_token');
+    }
+    const tokenHash = hashToken(creds.password);
+    const key = `${creds.user}\u0000${tokenHash}`;
+    const hit = this.cache.get(key);
+    const now = this.now();
+    if (hit !== undefined && hit.expires > now) return hit.instance;
+    // The lookup is by hash of a 256-bit random token, so its timing reveals nothing useful.
+    const row = await findInstanceByTokenHash(this.db, tokenHash);
+    if (row === undefined || row.user_id !== creds.user) {
+      throw unauthorized('invalid_credentials', 'The user_id and instance_token do not match an instance');
+    }
+    const instance = { id: row.id, userId: row.user_id, engine: row.engine };
+    if (this.cache.size >= this.capacity) this.cache.clear();
+    this.cache.set(key, { instance, expires: now + this.ttlMs });
+    return instance;
+  }
+
+  /** Forget cached credentials, e.g. after a token rotation or an instance deletion. */
+  forgetInstance(instanceId: string): void {
+    for (const [k, v] of this.cache) if (v.instance.id === instanceId) this.cache.delete(k);
+  }
+
+  /** A Fastify onRequest hook that authenticates and sets `request.instance`. */
+  hook() {
+    return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+      request.instance = await this.authenticate(request.headers.authorization);
+    };
+  }
+}
+
+export function requireInstance(request: FastifyRequest): AuthenticatedInstance {
+  if (request.instance === null) throw new Error('route is missing the instance auth hook');
+  return request.instance;
+}

@@ -1,0 +1,24 @@
+/** Liveness and readiness. Ready means: database answers and we are not shutting down. */
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Db } from '../../store/database.js';
+
+export interface Readiness {
+  shuttingDown: boolean;
+  started: boolean;
+}
+
+export function healthRoutes(app: FastifyInstance, deps: { db: Db; readiness: Readiness }): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    if (deps.readiness.shuttingDown || !deps.readiness.started) {
+      return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: deps.readiness.shuttingDown ? 'shutting_down' : 'starting' });
+    }
+    try {
+      await sql`select 1`.execute(deps.db);
+    } catch {
+      return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: 'database' });
+    }
+    return { status: 'ready' };
+  });
+}

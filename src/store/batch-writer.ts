@@ -1,0 +1,69 @@
+/**
+ * Group commit. Callers submit items and await the promise; all items that
+ * arrive while a commit is in flight are written together by the next one.
+ * One fsync then serves a whole batch of requests instead of each paying its
+ * own, which is what makes a durable 200 affordable on SQLite.
+ */
+export type FlushFn<T> = (items: T[]) => Promise<void>;
+
+interface Pending<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class BatchWriter<T> {
+  private queue: Pending<T>[] = [];
+  private flushing = false;
+  private scheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly flush: FlushFn<T>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  submit(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything submitted so far has been flushed (or failed). */
+  drain(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate lets every request already parsed in this I/O phase join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          await this.flush(batch.map((p) => p.item));
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Opens the database. The embedded default is SQLite in WAL mode with
+ * `synchronous = FULL`, so a commit is on disk before we answer 200; group
+ * commit (see batch-writer.ts) amortises the fsync over many requests.
+ *
+ * Kysely serves migrations, administration and reads. The hot paths (accept,
+ * claim, complete, receipts) use prepared statements inside `writeTx`, which
+ * first takes Kysely's single connection so a synchronous SQLite transaction
+ * can never run inside a Kysely transaction that is awaiting between statements.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DatabaseConfig } from '../config.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type SqliteHandle = SQLite.Database;
+
+export interface Store {
+  db: Db;
+  sqlite: SqliteHandle;
+  /** Runs `fn` synchronously in one SQLite transaction, with the connection held. */
+  writeTx<T>(fn: () => T): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function openStore(config: DatabaseConfig): Store {
+  if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
+  const sqlite = new SQLite(config.file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  let closed = false;
+  return {
+    db,
+    sqlite,
+    writeTx: <T>(fn: () => T) => db.connection().execute(async () => sqlite.transaction(fn)()),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { Db } from './database.js';
+import type { InstanceRow } from './schema.js';
+
+export interface NewInstance {
+  id: string;
+  userId: string;
+  name: string;
+  engine: string;
+  tokenHash: string;
+  createdAt: number;
+}
+
+export async function insertInstance(db: Db, i: NewInstance): Promise<void> {
+  await db
+    .insertInto('instances')
+    .values({ id: i.id, user_id: i.userId, name: i.name, engine: i.engine, token_hash: i.tokenHash, created_at: i.createdAt })
+    .execute();
+}
+
+export async function findInstanceByTokenHash(db: Db, tokenHash: string): Promise<InstanceRow | undefined> {
+  return db.selectFrom('instances').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function getInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
+  return db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function listInstanceEngines(db: Db): Promise<{ id: string; engine: string }[]> {
+  return db.selectFrom('instances').select(['id', 'engine']).execute();
+}

@@ -1,0 +1,31 @@
+/**
+ * Versioned, append-only migrations run at start, each in a transaction.
+ * A database migrated by a newer Connexa (a migration we do not know) is
+ * refused rather than run against an older schema understanding.
+ */
+import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
+import type { Db } from './database.js';
+import * as m001 from './migrations/001_initial.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '001_initial': m001,
+};
+
+export type MigrateOutcome =
+  | { ok: true; applied: string[] }
+  | { ok: false; reason: string };
+
+export async function migrate(db: Db): Promise<MigrateOutcome> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  const result: MigrationResultSet = await migrator.migrateToLatest();
+  if (result.error !== undefined) {
+    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    return { ok: false, reason };
+  }
+  return { ok: true, applied: (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

@@ -1,0 +1,121 @@
+/**
+ * Table types for Kysely. Timestamps are integer milliseconds since the epoch
+ * (the same on SQLite and PostgreSQL); booleans are 0/1 integers.
+ *
+ * Glossary:
+ * - message: one accepted send request; `seq` orders messages globally and so
+ *   per recipient.
+ * - outbox: the pending work for messages not yet sent or failed; one row per
+ *   message, deleted when the message leaves the queue for good.
+ * - event: one step of a message's timeline (status changes, retries).
+ * - sandbox inbox: what the simulated WhatsApp received, one row per arrival
+ *   of a distinct WhatsApp message id.
+ */
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface InstancesTable {
+  id: string;
+  user_id: string;
+  name: string;
+  engine: string;
+  token_hash: string;
+  created_at: number;
+}
+
+export interface MessagesTable {
+  seq: Generated<number>;
+  id: string;
+  instance_id: string;
+  type: string;
+  recipient: string;
+  text: string | null;
+  media_kind: string | null;
+  media_url: string | null;
+  media_mime: string | null;
+  media_size: number | null;
+  media_sha256: string | null;
+  media_filename: string | null;
+  media_voice: number;
+  requested_filename: string | null;
+  requested_mime: string | null;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  provider_id: string | null;
+  attempts: number;
+  created_at: number;
+  updated_at: number;
+  sent_at: number | null;
+  delivered_at: number | null;
+  read_at: number | null;
+  failed_at: number | null;
+}
+
+export interface MediaTable {
+  message_id: string;
+  bytes: Buffer;
+}
+
+export interface OutboxTable {
+  message_id: string;
+  instance_id: string;
+  recipient: string;
+  seq: number;
+  run_at: number;
+  attempts: number;
+  /** Set while a dispatcher works on the row; cleared on restart of the owner. */
+  locked_by: string | null;
+  locked_at: number | null;
+}
+
+export interface MessageEventsTable {
+  id: Generated<number>;
+  message_id: string;
+  kind: string;
+  at: number;
+  code: string | null;
+  detail: string | null;
+}
+
+export interface SandboxInboxTable {
+  id: Generated<number>;
+  instance_id: string;
+  provider_id: string;
+  message_id: string;
+  part: number;
+  recipient: string;
+  type: string;
+  text: string | null;
+  media_mime: string | null;
+  media_size: number | null;
+  media_sha256: string | null;
+  media_filename: string | null;
+  received_at: number;
+  deliver_due: number;
+  delivered_at: number | null;
+  read_due: number | null;
+  read_at: number | null;
+  resends: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  instances: InstancesTable;
+  messages: MessagesTable;
+  media: MediaTable;
+  outbox: OutboxTable;
+  message_events: MessageEventsTable;
+  sandbox_inbox: SandboxInboxTable;
+}
+
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessageRow = Insertable<MessagesTable>;
+export type InstanceRow = Selectable<InstancesTable>;
+export type InboxRow = Selectable<SandboxInboxTable>;
+export type EventRow = Selectable<MessageEventsTable>;
