@@ -64,7 +64,8 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   const dispatcher = new Dispatcher(outbox, new EngineResolver(store.db, engines), media, {
     nodeId: config.nodeId,
     ...config.dispatch,
-    maxInFlight: 2000,
+    maxActiveLanes: 2000,
+    laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
   const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake());
   const admin = new AdminService(store.db);

@@ -1,16 +1,17 @@
 /**
- * The outbox loop. It claims due, head-of-line messages (so each recipient
- * gets its messages in acceptance order), prepares their media, hands them to
- * the instance's engine and records the outcome. All state lives in rows: a
- * crash leaves claimed rows locked by this node, and the next start releases
- * them, so every accepted message is sent after a restart.
+ * The outbox loop. It claims due lanes (one instance + recipient each) and
+ * works through each lane's messages in acceptance order: prepare media, hand
+ * to the instance's engine, record the outcome. A transient failure puts the
+ * lane to sleep until the retry time, holding back the messages behind it.
+ * All state lives in rows: a crash leaves lanes locked by this node, and the
+ * next start releases them, so every accepted message is sent after a restart.
  */
 import type { Logger } from 'pino';
 import { CodedError } from '../domain/errors.js';
 import type { OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
-import type { ClaimedMessage, Outcome, OutboxStatements } from '../store/outbox.js';
+import type { ClaimedLane, LaneMessage, LaneRelease, Outcome, OutboxStatements } from '../store/outbox.js';
 import { retryDelayMs } from './backoff.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';
@@ -21,13 +22,18 @@ export interface DispatcherOptions {
   retryMaxDelayMs: number;
   maxAttempts: number;
   pollIntervalMs: number;
+  /** Lanes claimed per query. */
   batchSize: number;
-  maxInFlight: number;
+  /** Lanes worked on at once. */
+  maxActiveLanes: number;
+  /** Messages taken from a lane per query. */
+  laneBatch: number;
 }
 
 export class Dispatcher {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly active = new Set<Promise<void>>();
   private readonly outcomes: BatchWriter<Outcome>;
+  private readonly releases: BatchWriter<LaneRelease>;
   private pumping = false;
   private again = false;
   private wakeScheduled = false;
@@ -43,28 +49,30 @@ export class Dispatcher {
     private readonly now: () => number = Date.now,
   ) {
     this.outcomes = new BatchWriter((items) => this.outbox.record(items));
+    this.releases = new BatchWriter((items) => this.outbox.releaseLanes(items));
   }
 
   async start(): Promise<void> {
     const released = await this.outbox.releaseLocks(this.options.nodeId);
-    if (released > 0) this.logger.info({ released }, 'resuming messages claimed before the last stop');
+    if (released > 0) this.logger.info({ lanes: released }, 'resuming lanes claimed before the last stop');
     this.stopped = false;
     this.poll = setInterval(() => this.wake(), this.options.pollIntervalMs);
     this.wake();
   }
 
-  /** Stops claiming, then waits for messages in flight to finish and be recorded. */
+  /** Stops claiming, lets each lane finish the message in hand, records outcomes. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poll !== undefined) clearInterval(this.poll);
-    while (this.inFlight.size > 0 || this.pumping) {
-      await Promise.allSettled([...this.inFlight]);
+    while (this.active.size > 0 || this.pumping) {
+      await Promise.allSettled([...this.active]);
       await new Promise((r) => setImmediate(r));
     }
     await this.outcomes.drain();
+    await this.releases.drain();
   }
 
-  /** Something may be due: new messages were accepted, or a recipient's line moved. */
+  /** Something may be due: new messages were accepted, or a lane was released. */
   wake(): void {
     if (this.stopped || this.wakeScheduled) return;
     this.wakeScheduled = true;
@@ -83,29 +91,66 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
-        const room = Math.min(this.options.batchSize, this.options.maxInFlight - this.inFlight.size);
+        const room = Math.min(this.options.batchSize, this.options.maxActiveLanes - this.active.size);
         if (room <= 0 || this.stopped) break;
-        const claimed = await this.outbox.claim(this.options.nodeId, this.now(), room);
-        for (const c of claimed) this.track(this.process(c));
-        if (claimed.length === room) this.again = true;
+        const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch);
+        for (const lane of lanes) this.track(this.runLane(lane));
+        if (lanes.length === room) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
-      this.logger.error({ err }, 'dispatcher could not claim messages; will retry on the next poll');
+      this.logger.error({ err }, 'dispatcher could not claim work; will retry on the next poll');
     } finally {
       this.pumping = false;
     }
   }
 
   private track(p: Promise<void>): void {
-    this.inFlight.add(p);
+    this.active.add(p);
     void p.finally(() => {
-      this.inFlight.delete(p);
+      this.active.delete(p);
       this.wake();
     });
   }
 
-  private async process({ row, attempt }: ClaimedMessage): Promise<void> {
-    let outcome: Outcome;
+  private async runLane(claimed: ClaimedLane): Promise<void> {
+    const lane = { instanceId: claimed.instanceId, recipient: claimed.recipient };
+    let runAt: number | undefined;
+    let untouched: string[] = [];
+    let batch = claimed.messages;
+    try {
+      lane: while (batch.length > 0) {
+        for (let i = 0; i < batch.length; i++) {
+          const item = batch[i];
+          if (item === undefined) break;
+          if (this.stopped) {
+            untouched = batch.slice(i).map((m) => m.row.id);
+            break lane;
+          }
+          const outcome = await this.attempt(item);
+          await this.outcomes.submit(outcome);
+          if (outcome.kind === 'retry') {
+            runAt = outcome.runAt;
+            untouched = batch.slice(i + 1).map((m) => m.row.id);
+            break lane;
+          }
+        }
+        if (this.stopped || batch.length < this.options.laneBatch) break;
+        batch = await this.outbox.takeFromLane(lane, this.now(), this.options.laneBatch);
+      }
+    } catch (err) {
+      // Could not record: leave the lane for a later pass rather than lose track of it.
+      this.logger.error({ err }, 'dispatcher failed while working a lane; it will be retried');
+      runAt = this.now() + this.options.pollIntervalMs;
+    }
+    try {
+      await this.releases.submit({ lane, untouched, runAt });
+    } catch (err) {
+      this.logger.error({ err }, 'could not release a lane; it is released at the next start');
+    }
+  }
+
+  private async attempt({ row, attempt }: LaneMessage): Promise<Outcome> {
+    const startedAt = this.now();
     try {
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');
       const engine = await this.engines.forInstance(row.instance_id);
@@ -120,29 +165,24 @@ export class Dispatcher {
         attempt,
       };
       const result = await engine.send(message);
-      outcome = { kind: 'sent', messageId: row.id, providerId: result.providerId, at: this.now() };
+      return { kind: 'sent', messageId: row.id, startedAt, attempt, providerId: result.providerId, at: this.now() };
     } catch (err) {
-      outcome = this.failureOutcome(row.id, attempt, err);
-    }
-    try {
-      await this.outcomes.submit(outcome);
-    } catch (err) {
-      // The row stays locked; the next start (or lease expiry) retries it.
-      this.logger.error({ err, messageId: row.id }, 'could not record the outcome of a message');
+      return this.failure(row.id, startedAt, attempt, err);
     }
   }
 
-  private failureOutcome(messageId: string, attempt: number, err: unknown): Outcome {
+  private failure(messageId: string, startedAt: number, attempt: number, err: unknown): Outcome {
     const at = this.now();
     const coded = err instanceof CodedError
       ? err
       : new CodedError('internal_error', 'An unexpected error occurred while sending; it will be retried', true);
     if (!(err instanceof CodedError)) this.logger.error({ err, messageId }, 'unexpected error while sending');
-    if (!coded.transient) return { kind: 'failed', messageId, code: coded.code, reason: coded.message, at };
+    const base = { messageId, startedAt, attempt, at, code: coded.code };
+    if (!coded.transient) return { kind: 'failed', ...base, reason: coded.message };
     if (attempt >= this.options.maxAttempts) {
-      return { kind: 'failed', messageId, code: coded.code, reason: `${coded.message} (gave up after ${attempt} attempts)`, at };
+      return { kind: 'failed', ...base, reason: `${coded.message} (gave up after ${attempt} attempts)` };
     }
-    const delay = retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxDelayMs);
-    return { kind: 'retry', messageId, runAt: at + delay, code: coded.code, reason: coded.message, at };
+    const runAt = at + retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxDelayMs);
+    return { kind: 'retry', ...base, reason: coded.message, runAt };
   }
 }

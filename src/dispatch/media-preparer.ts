@@ -42,7 +42,7 @@ export class MediaPreparer {
       `UPDATE messages SET media_mime = ?, media_size = ?, media_sha256 = ?, media_filename = ?, media_voice = ? WHERE id = ?`,
     );
     this.save = (id: string, bytes: Buffer, m: Omit<OutgoingMedia, 'bytes' | 'kind'>) =>
-      store.writeTx(() => {
+      store.writeTx(false, () => {
         insert.run(id, bytes);
         update.run(m.mime, bytes.length, m.sha256, m.filename ?? null, m.voiceNote ? 1 : 0, id);
       });

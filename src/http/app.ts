@@ -2,7 +2,7 @@
  * The Fastify application: error handling, request logging, and the routes,
  * each given exactly the dependencies it needs.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AdminService } from '../admin/service.js';
 import type { Acceptor } from '../dispatch/acceptor.js';
 import type { InboxStore } from '../engines/sandbox/inbox-store.js';
@@ -40,7 +40,9 @@ export function mediaBodyLimit(mediaMaxBytes: number): number {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.logger,
-    disableRequestLogging: true,
+    // Fastify's per-request lines are replaced by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    ajv: { customOptions: { allowUnionTypes: true } },
     bodyLimit: TEXT_BODY_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

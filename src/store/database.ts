@@ -13,6 +13,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
+import { Checkpointer } from './checkpointer.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -21,8 +22,14 @@ export type SqliteHandle = SQLite.Database;
 export interface Store {
   db: Db;
   sqlite: SqliteHandle;
-  /** Runs `fn` synchronously in one SQLite transaction, with the connection held. */
-  writeTx<T>(fn: () => T): Promise<T>;
+  /**
+   * Runs `fn` synchronously in one SQLite transaction, with the connection held.
+   * `durable` commits fsync the WAL (the accept path: a 200 promises the message
+   * survives power loss). Other commits skip the fsync: they survive a process
+   * crash, and the next durable commit carries them to disk; losing one to a
+   * power cut only repeats work (a resend under the same provider id).
+   */
+  writeTx<T>(durable: boolean, fn: () => T): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -33,15 +40,22 @@ export function openStore(config: DatabaseConfig): Store {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  const checkpointer = config.file === ':memory:' ? undefined : new Checkpointer(config.file);
+  if (checkpointer !== undefined) sqlite.pragma('wal_autocheckpoint = 0');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   let closed = false;
   return {
     db,
     sqlite,
-    writeTx: <T>(fn: () => T) => db.connection().execute(async () => sqlite.transaction(fn)()),
+    writeTx: <T>(durable: boolean, fn: () => T) =>
+      db.connection().execute(async () => {
+        sqlite.pragma(durable ? 'synchronous = FULL' : 'synchronous = NORMAL');
+        return sqlite.transaction(fn)();
+      }),
     close: async () => {
       if (closed) return;
       closed = true;
+      await checkpointer?.stop();
       await db.destroy();
     },
   };

@@ -10,6 +10,7 @@ export class AcceptStatements {
   private readonly insertMessage;
   private readonly insertOutbox;
   private readonly insertMedia;
+  private readonly openLane;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -20,13 +21,16 @@ export class AcceptStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) RETURNING seq`,
     );
     this.insertOutbox = s.prepare(
-      `INSERT INTO outbox (message_id, instance_id, recipient, seq, run_at, attempts) VALUES (?, ?, ?, ?, ?, 0)`,
+      `INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`,
+    );
+    this.openLane = s.prepare(
+      `INSERT INTO lanes (instance_id, recipient, run_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, recipient) DO NOTHING`,
     );
     this.insertMedia = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`);
   }
 
   insert(messages: NewMessage[]): Promise<void> {
-    return this.store.writeTx(() => {
+    return this.store.writeTx(true, () => {
       for (const m of messages) {
         const media = m.media;
         const info = media?.info;
@@ -40,7 +44,8 @@ export class AcceptStatements {
           m.acceptedAt, m.acceptedAt,
         );
         if (row === undefined) throw new Error('insert returned no row');
-        this.insertOutbox.run(m.id, m.instanceId, m.recipient, row.seq, m.acceptedAt);
+        this.insertOutbox.run(m.id, m.instanceId, m.recipient, row.seq);
+        this.openLane.run(m.instanceId, m.recipient, m.acceptedAt);
         if (media?.bytes !== undefined) this.insertMedia.run(m.id, media.bytes);
       }
     });

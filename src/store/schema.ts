@@ -7,6 +7,8 @@
  *   per recipient.
  * - outbox: the pending work for messages not yet sent or failed; one row per
  *   message, deleted when the message leaves the queue for good.
+ * - lane: the pending messages of one (instance, recipient), sent one after
+ *   another in `seq` order; claimed, retried and backed off as a unit.
  * - event: one step of a message's timeline (status changes, retries).
  * - sandbox inbox: what the simulated WhatsApp received, one row per arrival
  *   of a distinct WhatsApp message id.
@@ -67,9 +69,14 @@ export interface OutboxTable {
   instance_id: string;
   recipient: string;
   seq: number;
-  run_at: number;
   attempts: number;
-  /** Set while a dispatcher works on the row; cleared on restart of the owner. */
+}
+
+export interface LanesTable {
+  instance_id: string;
+  recipient: string;
+  run_at: number;
+  /** Set while a dispatcher works on the lane; cleared on restart of the owner. */
   locked_by: string | null;
   locked_at: number | null;
 }
@@ -110,6 +117,7 @@ export interface Database {
   messages: MessagesTable;
   media: MediaTable;
   outbox: OutboxTable;
+  lanes: LanesTable;
   message_events: MessageEventsTable;
   sandbox_inbox: SandboxInboxTable;
 }

@@ -59,7 +59,7 @@ export class InboxStore {
   }
 
   record(arrivals: Arrival[]): Promise<void> {
-    return this.store.writeTx(() => {
+    return this.store.writeTx(false, () => {
       for (const a of arrivals) {
         this.upsert.run(
           a.instanceId, a.providerId, a.messageId, a.part, a.recipient, a.type, a.text, a.mediaMime,
@@ -78,13 +78,13 @@ export class InboxStore {
   }
 
   markDelivered(ids: number[], at: number): Promise<void> {
-    return this.store.writeTx(() => {
+    return this.store.writeTx(false, () => {
       for (const id of ids) this.setDelivered.run(at, id);
     });
   }
 
   markRead(ids: number[], at: number): Promise<void> {
-    return this.store.writeTx(() => {
+    return this.store.writeTx(false, () => {
       for (const id of ids) this.setRead.run(at, id);
     });
   }

@@ -57,20 +57,29 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('bytes', 'blob', (c) => c.notNull())
     .execute();
 
+  // Pending messages; the row goes when the message is sent or failed for good.
   await db.schema
     .createTable('outbox')
     .addColumn('message_id', 'text', (c) => c.primaryKey())
     .addColumn('instance_id', 'text', (c) => c.notNull())
     .addColumn('recipient', 'text', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('run_at', 'bigint', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema.createIndex('outbox_lane_seq').on('outbox').columns(['instance_id', 'recipient', 'seq']).execute();
+
+  // One lane per (instance, recipient) with pending messages: the unit of ordering,
+  // of claiming and of retry backoff (a retrying head holds back its followers).
+  await db.schema
+    .createTable('lanes')
+    .addColumn('instance_id', 'text', (c) => c.notNull())
+    .addColumn('recipient', 'text', (c) => c.notNull())
+    .addColumn('run_at', 'bigint', (c) => c.notNull())
     .addColumn('locked_by', 'text')
     .addColumn('locked_at', 'bigint')
+    .addPrimaryKeyConstraint('lanes_pk', ['instance_id', 'recipient'])
     .execute();
-  // Head-of-line lookups per recipient, and the due scan.
-  await db.schema.createIndex('outbox_recipient_seq').on('outbox').columns(['instance_id', 'recipient', 'seq']).execute();
-  await db.schema.createIndex('outbox_run_at').on('outbox').columns(['run_at', 'seq']).execute();
+  await db.schema.createIndex('lanes_due').on('lanes').columns(['locked_by', 'run_at']).execute();
 
   await db.schema
     .createTable('message_events')

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+/**
+ * The `connexa` command: `serve`, `user create`, `instance create`. Commands
+ * other than `serve` open the database of CONNEXA_DATABASE_URL directly.
+ */
+import { parseArgs } from 'node:util';
+import { AdminService } from '../admin/service.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { ApiError } from '../domain/errors.js';
+import { serve } from '../main.js';
+import { openStore } from '../store/database.js';
+import { migrate } from '../store/migrate.js';
+
+const USAGE = `Usage:
+  connexa serve
+  connexa user create --name NAME [--json]
+  connexa instance create --user USER_ID --engine sandbox [--name NAME] [--json]
+
+The database is the one of CONNEXA_DATABASE_URL (default sqlite:./data/connexa.db).`;
+
+type Out = (text: string) => void;
+
+async function withAdmin<T>(fn: (admin: AdminService) => Promise<T>): Promise<T> {
+  const config = loadConfig(process.env);
+  const store = openStore(config.database);
+  try {
+    const migrated = await migrate(store.db);
+    if (!migrated.ok) throw new Error(`Database migration failed: ${migrated.reason}`);
+    return await fn(new AdminService(store.db));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runCli(argv: string[], out: Out, err: Out): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command === 'serve') {
+    await serve();
+    return -1; // keeps running
+  }
+  if (command === 'user' && sub === 'create') {
+    const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, json: { type: 'boolean' } } });
+    const user = await withAdmin((a) => a.createUser(values.name));
+    out(values.json === true ? JSON.stringify(user) : `user_id: ${user.user_id}`);
+    return 0;
+  }
+  if (command === 'instance' && sub === 'create') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { user: { type: 'string' }, engine: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+    });
+    if (values.user === undefined) {
+      err('--user USER_ID is required');
+      return 2;
+    }
+    const userId = values.user;
+    const created = await withAdmin((a) => a.createInstance(userId, values.name ?? `${values.engine ?? 'instance'}-1`, values.engine));
+    if (values.json === true) out(JSON.stringify(created));
+    else {
+      out(`user_id:        ${created.user_id}\ninstance_id:    ${created.instance_id}\ninstance_token: ${created.instance_token}`);
+      out('The token is shown only once; store it now.');
+    }
+    return 0;
+  }
+  err(USAGE);
+  return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+}
+
+runCli(process.argv.slice(2), (t) => process.stdout.write(`${t}\n`), (t) => process.stderr.write(`${t}\n`)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof ConfigError) process.stderr.write(`${e.message}\n`);
+    else if (e instanceof ApiError) process.stderr.write(`error: ${e.code}: ${e.message}\n`);
+    else process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

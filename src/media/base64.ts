@@ -1,0 +1,107 @@
+import { CodedError } from '../domain/errors.js';
+import { sizeComparison } from './format-size.js';
+
+/**
+ * Strict base64 for `data.base64`. `Buffer.from(s, 'base64')` silently skips
+ * characters outside the alphabet and accepts missing padding, so a truncated
+ * or mangled upload would decode to garbage that WhatsApp rejects much later.
+ * One validating pass counts the payload, the decoded size is computed from
+ * that count, and only then is a buffer allocated.
+ *
+ * Measured on 100 MB of base64 (Node 20): this table loop ~250 ms, a strict
+ * regex ~660 ms, stripping whitespace with `replace` another ~1.1 s. Node's
+ * decoder itself skips whitespace, so the payload is decoded without a copy.
+ */
+export interface DecodedMedia {
+  bytes: Buffer;
+  /** The MIME type named by a `data:` URI prefix, lower-cased, if any. */
+  declaredMime: string | undefined;
+}
+
+const FIELD = 'data.base64';
+const INVALID = 0;
+const ALPHABET = 1;
+const SPACE = 2; // tolerated: MIME encoders and `base64` on the shell wrap lines
+const PAD = 3;
+const CLASSES = buildClasses();
+const MIME_TOKEN = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
+
+export function decodeBase64Media(input: string, maxBytes: number): DecodedMedia {
+  const { payload, payloadOffset, declaredMime } = splitDataUri(input);
+  let chars = 0;
+  let padding = 0;
+  let padAt = 0;
+  for (let i = 0; i < payload.length; i++) {
+    const code = payload.charCodeAt(i);
+    const cls = code < 128 ? (CLASSES[code] ?? INVALID) : INVALID;
+    if (cls === ALPHABET) {
+      if (padding > 0) throw invalid(`"=" padding at position ${payloadOffset + padAt} is followed by more data; it may only appear at the end`);
+      chars++;
+    } else if (cls === PAD) {
+      if (padding === 0) padAt = i;
+      if (++padding > 2) throw invalid(`"=" at position ${payloadOffset + i} is a third padding character; at most two are allowed`);
+    } else if (cls === INVALID) {
+      throw invalid(`character ${describeChar(payload, i)} at position ${payloadOffset + i} is outside the base64 alphabet${urlHint(code)}`);
+    }
+  }
+  const total = chars + padding;
+  if (total === 0) throw new CodedError('invalid_base64', `${FIELD} is empty`);
+  if (total % 4 !== 0) {
+    throw invalid(`its length (${total} characters without whitespace) is not a multiple of 4, so padding is missing or the data is truncated`);
+  }
+  const decodedSize = (total / 4) * 3 - padding;
+  if (decodedSize > maxBytes) {
+    throw new CodedError('media_too_large', sizeComparison('The media', decodedSize, maxBytes));
+  }
+  const bytes = Buffer.from(payload, 'base64');
+  // Cannot differ after the checks above; kept so a decoder quirk fails loudly, not silently.
+  if (bytes.length !== decodedSize) throw invalid('its padding does not match its length');
+  return { bytes, declaredMime };
+}
+
+interface SplitInput {
+  payload: string;
+  /** Where the payload starts in the input, so error positions point into what the client sent. */
+  payloadOffset: number;
+  declaredMime: string | undefined;
+}
+
+function splitDataUri(input: string): SplitInput {
+  if (input.slice(0, 5).toLowerCase() !== 'data:') {
+    return { payload: input, payloadOffset: 0, declaredMime: undefined };
+  }
+  const comma = input.indexOf(',');
+  // A real header is short; refusing long ones keeps a comma-less megabyte string from being "the header".
+  if (comma === -1 || comma > 1024) throw invalid('it starts with "data:" but has no "," before the data');
+  const params = input.slice(5, comma).split(';').map((p) => p.trim());
+  const last = params[params.length - 1];
+  if (params.length < 2 || last === undefined || last.toLowerCase() !== 'base64') {
+    throw invalid('it is a data: URI without ";base64" (only base64 data: URIs are accepted)');
+  }
+  const mime = (params[0] ?? '').toLowerCase();
+  return { payload: input.slice(comma + 1), payloadOffset: comma + 1, declaredMime: MIME_TOKEN.test(mime) ? mime : undefined };
+}
+
+function buildClasses(): Uint8Array {
+  const classes = new Uint8Array(128);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) classes[alphabet.charCodeAt(i)] = ALPHABET;
+  for (const space of '\t\n\f\r ') classes[space.charCodeAt(0)] = SPACE;
+  classes['='.charCodeAt(0)] = PAD;
+  return classes;
+}
+
+/** Printable ASCII is quoted; anything else is shown as a code point, never raw. */
+function describeChar(s: string, i: number): string {
+  const code = s.codePointAt(i) ?? 0;
+  if (code >= 0x21 && code <= 0x7e) return `"${String.fromCharCode(code)}"`;
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+function urlHint(code: number): string {
+  return code === 0x2d || code === 0x5f ? ' (base64url is not accepted; use the standard alphabet with + and /)' : '';
+}
+
+function invalid(reason: string): CodedError {
+  return new CodedError('invalid_base64', `${FIELD} is not valid base64: ${reason}`);
+}
