@@ -1,5 +1,4 @@
-import type { Agent } from 'undici';
-import { request } from 'undici';
+import { request, type Agent } from 'undici';
 import { CodedError } from '../domain/errors.js';
 import { isPublicAddress } from './address-guard.js';
 import { networkError, timeoutError } from './fetch-errors.js';

@@ -1,0 +1,149 @@
+/**
+ * Starts a real gateway (real Fastify server on 127.0.0.1, real SQLite file in
+ * a fresh temp dir) for one test file, plus helpers to create tenants and call
+ * the API over HTTP.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config.js';
+import { startGateway, type Gateway } from '../../src/gateway.js';
+import { createLogger } from '../../src/log.js';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+
+export interface Tenant {
+  userId: string;
+  instanceId: string;
+  token: string;
+  auth: string;
+}
+
+export interface ErrorDetail {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export interface InboxEntry {
+  id: number;
+  message_id: string;
+  provider_message_id: string;
+  part: number;
+  phone: string;
+  type: string;
+  text: string | null;
+  media: { mime: string; size: number; sha256: string; filename: string | null } | null;
+  delivered_at: string | null;
+  read_at: string | null;
+  resends: number;
+}
+
+/** The JSON bodies the API returns, loosely: each test reads the fields it expects. */
+export interface ApiBody {
+  message_id?: string;
+  status?: string;
+  phone?: string;
+  attempts?: number;
+  error?: { code: string; message: string; details?: ErrorDetail[] } | null;
+  events?: { status: string; at: string; code: string | null; detail: string | null }[];
+  media?: { mime: string | null; size: number | null; sha256: string | null; filename: string | null } | null;
+  messages?: InboxEntry[];
+  next_cursor?: string | null;
+  [key: string]: unknown;
+}
+
+export interface TestGateway {
+  gateway: Gateway;
+  url: string;
+  dir: string;
+  tenant(): Promise<Tenant>;
+  send(t: Tenant, type: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: ApiBody; headers: Headers }>;
+  get(t: Tenant, urlPath: string): Promise<{ status: number; body: ApiBody }>;
+  stop(): Promise<void>;
+}
+
+export function tempDir(prefix = 'connexa-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const dir = tempDir();
+  const config = loadConfig({
+    CONNEXA_PORT: '0',
+    CONNEXA_HOST: '127.0.0.1',
+    CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'connexa.db')}`,
+    CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
+    CONNEXA_DEMO: 'false',
+    CONNEXA_LOG_LEVEL: 'silent',
+    CONNEXA_SANDBOX_DELIVER_MS: '50',
+    CONNEXA_SANDBOX_READ_MS: '100',
+    CONNEXA_DISPATCH_RETRY_BASE_MS: '20',
+    CONNEXA_DISPATCH_RETRY_MAX_MS: '200',
+    CONNEXA_DISPATCH_POLL_MS: '20',
+    ...env,
+  });
+  const gateway = await startGateway(config, { logger: createLogger('silent'), print: () => {} });
+  const url = gateway.url;
+
+  async function admin(p: string, body: unknown): Promise<Record<string, string>> {
+    const res = await fetch(url + p, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`admin ${p} → ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, string>;
+  }
+
+  return {
+    gateway,
+    url,
+    dir,
+    async tenant() {
+      const user = await admin('/api/v1/admin/users', { name: 'Test' });
+      const inst = await admin(`/api/v1/admin/users/${String(user['user_id'])}/instances`, { name: 'main', engine: 'sandbox' });
+      const userId = String(user['user_id']);
+      const token = String(inst['instance_token']);
+      return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
+    },
+    async send(t, type, body, headers = {}) {
+      const res = await fetch(`${url}/api/v1/message/${type}`, {
+        method: 'POST',
+        headers: { authorization: t.auth, 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as ApiBody, headers: res.headers };
+    },
+    async get(t, urlPath) {
+      const res = await fetch(url + urlPath, { headers: { authorization: t.auth } });
+      return { status: res.status, body: (await res.json()) as ApiBody };
+    },
+    async stop() {
+      await gateway.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), bounded by `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export async function waitForStatus(g: TestGateway, t: Tenant, id: string, statuses: string[], timeoutMs = 10_000): Promise<ApiBody> {
+  return waitFor(async () => {
+    const r = await g.get(t, `/api/v1/message/${id}`);
+    return statuses.includes(r.body.status ?? '') ? r.body : undefined;
+  }, timeoutMs, `message ${id} to reach ${statuses.join('/')}`);
+}
