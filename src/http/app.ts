@@ -42,7 +42,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.logger,
     // Fastify's per-request lines are replaced by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { allowUnionTypes: true } },
+    // Scalars are coerced (query strings need it); arrays are never unwrapped into scalars.
+    ajv: { customOptions: { allowUnionTypes: true, coerceTypes: true } },
     bodyLimit: TEXT_BODY_LIMIT,
     return503OnClosing: true,
     forceCloseConnections: 'idle',

@@ -1,0 +1,144 @@
+/**
+ * Crash safety, Jepsen-style: a stream of sends while the server process is
+ * killed with SIGKILL at random moments and restarted. Every acknowledged
+ * message_id must end `sent` or later, and arrive in the sandbox exactly once.
+ * Runs the built server (dist/), as `npm start` would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, basic, tempDir, waitFor, type ApiBody, type InboxEntry } from '../helpers/gateway.js';
+
+const MAIN = path.resolve('dist/main.js');
+const dir = tempDir('connexa-crash-');
+let child: ChildProcess | undefined;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(port: number): Promise<void> {
+  child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      CONNEXA_PORT: String(port),
+      CONNEXA_HOST: '127.0.0.1',
+      CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'connexa.db')}`,
+      CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
+      CONNEXA_DEMO: 'false',
+      CONNEXA_LOG_LEVEL: 'warn',
+      CONNEXA_SANDBOX_DELIVER_MS: '20',
+      CONNEXA_SANDBOX_READ_MS: '40',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitFor(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 15_000, 'server to be ready');
+}
+
+function kill(): Promise<void> {
+  const c = child;
+  if (c === undefined || c.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  });
+}
+
+afterAll(async () => {
+  await kill();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SIGKILL in the middle of a stream of sends', () => {
+  it('loses no acknowledged message and delivers none twice', { timeout: 120_000 }, async () => {
+    expect(fs.existsSync(MAIN), 'dist/main.js is built by `npm test` before vitest runs').toBe(true);
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    await start(port);
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+    const user = (await (await fetch(`${base}/api/v1/admin/users`, { method: 'POST', headers: admin, body: '{"name":"crash"}' })).json()) as Record<string, string>;
+    const inst = (await (await fetch(`${base}/api/v1/admin/users/${user['user_id']}/instances`, {
+      method: 'POST', headers: admin, body: '{"name":"crash","engine":"sandbox"}',
+    })).json()) as Record<string, string>;
+    const auth = basic(user['user_id'] ?? '', inst['instance_token'] ?? '');
+
+    const acked = new Map<string, string>(); // message_id → text
+    let counter = 0;
+    let attempted = 0;
+    const KILLS = 5;
+    for (let round = 0; round < KILLS; round++) {
+      let running = true;
+      const writers = Array.from({ length: 8 }, async (_, w) => {
+        while (running) {
+          const body = `c${counter++}`;
+          attempted++;
+          try {
+            const res = await fetch(`${base}/api/v1/message/text`, {
+              method: 'POST',
+              headers: { authorization: auth, 'content-type': 'application/json' },
+              body: JSON.stringify({ phone: `55449000${String(w).padStart(4, '0')}`, data: { text: body } }),
+            });
+            if (res.status === 200) acked.set(((await res.json()) as ApiBody).message_id ?? '', body);
+          } catch {
+            // The server died mid-request: not acknowledged, may or may not arrive.
+          }
+        }
+      });
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+      await kill();
+      running = false;
+      await Promise.all(writers);
+      await start(port);
+    }
+
+    // After the last restart every acknowledged message must reach sent or later.
+    const pending = async () => {
+      const stillQueued: string[] = [];
+      for (const id of acked.keys()) {
+        const r = (await (await fetch(`${base}/api/v1/message/${id}`, { headers: { authorization: auth } })).json()) as ApiBody;
+        if (!['sent', 'delivered', 'read'].includes(r.status ?? '')) stillQueued.push(id);
+      }
+      return stillQueued.length === 0 ? true : undefined;
+    };
+    await waitFor(pending, 60_000, 'every acknowledged message to be sent');
+
+    const inbox: InboxEntry[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const q = cursor === undefined || cursor === null ? '' : `&cursor=${cursor}`;
+      const page = (await (await fetch(`${base}/api/v1/sandbox/messages?limit=1000${q}`, { headers: { authorization: auth } })).json()) as ApiBody;
+      inbox.push(...(page.messages ?? []));
+      cursor = page.next_cursor;
+    } while (cursor !== null && cursor !== undefined);
+
+    const arrivals = new Map<string, number>();
+    for (const e of inbox) arrivals.set(e.message_id, (arrivals.get(e.message_id) ?? 0) + 1);
+    const lost = [...acked.keys()].filter((id) => !arrivals.has(id));
+    const twice = [...arrivals.entries()].filter(([, n]) => n > 1);
+    const textsTwice = inbox.length - new Set(inbox.map((e) => e.text)).size;
+    const unackedDelivered = inbox.filter((e) => !acked.has(e.message_id)).length;
+    const resends = inbox.reduce((n, e) => n + e.resends, 0);
+    console.log(`crash test: ${KILLS} kills, ${attempted} attempted, ${acked.size} acknowledged, lost ${lost.length}, ` +
+      `delivered twice ${twice.length}, never acknowledged but delivered ${unackedDelivered}, resends deduplicated ${resends}`);
+    expect(acked.size).toBeGreaterThan(50);
+    expect(lost).toEqual([]);
+    expect(twice).toEqual([]);
+    expect(textsTwice).toBe(0);
+    for (const e of inbox) if (acked.has(e.message_id)) expect(e.text).toBe(acked.get(e.message_id));
+  });
+});
