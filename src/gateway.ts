@@ -105,12 +105,20 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       readiness.shuttingDown = true;
-      await app.close();
+      // Requests in flight finish; their keep-alive connections are closed as
+      // soon as they go idle, so a busy client cannot hold the stop open.
+      const closing = app.close();
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      await closing;
+      clearInterval(sweep);
+      logger.debug('http server closed; draining accepted messages');
       await acceptor.drain();
       await dispatcher.stop();
+      logger.debug('dispatcher stopped');
       await scheduler.stop();
       for (const engine of engines.values()) await engine.stop();
       await store.close();
+      logger.info('stopped');
     })();
     return stopping;
   };

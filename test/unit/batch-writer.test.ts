@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { BatchWriter } from '../../src/store/batch-writer.js';
+
+describe('group commit', () => {
+  it('writes items submitted together in one flush, and resolves each after it', async () => {
+    const flushes: number[][] = [];
+    const w = new BatchWriter<number>(async (items) => {
+      flushes.push(items);
+      await new Promise((r) => setTimeout(r, 5));
+    });
+    await Promise.all([1, 2, 3].map((n) => w.submit(n)));
+    expect(flushes).toEqual([[1, 2, 3]]);
+  });
+
+  it('items arriving during a flush go into the next one', async () => {
+    const flushes: number[][] = [];
+    const w = new BatchWriter<number>(async (items) => {
+      flushes.push(items);
+      await new Promise((r) => setTimeout(r, 10));
+    });
+    const first = w.submit(1);
+    await new Promise((r) => setTimeout(r, 2));
+    await Promise.all([first, w.submit(2), w.submit(3)]);
+    expect(flushes).toEqual([[1], [2, 3]]);
+  });
+
+  it('a failed flush rejects exactly the items of that batch', async () => {
+    const w = new BatchWriter<number>(async (items) => {
+      if (items.includes(13)) throw new Error('disk full');
+    });
+    const results = await Promise.allSettled([w.submit(13), w.submit(14)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    await expect(w.submit(1)).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({}, '/srv/connexa');
+    expect(c.port).toBe(8080);
+    expect(c.host).toBe('0.0.0.0');
+    expect(c.database).toEqual({ dialect: 'sqlite', file: '/srv/connexa/data/connexa.db' });
+    expect(c.dataDir).toBe('/srv/connexa/data');
+    expect(c.mediaAllowPrivateNetworks).toBe(false);
+    expect(c.adminToken).toBeUndefined();
+  });
+
+  it('reports one line per bad value, naming the variable', () => {
+    try {
+      loadConfig({ CONNEXA_PORT: 'eighty', CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS: 'maybe', CONNEXA_LOG_LEVEL: 'loud', CONNEXA_ADMIN_TOKEN: 'short' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems;
+      expect(problems).toHaveLength(4);
+      expect(problems.map((p) => p.split(':')[0])).toEqual([
+        'CONNEXA_ADMIN_TOKEN', 'CONNEXA_PORT', 'CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', 'CONNEXA_LOG_LEVEL',
+      ].sort((a, b) => problems.findIndex((p) => p.startsWith(a)) - problems.findIndex((p) => p.startsWith(b))));
+    }
+  });
+
+  it('refuses an unsupported database URL', () => {
+    expect(() => loadConfig({ CONNEXA_DATABASE_URL: 'mysql://x' })).toThrow(/CONNEXA_DATABASE_URL/);
+  });
+});

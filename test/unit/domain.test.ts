@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { normalizePhone, PhoneNormalizer } from '../../src/domain/phone.js';
+import { canAdvance } from '../../src/domain/status.js';
+import { retryDelayMs } from '../../src/dispatch/backoff.js';
+import { deriveProviderId } from '../../src/domain/provider-id.js';
+import { generateToken, hashToken, tokenMatches } from '../../src/domain/tokens.js';
+
+describe('phone normalisation', () => {
+  it.each([
+    ['554499999999', '554499999999'],
+    ['+55 44 9999-9999', '554499999999'],
+    ['+55 (44) 99999.9999', '5544999999999'],
+    ['1 (555) 010-0404', '15550100404'],
+  ])('%s → %s', (input, digits) => {
+    const r = normalizePhone(input);
+    expect(r).toEqual({ ok: true, digits });
+  });
+
+  it.each([['abc'], ['55 44 x'], ['0044999999'], ['5544'], ['1234567890123456']])('%s is invalid_phone', (input) => {
+    const r = normalizePhone(input);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('invalid_phone');
+  });
+
+  it('the cache returns the same answer as a fresh parse', () => {
+    const n = new PhoneNormalizer(2);
+    for (const p of ['554499999999', '+55 44 9999-9999', '554499999999', 'x1', '15550100404']) {
+      expect(n.normalize(p)).toEqual(normalizePhone(p));
+    }
+  });
+});
+
+describe('status machine', () => {
+  it('moves forward only', () => {
+    expect(canAdvance('queued', 'sending')).toBe(true);
+    expect(canAdvance('sent', 'read')).toBe(true);
+    expect(canAdvance('read', 'delivered')).toBe(false);
+    expect(canAdvance('delivered', 'sent')).toBe(false);
+    expect(canAdvance('failed', 'sent')).toBe(false);
+    expect(canAdvance('sent', 'failed')).toBe(true);
+    expect(canAdvance('read', 'failed')).toBe(false);
+  });
+});
+
+describe('retry backoff', () => {
+  it('doubles, is capped, and is jittered into [0.5, 1) of the step', () => {
+    expect(retryDelayMs(1, 100, 10_000, () => 0)).toBe(50);
+    expect(retryDelayMs(3, 100, 10_000, () => 0.999)).toBeCloseTo(400, -1);
+    expect(retryDelayMs(30, 100, 10_000, () => 0.999)).toBeLessThanOrEqual(10_000);
+    const spread = new Set(Array.from({ length: 50 }, () => retryDelayMs(4, 1000, 60_000)));
+    expect(spread.size).toBeGreaterThan(10);
+  });
+});
+
+describe('ids and tokens', () => {
+  it('provider ids are derived, not random: a resend carries the same id', () => {
+    const id = 'fc21e5b5-b79b-4eaa-a81a-bc12a754e129';
+    expect(deriveProviderId('SBX', id, 0)).toBe(deriveProviderId('SBX', id, 0));
+    expect(deriveProviderId('SBX', id, 0)).not.toBe(deriveProviderId('SBX', id, 1));
+  });
+
+  it('tokens carry the cnx_ prefix, 256 bits, and match only their hash', () => {
+    const token = generateToken();
+    expect(token).toMatch(/^cnx_[A-Za-z0-9_-]{43}$/);
+    expect(tokenMatches(token, hashToken(token))).toBe(true);
+    expect(tokenMatches(`${token}x`, hashToken(token))).toBe(false);
+  });
+});
