@@ -28,6 +28,8 @@ export interface Config {
   /** Create a demo user and sandbox instance when the database has no users. */
   demoOnFirstStart: boolean;
   dispatch: {
+    /** false: an accept-only node (stores messages, sends nothing). */
+    enabled: boolean;
     /** First retry delay; later ones double, with jitter, up to maxDelayMs. */
     retryBaseMs: number;
     retryMaxDelayMs: number;
@@ -135,11 +137,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     logLevel: r.oneOf('CONNEXA_LOG_LEVEL', LOG_LEVELS, 'info'),
     demoOnFirstStart: r.bool('CONNEXA_DEMO', true),
     dispatch: {
+      enabled: r.bool('CONNEXA_DISPATCH', true),
       retryBaseMs: r.int('CONNEXA_DISPATCH_RETRY_BASE_MS', 2_000, 1, 3_600_000),
       retryMaxDelayMs: r.int('CONNEXA_DISPATCH_RETRY_MAX_MS', 300_000, 1, 86_400_000),
       maxAttempts: r.int('CONNEXA_DISPATCH_MAX_ATTEMPTS', 8, 1, 100),
       pollIntervalMs: r.int('CONNEXA_DISPATCH_POLL_MS', 1_000, 10, 60_000),
-      batchSize: r.int('CONNEXA_DISPATCH_BATCH', 200, 1, 5_000),
+      batchSize: r.int('CONNEXA_DISPATCH_BATCH', 64, 1, 5_000),
     },
     sandbox: {
       deliverAfterMs: r.int('CONNEXA_SANDBOX_DELIVER_MS', 1_000, 0, 3_600_000),

@@ -10,6 +10,7 @@ import { AdminService } from './admin/service.js';
 import { createDemoIfEmpty, demoBanner, resolveAdminToken } from './bootstrap.js';
 import type { Config } from './config.js';
 import { PhoneNormalizer } from './domain/phone.js';
+import { UuidV7 } from './domain/uuid7.js';
 import { Acceptor } from './dispatch/acceptor.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { EngineResolver } from './dispatch/engine-resolver.js';
@@ -69,6 +70,7 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   }, logger.child({ component: 'dispatcher' }));
   const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake());
   const admin = new AdminService(store.db);
+  const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false };
 
@@ -79,7 +81,7 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
     validator: new SendValidator(new PhoneNormalizer(), {
       mediaMaxBytes: config.mediaMaxBytes,
       allowPrivateNetworks: config.mediaAllowPrivateNetworks,
-    }),
+    }, () => messageIds.next()),
     acceptor,
     inbox,
     admin,
@@ -89,8 +91,12 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   });
 
   for (const engine of engines.values()) await engine.start();
-  await dispatcher.start();
-  scheduler.start();
+  if (config.dispatch.enabled) {
+    await dispatcher.start();
+    scheduler.start();
+  } else {
+    logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
+  }
   const demo = config.demoOnFirstStart ? await createDemoIfEmpty(store.db, admin) : undefined;
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');

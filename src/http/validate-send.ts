@@ -4,7 +4,7 @@
  * sniffed and checked here, so a bad file is refused before it is stored.
  * URL media is only checked for syntax; the dispatcher fetches it.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { CodedError, fieldError, type ApiError } from '../domain/errors.js';
 import { CAPTION_MAX_CHARS, TEXT_MAX_CHARS, type MessageType, type NewMessage } from '../domain/message.js';
 import type { PhoneNormalizer } from '../domain/phone.js';
@@ -60,6 +60,7 @@ export class SendValidator {
   constructor(
     private readonly phones: PhoneNormalizer,
     private readonly options: SendValidationOptions,
+    private readonly newId: () => string,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -72,7 +73,7 @@ export class SendValidator {
     if (typeof data !== 'object' || Array.isArray(data)) throw fieldError('data', 'invalid_type', 'data must be an object');
     const d = data as MediaData;
     const text = checkText(optionalString(d.text, 'data.text'), type);
-    const base = { id: randomUUID(), instanceId, type, recipient: phone.digits, text, acceptedAt: this.now() };
+    const base = { id: this.newId(), instanceId, type, recipient: phone.digits, text, acceptedAt: this.now() };
     if (type === 'text') return { ...base, media: undefined };
     return { ...base, media: await this.media(type, d) };
   }

@@ -20,7 +20,8 @@ export class BatchWriter<T> {
 
   constructor(
     private readonly flush: FlushFn<T>,
-    private readonly maxBatch = 500,
+    // Bounded so one synchronous commit never holds the event loop for long.
+    private readonly maxBatch = 256,
   ) {}
 
   submit(item: T): Promise<void> {

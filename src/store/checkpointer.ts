@@ -24,7 +24,7 @@ parentPort.on('message', (m) => {
 export class Checkpointer {
   private readonly worker: Worker;
 
-  constructor(file: string, intervalMs = 1000) {
+  constructor(file: string, intervalMs = 100) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, driver } });
     this.worker.unref();

@@ -4,9 +4,12 @@
  * commit (see batch-writer.ts) amortises the fsync over many requests.
  *
  * Kysely serves migrations, administration and reads. The hot paths (accept,
- * claim, complete, receipts) use prepared statements inside `writeTx`, which
- * first takes Kysely's single connection so a synchronous SQLite transaction
- * can never run inside a Kysely transaction that is awaiting between statements.
+ * claim, complete, receipts) use prepared statements inside `writeTx`, one
+ * synchronous SQLite transaction that runs at once: nothing can interleave
+ * with it, and writers never queue behind each other's promises. The one rule
+ * that keeps this safe: no Kysely transaction (which awaits between its
+ * statements) may run once the store is open, except the migrations, which
+ * finish before anything else starts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,18 +43,26 @@ export function openStore(config: DatabaseConfig): Store {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // 64 MiB of page cache: the hot B-tree pages of the queue tables stay in memory.
+  sqlite.pragma('cache_size = -65536');
   const checkpointer = config.file === ':memory:' ? undefined : new Checkpointer(config.file);
-  if (checkpointer !== undefined) sqlite.pragma('wal_autocheckpoint = 0');
+  if (checkpointer !== undefined) sqlite.pragma('wal_autocheckpoint = 1000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const syncFull = sqlite.prepare('PRAGMA synchronous = FULL');
+  const syncNormal = sqlite.prepare('PRAGMA synchronous = NORMAL');
+  const inTransaction = sqlite.transaction((fn: () => unknown) => fn());
   let closed = false;
   return {
     db,
     sqlite,
-    writeTx: <T>(durable: boolean, fn: () => T) =>
-      db.connection().execute(async () => {
-        sqlite.pragma(durable ? 'synchronous = FULL' : 'synchronous = NORMAL');
-        return sqlite.transaction(fn)();
-      }),
+    writeTx: <T>(durable: boolean, fn: () => T): Promise<T> => {
+      try {
+        (durable ? syncFull : syncNormal).run();
+        return Promise.resolve(inTransaction(fn) as T);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     close: async () => {
       if (closed) return;
       closed = true;

@@ -10,7 +10,7 @@ import { isoBmff, jpeg, opus, pdf, png } from '../media/media-samples.js';
 import { startFixture, type Fixture } from '../media/http-fixture.js';
 import { startTestGateway, waitFor, waitForStatus, type InboxEntry, type Tenant, type TestGateway } from '../helpers/gateway.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 let g: TestGateway;

@@ -66,3 +66,21 @@ describe('ids and tokens', () => {
     expect(tokenMatches(`${token}x`, hashToken(token))).toBe(false);
   });
 });
+
+describe('UUID v7 message ids', () => {
+  it('are valid v7 UUIDs, unique, and sort by creation time', async () => {
+    const { UuidV7 } = await import('../../src/domain/uuid7.js');
+    let t = 1_700_000_000_000;
+    const gen = new UuidV7(() => t);
+    const ids: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      if (i % 100 === 0) t += 1;
+      ids.push(gen.next());
+    }
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]?.slice(0, 13)).toBe('018bcfe5-6801');
+    const byMs = ids.filter((_, i) => i % 100 === 0);
+    expect([...byMs].sort()).toEqual(byMs);
+  });
+});

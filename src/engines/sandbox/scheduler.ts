@@ -37,18 +37,25 @@ export class SandboxScheduler {
     await this.running;
   }
 
-  /** One pass: every due delivery, then every due read. */
-  async tick(limit = 2000): Promise<void> {
+  /**
+   * One pass: every due delivery, then every due read, in chunks that yield
+   * to the event loop between them so a backlog never stalls requests.
+   */
+  async tick(chunk = 256): Promise<void> {
     const now = this.now();
-    const deliveries = this.inbox.dueDeliveries(now, limit);
-    if (deliveries.length > 0) {
-      await this.sink.record(deliveries.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'delivered' as const, at: now })));
-      await this.inbox.markDelivered(deliveries.map((d) => d.id), now);
-    }
-    const reads = this.inbox.dueReads(now, limit);
-    if (reads.length > 0) {
-      await this.sink.record(reads.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'read' as const, at: now })));
-      await this.inbox.markRead(reads.map((d) => d.id), now);
+    for (;;) {
+      const due = this.inbox.dueDeliveries(now, chunk);
+      if (due.length > 0) {
+        await this.sink.record(due.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'delivered' as const, at: now })));
+        await this.inbox.markDelivered(due.map((d) => d.id), now);
+      }
+      const reads = this.inbox.dueReads(now, chunk);
+      if (reads.length > 0) {
+        await this.sink.record(reads.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'read' as const, at: now })));
+        await this.inbox.markRead(reads.map((d) => d.id), now);
+      }
+      if (due.length < chunk && reads.length < chunk) return;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 }
