@@ -13,7 +13,7 @@ import { fetchMedia } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
 import type { Store } from '../store/database.js';
 import { getMediaBytes } from '../store/messages.js';
-import type { MessageRow } from '../store/schema.js';
+import type { DispatchRow } from '../store/schema.js';
 import { Semaphore } from './semaphore.js';
 
 function isMediaKind(s: string): s is MediaKind {
@@ -48,7 +48,7 @@ export class MediaPreparer {
       });
   }
 
-  async prepare(row: MessageRow): Promise<OutgoingMedia | undefined> {
+  async prepare(row: DispatchRow): Promise<OutgoingMedia | undefined> {
     const kind = row.media_kind;
     if (kind === null) return undefined;
     if (!isMediaKind(kind)) throw new CodedError('internal_error', `Stored message has an unknown media kind`);

@@ -5,7 +5,7 @@
  * Every status change writes its timeline event in the same transaction, and
  * status only moves forward (enforced in the WHERE clauses).
  */
-import type { MessageRow } from './schema.js';
+import { DISPATCH_COLUMNS, type DispatchRow } from './schema.js';
 import type { Store } from './database.js';
 
 export interface Lane {
@@ -41,7 +41,7 @@ export interface LaneRelease {
 }
 
 export interface LaneMessage {
-  row: MessageRow;
+  row: DispatchRow;
   /** 1 for the first attempt. */
   attempt: number;
 }
@@ -73,11 +73,13 @@ export class OutboxStatements {
     this.lockLane = s.prepare(
       `UPDATE lanes SET locked_by = ?, locked_at = ? WHERE instance_id = ? AND recipient = ? AND locked_by IS NULL`,
     );
-    this.laneHead = s.prepare<[string, string, number], MessageRow & { outbox_attempts: number }>(
-      `SELECT m.*, o.attempts AS outbox_attempts FROM outbox o JOIN messages m ON m.id = o.message_id
+    // Only the columns a send needs: materialising a row costs per column.
+    this.laneHead = s.prepare<[string, string, number], DispatchRow & { outbox_seq: number; outbox_attempts: number }>(
+      `SELECT ${DISPATCH_COLUMNS.map((c) => `m.${c}`).join(', ')}, o.seq AS outbox_seq, o.attempts AS outbox_attempts
+       FROM outbox o JOIN messages m ON m.seq = o.seq
        WHERE o.instance_id = ? AND o.recipient = ? ORDER BY o.seq LIMIT ?`,
     );
-    this.markSending = s.prepare(`UPDATE messages SET status = 'sending', updated_at = ? WHERE id = ? AND status = 'queued'`);
+    this.markSending = s.prepare(`UPDATE messages SET status = 'sending', updated_at = ? WHERE seq = ? AND status = 'queued'`);
     this.unmarkSending = s.prepare(`UPDATE messages SET status = 'queued' WHERE id = ? AND status = 'sending'`);
     this.event = s.prepare(`INSERT INTO message_events (message_id, kind, at, code, detail) VALUES (?, ?, ?, ?, ?)`);
     this.markSent = s.prepare(
@@ -130,9 +132,9 @@ export class OutboxStatements {
   }
 
   private take(lane: Lane, now: number, limit: number): LaneMessage[] {
-    return this.laneHead.all(lane.instanceId, lane.recipient, limit).map(({ outbox_attempts, ...row }) => {
-      this.markSending.run(now, row.id);
-      return { row: { ...row, status: 'sending' }, attempt: outbox_attempts + 1 };
+    return this.laneHead.all(lane.instanceId, lane.recipient, limit).map(({ outbox_seq, outbox_attempts, ...row }) => {
+      this.markSending.run(now, outbox_seq);
+      return { row, attempt: outbox_attempts + 1 };
     });
   }
 
