@@ -32,6 +32,8 @@ export class Checkpointer {
 
   async stop(): Promise<void> {
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Keep the process alive until the worker has finished its last checkpoint.
+    this.worker.ref();
     this.worker.postMessage('stop');
     await Promise.race([exited, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
     await this.worker.terminate();

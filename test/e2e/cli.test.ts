@@ -1,0 +1,43 @@
+/** The `connexa` command, run as users run it: the built bin on a database URL. */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../../src/domain/tokens.js';
+import { openStore } from '../../src/store/database.js';
+import { tempDir } from '../helpers/gateway.js';
+
+const run = promisify(execFile);
+const CLI = path.resolve('dist/cli/main.js');
+const dir = tempDir('connexa-cli-');
+const env = { PATH: process.env['PATH'] ?? '', CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}` };
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('connexa CLI', () => {
+  it('creates a user and a sandbox instance, printing the token once and storing only its hash', async () => {
+    const user = JSON.parse((await run(process.execPath, [CLI, 'user', 'create', '--name', 'Acme', '--json'], { env })).stdout) as Record<string, string>;
+    expect(user['user_id']).toMatch(/^[0-9a-f-]{36}$/);
+    const created = JSON.parse((await run(process.execPath, [CLI, 'instance', 'create', '--user', user['user_id'] ?? '', '--engine', 'sandbox', '--json'], { env })).stdout) as Record<string, string>;
+    expect(created).toMatchObject({ user_id: user['user_id'], engine: 'sandbox' });
+    expect(created['instance_token']).toMatch(/^cnx_/);
+
+    const store = openStore({ dialect: 'sqlite', file: path.join(dir, 'cli.db') });
+    const row = await store.db.selectFrom('instances').selectAll().where('id', '=', created['instance_id'] ?? '').executeTakeFirstOrThrow();
+    await store.close();
+    expect(row.token_hash).toBe(hashToken(created['instance_token'] ?? ''));
+    expect(JSON.stringify(row)).not.toContain(created['instance_token']);
+  });
+
+  it('fails clearly on an unknown engine or user, and on bad usage', async () => {
+    const bad = await run(process.execPath, [CLI, 'instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'telegram'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/unknown_engine/);
+    const noUser = await run(process.execPath, [CLI, 'instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'sandbox'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(noUser.stderr).toMatch(/user_not_found/);
+    const usage = await run(process.execPath, [CLI, 'frobnicate'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/Usage:/);
+  });
+});
