@@ -379,9 +379,9 @@ async function benchBare(round, lua, opts) {
   }
 }
 
-async function benchGateway(round, lua, env, auth, opts) {
+async function benchGateway(round, lua, env, auth, opts, label) {
   const base = `http://127.0.0.1:${env.CONNEXA_PORT}`;
-  const log = path.join(tmpRoot, `gateway-${round}.log`);
+  const log = path.join(tmpRoot, `${label}-${round}.log`);
   const child = startServer('gateway', [DIST_MAIN], env, log);
   try {
     await waitReady('gateway', child, `${base}/readyz`, log);
@@ -444,11 +444,11 @@ function machine() {
   };
 }
 
-function summarize(rounds) {
-  const gw = rounds.map((r) => r.gateway);
+function summarize(rounds, key, title) {
+  const gw = rounds.map((r) => r[key]);
   const bare = rounds.map((r) => r.bare);
   const s = {
-    ratio: median(rounds.map((r) => r.gateway.rps / r.bare.rps)),
+    ratio: median(rounds.map((r) => r[key].rps / r.bare.rps)),
     gwRps: median(gw.map((r) => r.rps)),
     bareRps: median(bare.map((r) => r.rps)),
     p50: median(gw.map((r) => r.p50)),
@@ -456,12 +456,12 @@ function summarize(rounds) {
     non2xx: gw.reduce((a, r) => a + r.non2xx, 0),
     socketErrors: gw.reduce((a, r) => a + r.socketErrors, 0),
   };
-  s.line = `accept text: ${fmtRps(s.gwRps)} req/s = ${s.ratio.toFixed(2)} x bare node:http (${fmtRps(s.bareRps)} req/s);`
+  s.line = `${title}: ${fmtRps(s.gwRps)} req/s = ${s.ratio.toFixed(2)} x bare node:http (${fmtRps(s.bareRps)} req/s);`
     + ` p50 ${fmtMs(s.p50)}, p99 ${fmtMs(s.p99)}; non-2xx ${s.non2xx}`
     + (s.socketErrors > 0 ? `; socket errors ${s.socketErrors}` : '');
   s.ratioMet = s.ratio >= TARGET_RATIO;
   s.p99Met = s.p99 < TARGET_P99_MS;
-  s.verdict = `target (durable accept on SQLite ≥ ${TARGET_RATIO} x bare, p99 < ${TARGET_P99_MS} ms):`
+  s.verdict = `${title}: target (≥ ${TARGET_RATIO} x bare, p99 < ${TARGET_P99_MS} ms):`
     + ` throughput ${s.ratioMet ? 'met' : 'NOT met'} (${s.ratio.toFixed(2)} x),`
     + ` p99 ${s.p99Met ? 'met' : 'NOT met'} (${fmtMs(s.p99)})`;
   return s;
@@ -498,11 +498,10 @@ and p99 < ${TARGET_P99_MS} ms.
 `;
 }
 
-function docSection(rounds, s, m, opts) {
+function docSection(rounds, summaries, m, opts) {
+  const cells = (r, g) => `${fmtRps(g.rps)} | ${(g.rps / r.bare.rps).toFixed(2)} | ${fmtMs(g.p50)} | ${fmtMs(g.p99)} | ${fmtMs(g.max)} | ${g.non2xx + g.socketErrors}`;
   const rows = rounds.map((r, i) => `| ${i + 1} | ${fmtRps(r.bare.rps)} | ${fmtMs(r.bare.p50)} / ${fmtMs(r.bare.p99)}`
-    + ` | ${fmtRps(r.gateway.rps)} | ${(r.gateway.rps / r.bare.rps).toFixed(2)}`
-    + ` | ${fmtMs(r.gateway.p50)} | ${fmtMs(r.gateway.p99)} | ${fmtMs(r.gateway.max)}`
-    + ` | ${r.gateway.non2xx} | ${r.gateway.socketErrors} |`);
+    + ` | ${cells(r, r.accept)} | ${cells(r, r.gateway)} |`);
   return `${BEGIN}
 ### Latest run
 
@@ -513,13 +512,21 @@ function docSection(rounds, s, m, opts) {
   ${warnedCliFallback ? '`dist/admin/service.js` (the CLI exited 0 without printing its JSON)' : 'the CLI (`connexa user create`, `connexa instance create`)'}
 - Run: \`node bench/accept.mjs --rounds ${opts.rounds} --duration ${opts.duration} --connections ${opts.connections} --write\`
 
-| Round | bare req/s | bare p50 / p99 | gateway req/s | ratio | gateway p50 | gateway p99 | gateway max | non-2xx | socket errors |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+Two gateway configurations per round, each on a fresh database:
+
+- **accept path**: \`CONNEXA_DISPATCH=false\`, the node accepts and stores durably
+  and sends nothing (an API-only node; what the issue's target is about);
+- **all-in-one**: the same node also runs the dispatcher and the sandbox engine,
+  which "send", "deliver" and "read" every accepted message while the load runs,
+  all on the one core (about 20 row writes per message besides the accept).
+
+| Round | bare req/s | bare p50 / p99 | accept req/s | ratio | p50 | p99 | max | errors | all-in-one req/s | ratio | p50 | p99 | max | errors |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
-Summary (medians over rounds): \`${s.line}\`
+Summary (medians over rounds):
 
-Against the ${s.verdict}.
+${summaries.map((s) => `- \`${s.line}\`\n  ${s.verdict}`).join('\n')}
 ${END}`;
 }
 
@@ -577,26 +584,45 @@ async function main() {
     console.log(`round ${round}  bare     ${fmtRps(bare.rps).padStart(7)} req/s  p50 ${fmtMs(bare.p50)}  p99 ${fmtMs(bare.p99)}`
       + `  max ${fmtMs(bare.max)}  non-2xx ${bare.non2xx}${bare.socketErrors ? `  ${bare.socketDetail}` : ''}`);
     await sleep(500);
-    const gateway = await benchGateway(round, lua, env, auth, opts);
-    console.log(`round ${round}  gateway  ${fmtRps(gateway.rps).padStart(7)} req/s  p50 ${fmtMs(gateway.p50)}  p99 ${fmtMs(gateway.p99)}`
-      + `  max ${fmtMs(gateway.max)}  non-2xx ${gateway.non2xx}${gateway.socketErrors ? `  ${gateway.socketDetail}` : ''}`
-      + `  → ${(gateway.rps / bare.rps).toFixed(2)} x bare`);
-    if (gateway.log !== undefined) console.log(`  gateway log (last lines):\n${gateway.log.replace(/^/gm, '    ')}`);
-    rounds.push({ bare, gateway });
+    const report = (label, g) => {
+      console.log(`round ${round}  ${label.padEnd(10)} ${fmtRps(g.rps).padStart(7)} req/s  p50 ${fmtMs(g.p50)}  p99 ${fmtMs(g.p99)}`
+        + `  max ${fmtMs(g.max)}  non-2xx ${g.non2xx}${g.socketErrors ? `  ${g.socketDetail}` : ''}`
+        + `  → ${(g.rps / bare.rps).toFixed(2)} x bare`);
+      if (g.log !== undefined) console.log(`  gateway log (last lines):\n${g.log.replace(/^/gm, '    ')}`);
+    };
+    const accept = await benchGateway(round, lua, { ...env, CONNEXA_DISPATCH: 'false' }, auth, opts, 'accept');
+    report('accept', accept);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    await sleep(500);
+    // A fresh database, user and instance for the all-in-one run.
+    fs.mkdirSync(dataDir);
+    const env2 = gatewayEnv(dataDir, await freePort());
+    const creds2 = await createCredentials(env2);
+    const auth2 = `Basic ${Buffer.from(`${creds2.user_id}:${creds2.instance_token}`).toString('base64')}`;
+    const lua2 = path.join(tmpRoot, `send-${round}-b.lua`);
+    writeLua(lua2, auth2);
+    const gateway = await benchGateway(round, lua2, env2, auth2, opts, 'all-in-one');
+    report('all-in-one', gateway);
+    rounds.push({ bare, accept, gateway });
     fs.rmSync(dataDir, { recursive: true, force: true });
     await sleep(500);
   }
 
-  const s = summarize(rounds);
-  if (s.non2xx > 0 || s.socketErrors > 0) {
-    console.log(`warning: gateway runs had ${s.non2xx} non-2xx responses and ${s.socketErrors} socket errors`);
+  const summaries = [
+    summarize(rounds, 'accept', 'accept path (CONNEXA_DISPATCH=false)'),
+    summarize(rounds, 'gateway', 'all-in-one (dispatcher + sandbox on the same core)'),
+  ];
+  for (const s of summaries) {
+    if (s.non2xx > 0 || s.socketErrors > 0) {
+      console.log(`warning: gateway runs had ${s.non2xx} non-2xx responses and ${s.socketErrors} socket errors`);
+    }
+    console.log(s.verdict);
   }
-  console.log(s.verdict);
   if (opts.write) {
-    writeDoc(docSection(rounds, s, m, opts));
+    writeDoc(docSection(rounds, summaries, m, opts));
     console.log(`wrote ${path.relative(process.cwd(), DOC) || DOC}`);
   }
-  console.log(s.line);
+  for (const s of summaries) console.log(s.line);
 }
 
 main().catch((err) => {

@@ -16,6 +16,9 @@ import { retryDelayMs } from './backoff.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';
 
+/** New messages taken into the outbox per transaction. */
+const INGEST_BATCH = 256;
+
 export interface DispatcherOptions {
   nodeId: string;
   retryBaseMs: number;
@@ -91,6 +94,9 @@ export class Dispatcher {
     try {
       do {
         this.again = false;
+        while ((await this.outbox.ingest(INGEST_BATCH)) === INGEST_BATCH && !this.stopped) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         const room = Math.min(this.options.batchSize, this.options.maxActiveLanes - this.active.size);
         if (room <= 0 || this.stopped) break;
         const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch);

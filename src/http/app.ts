@@ -54,10 +54,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (deps.readiness.shuttingDown) void reply.header('connection', 'close');
-    return payload;
-  });
   // Problems are logged at info, the rest at debug, so a busy gateway's log stays readable.
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) };

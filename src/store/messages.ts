@@ -1,6 +1,8 @@
 /**
  * Reads of messages and their timelines (Kysely), and the accept write: one
- * transaction per batch stores message rows, inline media and outbox rows.
+ * durable transaction per batch appends the message rows and their inline
+ * media. Nothing else is written on the accept path: the dispatcher takes new
+ * rows into its outbox afterwards (outbox.ts, `ingest`).
  */
 import type { NewMessage } from '../domain/message.js';
 import type { Db, Store } from './database.js';
@@ -8,23 +10,15 @@ import type { EventRow, MessageRow } from './schema.js';
 
 export class AcceptStatements {
   private readonly insertMessage;
-  private readonly insertOutbox;
   private readonly insertMedia;
-  private readonly openLane;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
-    this.insertMessage = s.prepare<unknown[], { seq: number }>(
+    this.insertMessage = s.prepare(
       `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
          media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
          status, attempts, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?) RETURNING seq`,
-    );
-    this.insertOutbox = s.prepare(
-      `INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`,
-    );
-    this.openLane = s.prepare(
-      `INSERT INTO lanes (instance_id, recipient, run_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, recipient) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     );
     this.insertMedia = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`);
   }
@@ -34,7 +28,7 @@ export class AcceptStatements {
       for (const m of messages) {
         const media = m.media;
         const info = media?.info;
-        const row = this.insertMessage.get(
+        this.insertMessage.run(
           m.id, m.instanceId, m.type, m.recipient, m.text ?? null,
           media?.kind ?? null,
           media?.source.kind === 'url' ? media.source.url : null,
@@ -43,9 +37,6 @@ export class AcceptStatements {
           media?.requestedFilename ?? null, media?.requestedMime ?? null,
           m.acceptedAt, m.acceptedAt,
         );
-        if (row === undefined) throw new Error('insert returned no row');
-        this.insertOutbox.run(m.id, m.instanceId, m.recipient, row.seq);
-        this.openLane.run(m.instanceId, m.recipient, m.acceptedAt);
         if (media?.bytes !== undefined) this.insertMedia.run(m.id, media.bytes);
       }
     });

@@ -47,6 +47,11 @@ export interface LaneMessage {
 }
 
 export class OutboxStatements {
+  private readonly cursor;
+  private readonly newMessages;
+  private readonly insertOutbox;
+  private readonly openLane;
+  private readonly moveCursor;
   private readonly dueLanes;
   private readonly lockLane;
   private readonly laneHead;
@@ -67,6 +72,17 @@ export class OutboxStatements {
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
+    this.cursor = s.prepare<[], { seq: number }>(`SELECT seq FROM dispatch_cursor WHERE name = 'outbox'`);
+    this.newMessages = s.prepare<[number, number], { seq: number; id: string; instance_id: string; recipient: string; created_at: number }>(
+      `SELECT seq, id, instance_id, recipient, created_at FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
+    );
+    this.insertOutbox = s.prepare(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`);
+    this.openLane = s.prepare(
+      `INSERT INTO lanes (instance_id, recipient, run_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, recipient) DO NOTHING`,
+    );
+    this.moveCursor = s.prepare(
+      `INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
+    );
     this.dueLanes = s.prepare<[number, number], { instance_id: string; recipient: string }>(
       `SELECT instance_id, recipient FROM lanes WHERE locked_by IS NULL AND run_at <= ? ORDER BY run_at LIMIT ?`,
     );
@@ -111,6 +127,25 @@ export class OutboxStatements {
        WHERE id = ? AND status IN ('sending', 'sent', 'delivered')`,
     );
     this.release = s.prepare(`UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by = ?`);
+  }
+
+  /**
+   * Takes newly accepted messages into the outbox and their lanes, in
+   * acceptance order, moving the cursor in the same transaction so each
+   * message is taken exactly once, across crashes too. Returns how many.
+   */
+  ingest(limit: number): Promise<number> {
+    return this.store.writeTx(false, () => {
+      const after = this.cursor.get()?.seq ?? 0;
+      const rows = this.newMessages.all(after, limit);
+      for (const m of rows) {
+        this.insertOutbox.run(m.id, m.instance_id, m.recipient, m.seq);
+        this.openLane.run(m.instance_id, m.recipient, m.created_at);
+      }
+      const last = rows[rows.length - 1];
+      if (last !== undefined) this.moveCursor.run(last.seq);
+      return rows.length;
+    });
   }
 
   /** Locks up to `limit` due lanes for this node and takes the first messages of each. */

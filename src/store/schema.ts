@@ -72,6 +72,12 @@ export interface OutboxTable {
   attempts: number;
 }
 
+export interface DispatchCursorTable {
+  name: string;
+  /** The highest messages.seq already taken into the outbox. */
+  seq: number;
+}
+
 export interface LanesTable {
   instance_id: string;
   recipient: string;
@@ -118,6 +124,7 @@ export interface Database {
   media: MediaTable;
   outbox: OutboxTable;
   lanes: LanesTable;
+  dispatch_cursor: DispatchCursorTable;
   message_events: MessageEventsTable;
   sandbox_inbox: SandboxInboxTable;
 }

@@ -15,6 +15,17 @@ const env = { PATH: process.env['PATH'] ?? '', CONNEXA_DATABASE_URL: `sqlite:${p
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** Runs the CLI expecting a failure; resolves to its exit code and stderr. */
+async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [CLI, ...args], { env });
+  } catch (e) {
+    const err = e as { code: number; stderr: string };
+    return { code: err.code, stderr: err.stderr };
+  }
+  throw new Error(`expected connexa ${args.join(' ')} to fail`);
+}
+
 describe('connexa CLI', () => {
   it('creates a user and a sandbox instance, printing the token once and storing only its hash', async () => {
     const user = JSON.parse((await run(process.execPath, [CLI, 'user', 'create', '--name', 'Acme', '--json'], { env })).stdout) as Record<string, string>;
@@ -31,12 +42,12 @@ describe('connexa CLI', () => {
   });
 
   it('fails clearly on an unknown engine or user, and on bad usage', async () => {
-    const bad = await run(process.execPath, [CLI, 'instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'telegram'], { env }).catch((e: { code: number; stderr: string }) => e);
+    const bad = await fails(['instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'telegram']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/unknown_engine/);
-    const noUser = await run(process.execPath, [CLI, 'instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'sandbox'], { env }).catch((e: { code: number; stderr: string }) => e);
+    const noUser = await fails(['instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'sandbox']);
     expect(noUser.stderr).toMatch(/user_not_found/);
-    const usage = await run(process.execPath, [CLI, 'frobnicate'], { env }).catch((e: { code: number; stderr: string }) => e);
+    const usage = await fails(['frobnicate']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/Usage:/);
   });

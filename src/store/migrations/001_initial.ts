@@ -49,7 +49,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('read_at', 'bigint')
     .addColumn('failed_at', 'bigint')
     .execute();
-  await db.schema.createIndex('messages_instance_seq').on('messages').columns(['instance_id', 'seq']).execute();
 
   await db.schema
     .createTable('media')
@@ -67,6 +66,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema.createIndex('outbox_lane_seq').on('outbox').columns(['instance_id', 'recipient', 'seq']).execute();
+
+  // How far the dispatcher has taken accepted messages into the outbox. The accept
+  // path only appends to messages (the cheapest durable write); ingestion into
+  // outbox and lanes happens later, in the same transaction as this cursor.
+  await db.schema
+    .createTable('dispatch_cursor')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .execute();
 
   // One lane per (instance, recipient) with pending messages: the unit of ordering,
   // of claiming and of retry backoff (a retrying head holds back its followers).
