@@ -483,17 +483,37 @@ the body and answers a fixed 200 (the ceiling for any Node HTTP server).
 Method (\`node bench/accept.mjs --write\`):
 
 - the server under test on core 0, \`wrk\` on core 1 (\`taskset\`), both on 127.0.0.1;
-- \`wrk -t1 -c64 --latency\`, the same POST body and headers for both servers,
+- \`wrk -t1 -c64 --latency\`, the same POST body and headers for every server,
   recipients rotating over 1000 numbers (\`554490000000\`–\`554490000999\`), like a campaign;
-- the real configuration: SQLite in WAL mode with \`synchronous=FULL\` and group
-  commit, a fresh database per round, one user and one \`sandbox\` instance created
-  with the CLI, the dispatcher running in the same process and "sending" every
-  accepted message through the sandbox engine while the load runs;
-- a ${WARMUP_S} s warm-up before every measured run; bare and gateway runs alternate
-  (bare, gateway, bare, gateway, …) and the summary takes medians over rounds.
+- SQLite in WAL mode with \`synchronous=FULL\` and group commit: a \`200\` means the
+  message is on disk. A fresh database per run, one user and one \`sandbox\`
+  instance created with the CLI;
+- two gateway configurations: **accept path** (\`CONNEXA_DISPATCH=false\`: the node
+  stores and answers, nothing else; the issue's target is about this path) and
+  **all-in-one** (the same node also runs the dispatcher and the sandbox engine,
+  which send, deliver and read every accepted message on the same core while the
+  load runs);
+- a 2 s warm-up before every measured run; bare, accept and all-in-one runs
+  alternate within each round and the summary takes medians over rounds.
 
-Target from the issue: durable accept path on SQLite ≥ ${TARGET_RATIO} × bare node:http
-and p99 < ${TARGET_P99_MS} ms.
+Target from the issue: durable accept path on SQLite ≥ 0.33 × bare node:http
+and p99 < 15 ms.
+
+What got the accept path there (each step measured with this script):
+
+| step | accept path, req/s (× bare) |
+| --- | --- |
+| first version: message + outbox + lane rows per request, random UUIDv4 ids, auto-checkpoint in the commit | ~7,700 (0.14) |
+| UUIDv7 ids (the id index grows at its right edge), 64 MiB page cache, writes without promise queueing | ~11,500 (0.20) |
+| auth cache keyed by the whole header (no base64 decode or SHA-256 on a hit) | ~13,800 (0.24) |
+| accept appends only the message row; the dispatcher ingests it into outbox and lanes later, behind a cursor in the same transaction | ~24,000 (0.44) |
+
+The all-in-one figure is much lower because every accepted message costs the
+same core about twenty more row writes (ingest, lane claim, send, sandbox
+arrival, sent, delivered, read, timeline events) while the load runs. Real
+engines are paced by WhatsApp (about one message per second per number), so the
+dispatcher's share is far smaller in production; dispatch latency at a steady
+rate is measured separately (issue 5).
 
 `;
 }
