@@ -15,11 +15,6 @@ const RANK: Record<MessageStatus, number> = {
   failed: 5,
 };
 
-/** A message that is read or failed will never change again. */
-export function isTerminal(status: MessageStatus): boolean {
-  return status === 'read' || status === 'failed';
-}
-
 /**
  * Whether `to` may follow `from`. `sending → queued` is the one step back we
  * allow, and only internally: a transient failure puts the message back in the

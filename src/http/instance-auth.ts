@@ -71,11 +71,6 @@ export class InstanceAuthenticator {
     return instance;
   }
 
-  /** Forget cached credentials, e.g. after a token rotation or an instance deletion. */
-  forgetInstance(instanceId: string): void {
-    for (const [k, v] of this.cache) if (v.instance.id === instanceId) this.cache.delete(k);
-  }
-
   /** A Fastify onRequest hook that authenticates and sets `request.instance`. */
   hook() {
     return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

@@ -24,7 +24,3 @@ export async function findInstanceByTokenHash(db: Db, tokenHash: string): Promis
 export async function getInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
   return db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
 }
-
-export async function listInstanceEngines(db: Db): Promise<{ id: string; engine: string }[]> {
-  return db.selectFrom('instances').select(['id', 'engine']).execute();
-}
