@@ -27,6 +27,8 @@ import { openStore } from './store/database.js';
 import { AcceptStatements } from './store/messages.js';
 import { migrate } from './store/migrate.js';
 import { OutboxStatements } from './store/outbox.js';
+import { OutcomeStatements } from './store/outcomes.js';
+import { ReceiptStatements } from './store/receipts.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -51,10 +53,11 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
 
   const outbox = new OutboxStatements(store);
+  const receipts = new ReceiptStatements(store);
   const inbox = new InboxStore(store);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
   const engines = new Map<EngineName, Engine>([['sandbox', sandbox]]);
-  const scheduler = new SandboxScheduler(inbox, { record: (r) => outbox.applyReceipts(r) }, 200, Date.now,
+  const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
     (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
   const media = new MediaPreparer(store, {
     globalMaxBytes: config.mediaMaxBytes,
@@ -62,7 +65,7 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
     allowPrivateNetworks: config.mediaAllowPrivateNetworks,
     maxConcurrentDownloads: 8,
   });
-  const dispatcher = new Dispatcher(outbox, new EngineResolver(store.db, engines), media, {
+  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store), new EngineResolver(store.db, engines), media, {
     nodeId: config.nodeId,
     ...config.dispatch,
     maxActiveLanes: 2000,

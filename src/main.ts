@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** Process entry: config → gateway; SIGTERM/SIGINT stop it gracefully. */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config.js';
 import { startGateway } from './gateway.js';
 import { createLogger } from './log.js';
@@ -36,8 +38,17 @@ export async function serve(): Promise<void> {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
-if (invokedDirectly) {
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return fs.realpathSync(script) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
   serve().catch((err: unknown) => {
     process.stderr.write(`connexa failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

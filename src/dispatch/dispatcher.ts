@@ -1,23 +1,27 @@
 /**
- * The outbox loop. It claims due lanes (one instance + recipient each) and
- * works through each lane's messages in acceptance order: prepare media, hand
- * to the instance's engine, record the outcome. A transient failure puts the
- * lane to sleep until the retry time, holding back the messages behind it.
- * All state lives in rows: a crash leaves lanes locked by this node, and the
- * next start releases them, so every accepted message is sent after a restart.
+ * The outbox loop. It ingests accepted messages into the outbox, claims due
+ * lanes (one instance + recipient each) and works through each lane's
+ * messages in acceptance order: count the attempt, prepare media, hand to the
+ * instance's engine, record the outcome. A transient failure puts the lane to
+ * sleep until the retry time, holding back the messages behind it. All state
+ * lives in rows: a crash leaves lanes locked, and the next start releases them,
+ * so every accepted message is sent after a restart.
  */
 import type { Logger } from 'pino';
 import { CodedError } from '../domain/errors.js';
 import type { OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
-import type { ClaimedLane, LaneMessage, LaneRelease, Outcome, OutboxStatements } from '../store/outbox.js';
+import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
+import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
 import { retryDelayMs } from './backoff.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';
 
 /** New messages taken into the outbox per transaction. */
 const INGEST_BATCH = 256;
+/** A lane lock not renewed for this long is considered abandoned. */
+const LANE_LEASE_MS = 10 * 60_000;
 
 export interface DispatcherOptions {
   nodeId: string;
@@ -35,8 +39,10 @@ export interface DispatcherOptions {
 
 export class Dispatcher {
   private readonly active = new Set<Promise<void>>();
+  private readonly starts: BatchWriter<AttemptStart>;
   private readonly outcomes: BatchWriter<Outcome>;
   private readonly releases: BatchWriter<LaneRelease>;
+  private readonly aborter = new AbortController();
   private pumping = false;
   private again = false;
   private wakeScheduled = false;
@@ -45,32 +51,43 @@ export class Dispatcher {
 
   constructor(
     private readonly outbox: OutboxStatements,
+    private readonly results: OutcomeStatements,
     private readonly engines: EngineResolver,
     private readonly media: MediaPreparer,
     private readonly options: DispatcherOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.outcomes = new BatchWriter((items) => this.outbox.record(items));
+    this.starts = new BatchWriter((items) => this.results.begin(items));
+    this.outcomes = new BatchWriter((items) => this.results.record(items));
     this.releases = new BatchWriter((items) => this.outbox.releaseLanes(items));
   }
 
   async start(): Promise<void> {
-    const released = await this.outbox.releaseLocks(this.options.nodeId);
+    const released = await this.outbox.releaseAllLocks();
     if (released > 0) this.logger.info({ lanes: released }, 'resuming lanes claimed before the last stop');
     this.stopped = false;
-    this.poll = setInterval(() => this.wake(), this.options.pollIntervalMs);
+    this.poll = setInterval(() => {
+      this.outbox.expireLocks(this.now() - LANE_LEASE_MS).catch((err: unknown) => this.logger.error({ err }, 'could not expire lane locks'));
+      this.wake();
+    }, this.options.pollIntervalMs);
     this.wake();
   }
 
-  /** Stops claiming, lets each lane finish the message in hand, records outcomes. */
+  /**
+   * Stops claiming, cancels media downloads in progress (their messages are
+   * retried at the next start), lets each lane finish the send in hand and
+   * records every outcome.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poll !== undefined) clearInterval(this.poll);
+    this.aborter.abort(new CodedError('shutting_down', 'The gateway is shutting down; the message will be retried', true));
     while (this.active.size > 0 || this.pumping) {
       await Promise.allSettled([...this.active]);
       await new Promise((r) => setImmediate(r));
     }
+    await this.starts.drain();
     await this.outcomes.drain();
     await this.releases.drain();
   }
@@ -121,22 +138,15 @@ export class Dispatcher {
   private async runLane(claimed: ClaimedLane): Promise<void> {
     const lane = { instanceId: claimed.instanceId, recipient: claimed.recipient };
     let runAt: number | undefined;
-    let untouched: string[] = [];
     let batch = claimed.messages;
     try {
       lane: while (batch.length > 0) {
-        for (let i = 0; i < batch.length; i++) {
-          const item = batch[i];
-          if (item === undefined) break;
-          if (this.stopped) {
-            untouched = batch.slice(i).map((m) => m.row.id);
-            break lane;
-          }
+        for (const item of batch) {
+          if (this.stopped) break lane;
           const outcome = await this.attempt(item);
           await this.outcomes.submit(outcome);
           if (outcome.kind === 'retry') {
             runAt = outcome.runAt;
-            untouched = batch.slice(i + 1).map((m) => m.row.id);
             break lane;
           }
         }
@@ -144,23 +154,28 @@ export class Dispatcher {
         batch = await this.outbox.takeFromLane(lane, this.now(), this.options.laneBatch);
       }
     } catch (err) {
-      // Could not record: leave the lane for a later pass rather than lose track of it.
+      // Could not record: come back to the lane later rather than lose track of it.
       this.logger.error({ err }, 'dispatcher failed while working a lane; it will be retried');
       runAt = this.now() + this.options.pollIntervalMs;
     }
     try {
-      await this.releases.submit({ lane, untouched, runAt });
+      await this.releases.submit({ lane, runAt });
     } catch (err) {
-      this.logger.error({ err }, 'could not release a lane; it is released at the next start');
+      this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
     }
   }
 
-  private async attempt({ row, attempt }: LaneMessage): Promise<Outcome> {
-    const startedAt = this.now();
+  private async attempt({ row, attempts }: LaneMessage): Promise<Outcome> {
+    const attempt = attempts + 1;
+    if (attempt > this.options.maxAttempts) {
+      // Earlier attempts never reported back (the process died during them).
+      return { kind: 'failed', messageId: row.id, code: 'attempts_exhausted', reason: `Gave up after ${attempts} attempts that did not complete`, at: this.now() };
+    }
+    await this.starts.submit({ messageId: row.id, attempt, at: this.now() });
     try {
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');
       const engine = await this.engines.forInstance(row.instance_id);
-      const media = await this.media.prepare(row);
+      const media = await this.media.prepare(row, this.aborter.signal);
       const message: OutgoingMessage = {
         messageId: row.id,
         instanceId: row.instance_id,
@@ -171,24 +186,26 @@ export class Dispatcher {
         attempt,
       };
       const result = await engine.send(message);
-      return { kind: 'sent', messageId: row.id, startedAt, attempt, providerId: result.providerId, at: this.now() };
+      return { kind: 'sent', messageId: row.id, providerId: result.providerId, at: this.now() };
     } catch (err) {
-      return this.failure(row.id, startedAt, attempt, err);
+      return this.failure(row.id, attempt, err);
     }
   }
 
-  private failure(messageId: string, startedAt: number, attempt: number, err: unknown): Outcome {
+  private failure(messageId: string, attempt: number, err: unknown): Outcome {
     const at = this.now();
+    if (this.stopped && err === this.aborter.signal.reason) {
+      return { kind: 'retry', messageId, code: 'shutting_down', reason: 'Interrupted by a shutdown', at, runAt: at };
+    }
     const coded = err instanceof CodedError
       ? err
       : new CodedError('internal_error', 'An unexpected error occurred while sending; it will be retried', true);
     if (!(err instanceof CodedError)) this.logger.error({ err, messageId }, 'unexpected error while sending');
-    const base = { messageId, startedAt, attempt, at, code: coded.code };
-    if (!coded.transient) return { kind: 'failed', ...base, reason: coded.message };
+    if (!coded.transient) return { kind: 'failed', messageId, code: coded.code, reason: coded.message, at };
     if (attempt >= this.options.maxAttempts) {
-      return { kind: 'failed', ...base, reason: `${coded.message} (gave up after ${attempt} attempts)` };
+      return { kind: 'failed', messageId, code: coded.code, reason: `${coded.message} (gave up after ${attempt} attempts)`, at };
     }
     const runAt = at + retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxDelayMs);
-    return { kind: 'retry', ...base, reason: coded.message, runAt };
+    return { kind: 'retry', messageId, code: coded.code, reason: coded.message, at, runAt };
   }
 }

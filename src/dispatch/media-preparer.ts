@@ -48,7 +48,7 @@ export class MediaPreparer {
       });
   }
 
-  async prepare(row: DispatchRow): Promise<OutgoingMedia | undefined> {
+  async prepare(row: DispatchRow, signal?: AbortSignal): Promise<OutgoingMedia | undefined> {
     const kind = row.media_kind;
     if (kind === null) return undefined;
     if (!isMediaKind(kind)) throw new CodedError('internal_error', `Stored message has an unknown media kind`);
@@ -64,6 +64,7 @@ export class MediaPreparer {
         maxBytes: maxBytesFor(kind, this.options.globalMaxBytes),
         deadlineMs: this.options.fetchTimeoutMs,
         allowPrivateNetworks: this.options.allowPrivateNetworks,
+        ...(signal !== undefined ? { signal } : {}),
       }),
     );
     const sniffed = await sniffMedia(fetched.bytes, kind, {

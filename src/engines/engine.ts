@@ -6,7 +6,7 @@
  */
 import type { MediaKind } from '../media/kinds.js';
 import type { MessageType } from '../domain/message.js';
-import type { Receipt } from '../store/outbox.js';
+import type { Receipt } from '../store/receipts.js';
 
 export type EngineName = 'sandbox';
 export const ENGINE_NAMES: readonly EngineName[] = ['sandbox'];

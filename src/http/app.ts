@@ -9,6 +9,7 @@ import type { InboxStore } from '../engines/sandbox/inbox-store.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
 import { ApiError } from '../domain/errors.js';
+import { maxBytesFor } from '../media/kinds.js';
 import type { InstanceAuthenticator } from './instance-auth.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
@@ -42,10 +43,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.logger,
     // Fastify's per-request lines are replaced by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
-    // Scalars are coerced (query strings need it); arrays are never unwrapped into scalars.
-    ajv: { customOptions: { allowUnionTypes: true, coerceTypes: true } },
+    // No coercion: `"text": 123` is a type error, not the string "123".
+    ajv: { customOptions: { allowUnionTypes: true, coerceTypes: false } },
     bodyLimit: TEXT_BODY_LIMIT,
-    return503OnClosing: true,
+    // Our own 503 (below) keeps the error shape and adds Retry-After.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: false,
   });
@@ -54,6 +56,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
+  app.addHook('onRequest', async () => {
+    if (deps.readiness.shuttingDown) {
+      throw new ApiError(503, 'shutting_down', 'The gateway is restarting; retry shortly', undefined, { 'Retry-After': '5' });
+    }
+  });
   // Problems are logged at info, the rest at debug, so a busy gateway's log stays readable.
   app.addHook('onResponse', async (request, reply) => {
     const line = { method: request.method, url: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
@@ -67,7 +74,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     validator: deps.validator,
     acceptor: deps.acceptor,
     textBodyLimit: TEXT_BODY_LIMIT,
-    mediaBodyLimit: mediaBodyLimit(deps.mediaMaxBytes),
+    mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, deps.mediaMaxBytes)),
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });

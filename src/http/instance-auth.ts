@@ -22,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="connexa", charset="UTF-8"' } as const;
+const CHALLENGE = { 'WWW-Authenticate': 'Basic realm="connexa"' } as const;
 
 function unauthorized(code: string, message: string): ApiError {
   return new ApiError(401, code, message, undefined, CHALLENGE);

@@ -31,7 +31,8 @@ export function networkError(error: unknown): CodedError {
     return new CodedError('media_fetch_failed', 'The media URL could not be fetched: its TLS certificate was not accepted', false);
   }
   const reason = (code !== undefined ? SENTENCES[code] : undefined) ?? 'a network error occurred';
-  return new CodedError('media_fetch_failed', `The media URL could not be fetched: ${reason}`, true);
+  // A name that does not exist (NXDOMAIN) will not appear on retry; EAI_AGAIN and the rest may pass.
+  return new CodedError('media_fetch_failed', `The media URL could not be fetched: ${reason}`, code !== 'ENOTFOUND');
 }
 
 export function timeoutError(deadlineMs: number): CodedError {

@@ -1,10 +1,13 @@
 /**
- * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs
- * inside whichever commit crosses the threshold, stalling every request
- * behind it for milliseconds; instead the main connection turns it off and a
- * worker thread with its own connection runs PASSIVE checkpoints (which never
- * block writers) on an interval. The worker is plain JS so it runs the same
- * from the build and from the TypeScript sources under test.
+ * WAL checkpoints mostly off the event loop. SQLite's automatic checkpoint
+ * runs inside whichever commit crosses the threshold, copying every page
+ * written since the last one while requests wait. A worker thread with its
+ * own connection runs PASSIVE checkpoints (which never block writers) every
+ * 100 ms, so by the time the main connection's automatic checkpoint comes
+ * round almost everything is copied already and it only has to reset the WAL
+ * (which a concurrent checkpoint alone never does under constant writes).
+ * The worker is plain JS so it runs the same from the build and from the
+ * TypeScript sources under test.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';

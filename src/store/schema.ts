@@ -14,6 +14,7 @@
  *   of a distinct WhatsApp message id.
  */
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { MessageStatus } from '../domain/status.js';
 
 export interface UsersTable {
   id: string;
@@ -46,7 +47,7 @@ export interface MessagesTable {
   media_voice: number;
   requested_filename: string | null;
   requested_mime: string | null;
-  status: string;
+  status: MessageStatus;
   error_code: string | null;
   error_message: string | null;
   provider_id: string | null;

@@ -115,10 +115,10 @@ describe('fetchMedia reports failures', () => {
     },
   );
 
-  it('an unknown host', async () => {
+  it('an unknown host (NXDOMAIN) fails for good: the name will not appear on retry', async () => {
     const error = await failure('http://nowhere.test/', { ...open, lookup: fakeDns({}) });
     expect(error.code).toBe('media_fetch_failed');
-    expect(error.transient).toBe(true);
+    expect(error.transient).toBe(false);
     expect(error.message).toContain('could not be resolved');
   });
 

@@ -1,6 +1,6 @@
 /** GET /api/v1/sandbox/messages: what the simulated WhatsApp received, newest first. */
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../domain/errors.js';
+import { ApiError, fieldError } from '../../domain/errors.js';
 import type { InboxStore } from '../../engines/sandbox/inbox-store.js';
 import type { InboxRow } from '../../store/schema.js';
 import { errorSchema } from '../error-handler.js';
@@ -39,14 +39,14 @@ const entrySchema = {
 } as const;
 
 export function sandboxRoutes(app: FastifyInstance, deps: { inbox: InboxStore; auth: InstanceAuthenticator }): void {
-  app.get<{ Querystring: { limit?: number; cursor?: string } }>('/api/v1/sandbox/messages', {
+  app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/sandbox/messages', {
     onRequest: deps.auth.hook(),
     schema: {
       querystring: {
         type: 'object',
         properties: {
-          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          cursor: { type: 'string', pattern: '^[0-9]{1,15}$' },
+          limit: { type: 'string', description: 'Entries per page, 1 to 1000 (default 100)' },
+          cursor: { type: 'string', description: 'next_cursor of the previous page' },
         },
         additionalProperties: false,
       },
@@ -61,8 +61,11 @@ export function sandboxRoutes(app: FastifyInstance, deps: { inbox: InboxStore; a
     if (instance.engine !== 'sandbox') {
       throw new ApiError(404, 'not_a_sandbox_instance', 'This instance does not use the sandbox engine, so it has no sandbox inbox');
     }
-    const limit = request.query.limit ?? 100;
-    const before = request.query.cursor === undefined ? undefined : Number(request.query.cursor);
+    const { limit: rawLimit, cursor } = request.query;
+    const limit = rawLimit === undefined ? 100 : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw fieldError('limit', 'invalid_limit', 'limit must be a whole number from 1 to 1000');
+    if (cursor !== undefined && !/^[0-9]{1,15}$/.test(cursor)) throw fieldError('cursor', 'invalid_cursor', 'cursor must be the next_cursor of a previous page');
+    const before = cursor === undefined ? undefined : Number(cursor);
     const rows = deps.inbox.list(instance.id, before, limit);
     const last = rows[rows.length - 1];
     return { messages: rows.map(present), next_cursor: rows.length === limit && last !== undefined ? String(last.id) : null };

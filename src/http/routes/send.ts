@@ -6,13 +6,15 @@ import type { Acceptor } from '../../dispatch/acceptor.js';
 import { errorSchema } from '../error-handler.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
 import type { SendBody, SendValidator } from '../validate-send.js';
+import type { MediaKind } from '../../media/kinds.js';
 
 export interface SendRouteDeps {
   auth: InstanceAuthenticator;
   validator: SendValidator;
   acceptor: Acceptor;
   textBodyLimit: number;
-  mediaBodyLimit: number;
+  /** The body limit of a media route, sized to that kind's largest file. */
+  mediaBodyLimit: (kind: MediaKind) => number;
 }
 
 const bodySchema = {
@@ -42,7 +44,7 @@ export function sendRoutes(app: FastifyInstance, deps: SendRouteDeps): void {
   for (const type of MESSAGE_TYPES) {
     app.post<{ Body: SendBody }>(`/api/v1/message/${type}`, {
       onRequest: deps.auth.hook(),
-      bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit,
+      bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit(type),
       schema: { body: bodySchema, response: responses },
     }, async (request, reply) => {
       const instance = requireInstance(request);

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
 // Migrations are append-only: never edit one that has shipped; add the next.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -124,5 +124,4 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('sandbox_inbox_instance').on('sandbox_inbox').columns(['instance_id', 'id']).execute();
   await db.schema.createIndex('sandbox_inbox_deliver').on('sandbox_inbox').columns(['delivered_at', 'deliver_due']).execute();
   await db.schema.createIndex('sandbox_inbox_read').on('sandbox_inbox').columns(['read_at', 'read_due']).execute();
-  await sql`select 1`.execute(db);
 }

@@ -1,0 +1,96 @@
+/**
+ * What happened to each attempt. An attempt is counted (and the message shown
+ * as `sending`) before the engine is called, so a message that crashes the
+ * process every time still runs out of attempts instead of blocking its lane.
+ * A sent or failed message leaves the outbox and its stored media bytes go;
+ * every status change writes its timeline event in the same transaction.
+ * Status only moves forward: a retry keeps the message `sending`.
+ */
+import type { Store } from './database.js';
+
+export interface AttemptStart {
+  messageId: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  at: number;
+}
+
+export type Outcome =
+  | { kind: 'sent'; messageId: string; providerId: string; at: number }
+  | { kind: 'retry'; messageId: string; code: string; reason: string; at: number; runAt: number }
+  | { kind: 'failed'; messageId: string; code: string; reason: string; at: number };
+
+export class OutcomeStatements {
+  private readonly countAttempt;
+  private readonly markSending;
+  private readonly event;
+  private readonly markSent;
+  private readonly setProviderId;
+  private readonly noteError;
+  private readonly markFailed;
+  private readonly deleteOutbox;
+  private readonly deleteMedia;
+
+  constructor(private readonly store: Store) {
+    const s = store.sqlite;
+    this.countAttempt = s.prepare(`UPDATE outbox SET attempts = ? WHERE message_id = ?`);
+    this.markSending = s.prepare(
+      `UPDATE messages SET status = 'sending', attempts = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')`,
+    );
+    this.event = s.prepare(`INSERT INTO message_events (message_id, kind, at, code, detail) VALUES (?, ?, ?, ?, ?)`);
+    this.markSent = s.prepare(
+      `UPDATE messages SET status = 'sent', provider_id = ?, sent_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')`,
+    );
+    // A receipt may have moved the message past `sent` already; keep the provider id.
+    this.setProviderId = s.prepare(`UPDATE messages SET provider_id = COALESCE(provider_id, ?) WHERE id = ?`);
+    this.noteError = s.prepare(`UPDATE messages SET error_code = ?, error_message = ?, updated_at = ? WHERE id = ? AND status = 'sending'`);
+    this.markFailed = s.prepare(
+      `UPDATE messages SET status = 'failed', error_code = ?, error_message = ?, failed_at = ?, updated_at = ?
+       WHERE id = ? AND status IN ('queued', 'sending', 'sent', 'delivered')`,
+    );
+    this.deleteOutbox = s.prepare(`DELETE FROM outbox WHERE message_id = ?`);
+    this.deleteMedia = s.prepare(`DELETE FROM media WHERE message_id = ?`);
+  }
+
+  begin(starts: AttemptStart[]): Promise<void> {
+    return this.store.writeTx(false, () => {
+      for (const a of starts) {
+        this.countAttempt.run(a.attempt, a.messageId);
+        this.markSending.run(a.attempt, a.at, a.messageId);
+        this.event.run(a.messageId, 'sending', a.at, null, a.attempt > 1 ? `attempt ${a.attempt}` : null);
+      }
+    });
+  }
+
+  record(outcomes: Outcome[]): Promise<void> {
+    return this.store.writeTx(false, () => {
+      for (const o of outcomes) {
+        switch (o.kind) {
+          case 'sent':
+            if (this.markSent.run(o.providerId, o.at, o.at, o.messageId).changes === 1) {
+              this.event.run(o.messageId, 'sent', o.at, null, null);
+            } else {
+              this.setProviderId.run(o.providerId, o.messageId);
+            }
+            this.leaveQueue(o.messageId);
+            break;
+          case 'retry':
+            this.noteError.run(o.code, o.reason, o.at, o.messageId);
+            this.event.run(o.messageId, 'retry_scheduled', o.at, o.code, `${o.reason} (next attempt at ${new Date(o.runAt).toISOString()})`);
+            break;
+          case 'failed':
+            if (this.markFailed.run(o.code, o.reason, o.at, o.at, o.messageId).changes === 1) {
+              this.event.run(o.messageId, 'failed', o.at, o.code, o.reason);
+            }
+            this.leaveQueue(o.messageId);
+            break;
+        }
+      }
+    });
+  }
+
+  private leaveQueue(messageId: string): void {
+    this.deleteOutbox.run(messageId);
+    this.deleteMedia.run(messageId);
+  }
+}

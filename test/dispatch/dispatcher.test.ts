@@ -1,0 +1,97 @@
+/** The dispatcher against a real store, with an engine that records what it is handed. */
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AdminService } from '../../src/admin/service.js';
+import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { EngineResolver } from '../../src/dispatch/engine-resolver.js';
+import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
+import type { Engine, EngineName, OutgoingMessage, SendResult } from '../../src/engines/engine.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { AcceptStatements } from '../../src/store/messages.js';
+import { migrate } from '../../src/store/migrate.js';
+import { OutboxStatements } from '../../src/store/outbox.js';
+import { OutcomeStatements } from '../../src/store/outcomes.js';
+import { startFixture, type Fixture } from '../media/http-fixture.js';
+import { tempDir, waitFor } from '../helpers/gateway.js';
+
+class RecordingEngine implements Engine {
+  readonly name = 'sandbox' as const;
+  readonly capabilities = { audioCaption: false };
+  readonly sent: OutgoingMessage[] = [];
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async send(m: OutgoingMessage): Promise<SendResult> {
+    this.sent.push(m);
+    return { providerId: `P-${m.messageId}` };
+  }
+}
+
+let dir: string;
+let store: Store;
+let engine: RecordingEngine;
+let dispatcher: Dispatcher;
+let instanceId: string;
+let fixture: Fixture | undefined;
+
+beforeEach(async () => {
+  dir = tempDir('connexa-dispatch-');
+  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  expect((await migrate(store.db)).ok).toBe(true);
+  const admin = new AdminService(store.db);
+  const user = await admin.createUser('u');
+  instanceId = (await admin.createInstance(user.user_id, 'i', 'sandbox')).instance_id;
+  engine = new RecordingEngine();
+  const media = new MediaPreparer(store, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
+  dispatcher = new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store),
+    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
+    { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8 },
+    pino({ level: 'silent' }));
+});
+
+afterEach(async () => {
+  await dispatcher.stop();
+  await fixture?.close();
+  fixture = undefined;
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const accept = (id: string, url?: string) => new AcceptStatements(store).insert([{
+  id, instanceId, type: url === undefined ? 'text' : 'image', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(),
+  media: url === undefined ? undefined : { kind: 'image', source: { kind: 'url', url }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
+}]);
+
+const row = (id: string) => store.db.selectFrom('messages').select(['status', 'error_code', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
+
+describe('dispatcher', () => {
+  it('a message whose attempts never completed (the process died each time) fails instead of blocking its lane', async () => {
+    await accept('stuck');
+    await accept('behind');
+    await new OutboxStatements(store).ingest(10);
+    // Three attempts counted, none recorded: what repeated crashes during the send leave behind.
+    await store.db.updateTable('outbox').set({ attempts: 3 }).where('message_id', '=', 'stuck').execute();
+    await dispatcher.start();
+    await waitFor(async () => ((await row('behind')).status === 'sent' ? true : undefined), 5000, 'the next message to go');
+    expect(await row('stuck')).toMatchObject({ status: 'failed', error_code: 'attempts_exhausted' });
+    expect(engine.sent.map((m) => m.messageId)).toEqual(['behind']);
+  });
+
+  it('stop cancels a media download in progress and leaves the message queued for the next start', async () => {
+    fixture = await startFixture((_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      const t = setInterval(() => res.write('x'), 100);
+      res.on('close', () => clearInterval(t));
+    });
+    await accept('slow', `${fixture.origin}/drip.png`);
+    await dispatcher.start();
+    await waitFor(async () => (fixture !== undefined && fixture.connections > 0 ? true : undefined), 5000, 'the download to start');
+    const started = Date.now();
+    await dispatcher.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(engine.sent).toEqual([]);
+    expect((await row('slow')).status).toBe('sending');
+    expect(await store.db.selectFrom('outbox').select('message_id').execute()).toEqual([{ message_id: 'slow' }]);
+  });
+});
