@@ -7,6 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AdminService, CreatedInstance } from './admin/service.js';
+import { randomBytes } from 'node:crypto';
+import { parseSecretKey } from './crypto/sealer.js';
 import { generateToken } from './domain/tokens.js';
 import type { Db } from './store/database.js';
 import { countUsers } from './store/users.js';
@@ -21,6 +23,27 @@ export function resolveAdminToken(configured: string | undefined, dataDir: strin
   const token = generateToken('cnx_admin_');
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   return { token, generatedAt: file };
+}
+
+export const SECRET_KEY_FILE = 'secret-key';
+
+/**
+ * The key that encrypts secrets at rest. Without CONNEXA_SECRET_KEY the
+ * embedded default keeps one in the data dir, created on the first start.
+ * Losing it makes stored sessions unreadable (they must be linked again).
+ */
+export function resolveSecretKey(configured: Buffer | undefined, dataDir: string): { key: Buffer; generatedAt?: string } {
+  if (configured !== undefined) return { key: configured };
+  const file = path.join(dataDir, SECRET_KEY_FILE);
+  if (fs.existsSync(file)) {
+    const key = parseSecretKey(fs.readFileSync(file, 'utf8'));
+    if (key === undefined) throw new Error(`${file} does not hold a valid secret key (64 hex digits)`);
+    return { key };
+  }
+  fs.mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  fs.writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  return { key, generatedAt: file };
 }
 
 export async function createDemoIfEmpty(db: Db, admin: AdminService): Promise<CreatedInstance | undefined> {

@@ -4,6 +4,7 @@
  * reads `process.env`. Every bad value produces one line naming the variable.
  */
 import path from 'node:path';
+import { parseSecretKey } from './crypto/sealer.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -20,6 +21,8 @@ export interface Config {
   /** Where generated secrets (admin token) live: the directory of the SQLite file. */
   dataDir: string;
   adminToken: string | undefined;
+  /** Encrypts session keys and engine secrets; generated into dataDir when absent. */
+  secretKey: Buffer | undefined;
   nodeId: string;
   mediaMaxBytes: number;
   mediaAllowPrivateNetworks: boolean;
@@ -124,12 +127,18 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (adminToken !== undefined && adminToken.length < 24) {
     r.problems.push('CONNEXA_ADMIN_TOKEN: must be at least 24 characters (use a long random value)');
   }
+  const rawSecret = r.raw('CONNEXA_SECRET_KEY');
+  const secretKey = rawSecret === undefined ? undefined : parseSecretKey(rawSecret);
+  if (rawSecret !== undefined && secretKey === undefined) {
+    r.problems.push('CONNEXA_SECRET_KEY: expected 32 random bytes as 64 hex digits or as base64 (e.g. `openssl rand -hex 32`)');
+  }
   const config: Config = {
     port: r.int('CONNEXA_PORT', 8080, 0, 65535),
     host: r.string('CONNEXA_HOST', '0.0.0.0'),
     database,
     dataDir: database.file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(database.file),
     adminToken,
+    secretKey,
     nodeId: r.string('CONNEXA_NODE_ID', 'node-1'),
     mediaMaxBytes: r.int('CONNEXA_MEDIA_MAX_BYTES', 100 * MB, 1024, 2 * 1024 * MB),
     mediaAllowPrivateNetworks: r.bool('CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', false),

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { AdminService } from './admin/service.js';
-import { createDemoIfEmpty, demoBanner, resolveAdminToken } from './bootstrap.js';
+import { createDemoIfEmpty, demoBanner, resolveAdminToken, resolveSecretKey } from './bootstrap.js';
 import type { Config } from './config.js';
 import { PhoneNormalizer } from './domain/phone.js';
 import { UuidV7 } from './domain/uuid7.js';
@@ -75,6 +75,11 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   const admin = new AdminService(store.db);
   const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
+  // Created on the first start so that everything sealed later uses one stable key.
+  const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
+  if (secretKey.generatedAt !== undefined) {
+    logger.warn({ file: secretKey.generatedAt }, 'generated the key that encrypts stored secrets; back it up with the database');
+  }
   const readiness: Readiness = { shuttingDown: false, started: false };
 
   const app = buildApp({

@@ -6,9 +6,11 @@
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import type { Db } from './database.js';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_whatsapp_sessions.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
+  '002_whatsapp_sessions': m002,
 };
 
 export type MigrateOutcome =

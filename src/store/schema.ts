@@ -118,6 +118,19 @@ export interface SandboxInboxTable {
   resends: number;
 }
 
+export interface WaCredsTable {
+  instance_id: string;
+  sealed: Buffer;
+  updated_at: number;
+}
+
+export interface WaKeysTable {
+  instance_id: string;
+  type: string;
+  id: string;
+  sealed: Buffer;
+}
+
 export interface Database {
   users: UsersTable;
   instances: InstancesTable;
@@ -128,6 +141,8 @@ export interface Database {
   dispatch_cursor: DispatchCursorTable;
   message_events: MessageEventsTable;
   sandbox_inbox: SandboxInboxTable;
+  wa_creds: WaCredsTable;
+  wa_keys: WaKeysTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

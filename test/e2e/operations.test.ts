@@ -38,6 +38,10 @@ describe('operations', () => {
     const adminToken = fs.readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
     expect(token).toMatch(/^cnx_/);
     expect(adminToken).toMatch(/^cnx_admin_/);
+    // The key that seals secrets at rest is generated once, readable by the owner only.
+    expect(fs.statSync(path.join(dir, 'secret-key')).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(path.join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(path.join(dir, 'secret-key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
     expect(banner).toContain(`curl -X POST "${gateway.url}/api/v1/message/text" -u "${userId}:${token}"`);
 
     expect((await fetch(`${gateway.url}/healthz`)).status).toBe(200);

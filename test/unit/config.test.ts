@@ -26,6 +26,11 @@ describe('configuration', () => {
     }
   });
 
+  it('takes the secret key as hex or base64 of 32 bytes, and names it when it is not', () => {
+    expect(loadConfig({ CONNEXA_SECRET_KEY: 'ab'.repeat(32) }).secretKey?.length).toBe(32);
+    expect(() => loadConfig({ CONNEXA_SECRET_KEY: 'changeme' })).toThrow(/CONNEXA_SECRET_KEY: expected 32 random bytes/);
+  });
+
   it('refuses an unsupported database URL', () => {
     expect(() => loadConfig({ CONNEXA_DATABASE_URL: 'mysql://x' })).toThrow(/CONNEXA_DATABASE_URL/);
   });
