@@ -1,0 +1,44 @@
+/**
+ * What to do when a WhatsApp Web connection closes, by Baileys' status code
+ * (lastDisconnect.error.output.statusCode). See shared/reference/baileys.md.
+ */
+export type DisconnectAction =
+  /** 515 right after pairing: open a new socket at once with the same auth. */
+  | { kind: 'restart_now' }
+  /** Network or stream trouble: reconnect after a backoff with jitter. */
+  | { kind: 'reconnect'; alert?: string }
+  /** Unlinked on the phone or by logout(): forget the session, do not reconnect. */
+  | { kind: 'logged_out' }
+  /** Banned or blocked: stop and report. */
+  | { kind: 'banned'; reason: string }
+  /** Needs a person: stop and report why. */
+  | { kind: 'failed'; reason: string };
+
+/**
+ * @param linked whether the session had completed pairing (registered creds):
+ *   a 408 before pairing means the QR codes ran out, not a network problem.
+ */
+export function onDisconnect(statusCode: number | undefined, linked: boolean): DisconnectAction {
+  switch (statusCode) {
+    case 515:
+      return { kind: 'restart_now' };
+    case 401:
+      return { kind: 'logged_out' };
+    case 402:
+    case 403:
+    case 406:
+      return { kind: 'banned', reason: `WhatsApp refused the session (${statusCode}): the number may be banned or blocked` };
+    case 411:
+      return { kind: 'failed', reason: 'Multi-device mismatch (411): link the number again' };
+    case 440:
+      // Another socket took over the same creds; reconnecting blindly would fight it.
+      return { kind: 'failed', reason: 'The session was opened elsewhere (440): only one connection may use it' };
+    case 408:
+      return linked ? { kind: 'reconnect' } : { kind: 'failed', reason: 'The QR code was not scanned in time (408): request a new one' };
+    case 405:
+      return { kind: 'reconnect', alert: 'WhatsApp rejected the client version (405); update Connexa if this persists' };
+    default:
+      // 428, 500, 503 and anything unknown: transient trouble.
+      return { kind: 'reconnect' };
+  }
+}
