@@ -1,0 +1,194 @@
+/**
+ * One WhatsApp Web session (one instance): connects, shows QR codes, pairs,
+ * reconnects by the disconnect table, and reports every state change. One
+ * connection attempt at a time: a closed socket is ended and its listeners
+ * dropped before the next is built, so reconnects never leak sockets.
+ */
+import type { BaileysEventMap, ConnectionState } from 'baileys';
+import type { Logger } from 'pino';
+import { retryDelayMs } from '../../dispatch/backoff.js';
+import type { AuthStore, DatabaseAuthState } from './auth-store.js';
+import { onDisconnect } from './disconnect-policy.js';
+import type { SocketFactory, WASocketPort } from './socket-port.js';
+
+export type SessionState = 'disconnected' | 'connecting' | 'qr' | 'connected' | 'logged_out' | 'banned' | 'failed';
+
+export interface SessionSnapshot {
+  state: SessionState;
+  since: number;
+  /** The linked phone number (digits), once connected. */
+  phone?: string;
+  qr?: { code: string; expiresAt: number };
+  reason?: string;
+}
+
+export interface SessionOptions {
+  instanceId: string;
+  auth: AuthStore;
+  connect: SocketFactory;
+  onChange: (snapshot: SessionSnapshot) => void;
+  logger: Logger;
+  /** Reconnect backoff: first delay, doubling with jitter up to the max. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** QR codes shown before giving up on an unscanned link. */
+  maxQrCodes?: number;
+  now?: () => number;
+}
+
+type Listener<K extends keyof BaileysEventMap> = (arg: BaileysEventMap[K]) => void;
+
+export class WhatsAppSession {
+  private socket: WASocketPort | undefined;
+  private auth: DatabaseAuthState | undefined;
+  private snapshot: SessionSnapshot;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private qrCount = 0;
+  private stopped = true;
+  private readonly detach: (() => void)[] = [];
+  private readonly now: () => number;
+
+  constructor(private readonly o: SessionOptions) {
+    this.now = o.now ?? Date.now;
+    this.snapshot = { state: 'disconnected', since: this.now() };
+  }
+
+  get current(): SessionSnapshot {
+    return this.snapshot;
+  }
+
+  /** The open socket, for sending; undefined unless connected. */
+  get connected(): WASocketPort | undefined {
+    return this.snapshot.state === 'connected' ? this.socket : undefined;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.qrCount = 0;
+    this.connect();
+  }
+
+  /** Closes the connection without logging out; the session stays linked. */
+  stop(): void {
+    this.stopped = true;
+    this.clearTimer();
+    this.dropSocket();
+    if (this.snapshot.state !== 'logged_out' && this.snapshot.state !== 'banned') this.set({ state: 'disconnected' });
+  }
+
+  /** Unlinks the device on WhatsApp and forgets the session. */
+  async logout(): Promise<void> {
+    const socket = this.socket;
+    this.stopped = true;
+    this.clearTimer();
+    try {
+      await socket?.logout();
+    } catch (err) {
+      this.o.logger.warn({ err, instanceId: this.o.instanceId }, 'logout on WhatsApp failed; forgetting the session anyway');
+    }
+    this.dropSocket();
+    await this.o.auth.wipe(this.o.instanceId);
+    this.set({ state: 'logged_out' });
+  }
+
+  private connect(): void {
+    this.clearTimer();
+    this.dropSocket();
+    this.auth = this.o.auth.load(this.o.instanceId);
+    const socket = this.o.connect(this.auth.state);
+    this.socket = socket;
+    this.set({ state: 'connecting' });
+    this.listen(socket, 'connection.update', (u) => this.onConnectionUpdate(socket, u));
+    const auth = this.auth;
+    this.listen(socket, 'creds.update', () => {
+      auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err, instanceId: this.o.instanceId }, 'could not save WhatsApp creds'));
+    });
+  }
+
+  private listen<K extends keyof BaileysEventMap>(socket: WASocketPort, event: K, listener: Listener<K>): void {
+    socket.ev.on(event, listener);
+    this.detach.push(() => socket.ev.off(event, listener));
+  }
+
+  private onConnectionUpdate(socket: WASocketPort, u: Partial<ConnectionState>): void {
+    if (socket !== this.socket) return; // a late event from a socket we already left
+    if (u.qr !== undefined) {
+      this.qrCount++;
+      if (this.qrCount > (this.o.maxQrCodes ?? 5)) {
+        this.stopped = true;
+        this.dropSocket();
+        this.set({ state: 'failed', reason: 'The QR code was not scanned in time: request a new one' });
+        return;
+      }
+      const lifetime = this.qrCount === 1 ? 60_000 : 20_000;
+      this.set({ state: 'qr', qr: { code: u.qr, expiresAt: this.now() + lifetime } });
+    }
+    if (u.connection === 'open') {
+      this.failures = 0;
+      this.qrCount = 0;
+      const phone = socket.user?.id.split(/[:@]/)[0];
+      this.set({ state: 'connected', ...(phone !== undefined ? { phone } : {}) });
+    }
+    if (u.connection === 'close') this.onClose(u);
+  }
+
+  private onClose(u: Partial<ConnectionState>): void {
+    const error = u.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
+    const code = error?.output?.statusCode;
+    const linked = this.auth?.state.creds.registered === true || this.auth?.state.creds.me !== undefined;
+    const action = onDisconnect(code, linked);
+    this.o.logger.info({ instanceId: this.o.instanceId, code, action: action.kind }, 'WhatsApp connection closed');
+    this.dropSocket();
+    if (this.stopped) return;
+    switch (action.kind) {
+      case 'restart_now':
+        this.connect();
+        return;
+      case 'reconnect': {
+        if (action.alert !== undefined) this.o.logger.warn({ instanceId: this.o.instanceId }, action.alert);
+        this.failures++;
+        const delay = retryDelayMs(this.failures, this.o.backoffBaseMs ?? 1_000, this.o.backoffMaxMs ?? 60_000);
+        this.set({ state: 'disconnected', reason: `Connection lost (${code ?? 'unknown'}); reconnecting in ${Math.round(delay / 1000)} s` });
+        this.reconnectTimer = setTimeout(() => {
+          this.reconnectTimer = undefined;
+          if (!this.stopped) this.connect();
+        }, delay);
+        return;
+      }
+      case 'logged_out':
+        this.stopped = true;
+        void this.o.auth.wipe(this.o.instanceId).catch((err: unknown) => this.o.logger.error({ err }, 'could not wipe a logged-out session'));
+        this.set({ state: 'logged_out', reason: 'The device was unlinked on the phone' });
+        return;
+      case 'banned':
+        this.stopped = true;
+        this.set({ state: 'banned', reason: action.reason });
+        return;
+      case 'failed':
+        this.stopped = true;
+        this.set({ state: 'failed', reason: action.reason });
+        return;
+    }
+  }
+
+  private dropSocket(): void {
+    for (const off of this.detach.splice(0)) off();
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket !== undefined) {
+      socket.end(undefined).catch((err: unknown) => this.o.logger.debug({ err }, 'ending a closed socket'));
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.reconnectTimer !== undefined) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+  }
+
+  private set(next: Omit<SessionSnapshot, 'since'>): void {
+    this.snapshot = { ...next, since: this.now() };
+    this.o.onChange(this.snapshot);
+  }
+}

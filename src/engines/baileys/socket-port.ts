@@ -1,0 +1,10 @@
+/**
+ * The part of a Baileys socket the engine uses, typed from Baileys' own
+ * WASocket so a fake for tests cannot drift from the real thing.
+ */
+import type { AuthenticationState, WASocket } from 'baileys';
+
+export type WASocketPort = Pick<WASocket, 'ev' | 'sendMessage' | 'onWhatsApp' | 'requestPairingCode' | 'logout' | 'end' | 'user'>;
+
+/** Builds a new socket on an auth state; each call is a new connection attempt. */
+export type SocketFactory = (auth: AuthenticationState) => WASocketPort;
