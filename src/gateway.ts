@@ -72,7 +72,7 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
   const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake());
-  const admin = new AdminService(store.db);
+  const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   // Created on the first start so that everything sealed later uses one stable key.

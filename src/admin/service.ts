@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { fieldError } from '../domain/errors.js';
 import { generateToken, hashToken } from '../domain/tokens.js';
-import { ENGINE_NAMES, isEngineName, type EngineName } from '../engines/engine.js';
+import type { EngineName } from '../engines/engine.js';
 import type { Db } from '../store/database.js';
 import { insertInstance } from '../store/instances.js';
 import { insertUser, userExists } from '../store/users.js';
@@ -30,6 +30,8 @@ function checkName(name: unknown, field: string): string {
 export class AdminService {
   constructor(
     private readonly db: Db,
+    /** The engines instances may be created for (those this build runs). */
+    private readonly engines: readonly EngineName[],
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -42,12 +44,13 @@ export class AdminService {
 
   async createInstance(userId: string, name: unknown, engine: unknown): Promise<CreatedInstance> {
     const clean = checkName(name, 'name');
-    if (typeof engine !== 'string' || engine === '') throw fieldError('engine', 'engine_required', `engine is required: one of ${ENGINE_NAMES.join(', ')}`);
-    if (!isEngineName(engine)) throw fieldError('engine', 'unknown_engine', `Unknown engine "${engine.slice(0, 40)}"; available: ${ENGINE_NAMES.join(', ')}`);
+    if (typeof engine !== 'string' || engine === '') throw fieldError('engine', 'engine_required', `engine is required: one of ${this.engines.join(', ')}`);
+    const known = this.engines.find((e) => e === engine);
+    if (known === undefined) throw fieldError('engine', 'unknown_engine', `Unknown engine "${engine.slice(0, 40)}"; available: ${this.engines.join(', ')}`);
     if (!(await userExists(this.db, userId))) throw new ApiError(404, 'user_not_found', 'No user with this user_id exists');
     const token = generateToken();
     const id = randomUUID();
-    await insertInstance(this.db, { id, userId, name: clean, engine, tokenHash: hashToken(token), createdAt: this.now() });
-    return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine };
+    await insertInstance(this.db, { id, userId, name: clean, engine: known, tokenHash: hashToken(token), createdAt: this.now() });
+    return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
   }
 }

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { AdminService } from '../admin/service.js';
+import { AVAILABLE_ENGINES } from '../engines/available.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { ApiError } from '../domain/errors.js';
 import { serve } from '../main.js';
@@ -26,7 +27,7 @@ async function withAdmin<T>(fn: (admin: AdminService) => Promise<T>): Promise<T>
   try {
     const migrated = await migrate(store.db);
     if (!migrated.ok) throw new Error(`Database migration failed: ${migrated.reason}`);
-    return await fn(new AdminService(store.db));
+    return await fn(new AdminService(store.db, AVAILABLE_ENGINES));
   } finally {
     await store.close();
   }

@@ -8,8 +8,9 @@ import type { MediaKind } from '../media/kinds.js';
 import type { MessageType } from '../domain/message.js';
 import type { Receipt } from '../store/receipts.js';
 
-export type EngineName = 'sandbox';
-export const ENGINE_NAMES: readonly EngineName[] = ['sandbox'];
+/** Every engine Connexa knows; which ones a gateway runs is its own list. */
+export type EngineName = 'sandbox' | 'baileys';
+export const ENGINE_NAMES: readonly EngineName[] = ['sandbox', 'baileys'];
 
 export function isEngineName(s: string): s is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(s);

@@ -28,7 +28,7 @@ beforeEach(async () => {
   file = path.join(dir, 'db.sqlite');
   store = openStore({ dialect: 'sqlite', file });
   expect((await migrate(store.db)).ok).toBe(true);
-  const admin = new AdminService(store.db);
+  const admin = new AdminService(store.db, ['sandbox']);
   const user = await admin.createUser('u');
   a = (await admin.createInstance(user.user_id, 'a', 'sandbox')).instance_id;
   b = (await admin.createInstance(user.user_id, 'b', 'sandbox')).instance_id;

@@ -6,66 +6,18 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Boom } from '@hapi/boom';
-import { makeEventBuffer, type AuthenticationState, type BaileysEventMap } from 'baileys';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
 import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { WhatsAppSession, type SessionSnapshot } from '../../src/engines/baileys/session.js';
-import type { WASocketPort } from '../../src/engines/baileys/socket-port.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { FakeSocket } from '../helpers/fake-socket.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 
 const logger = pino({ level: 'silent' });
-
-/** Baileys' real event buffer, with a count of the listeners attached through it. */
-function countingEvents(): { ev: WASocketPort['ev']; listeners: () => number } {
-  const real = makeEventBuffer(logger);
-  const attached = new Set<unknown>();
-  const ev: WASocketPort['ev'] = {
-    ...real,
-    on: <T extends keyof BaileysEventMap>(event: T, listener: (arg: BaileysEventMap[T]) => void) => {
-      attached.add(listener);
-      real.on(event, listener);
-    },
-    off: <T extends keyof BaileysEventMap>(event: T, listener: (arg: BaileysEventMap[T]) => void) => {
-      attached.delete(listener);
-      real.off(event, listener);
-    },
-  };
-  return { ev, listeners: () => attached.size };
-}
-
-class FakeSocket implements WASocketPort {
-  private readonly events = countingEvents();
-  readonly ev = this.events.ev;
-  user: WASocketPort['user'] = undefined;
-  ended = false;
-  loggedOut = false;
-  constructor(readonly auth: AuthenticationState) {}
-  sendMessage: WASocketPort['sendMessage'] = async () => undefined;
-  onWhatsApp: WASocketPort['onWhatsApp'] = async () => [];
-  requestPairingCode: WASocketPort['requestPairingCode'] = async () => 'ABCD1234';
-  logout: WASocketPort['logout'] = async () => {
-    this.loggedOut = true;
-  };
-  end: WASocketPort['end'] = async () => {
-    this.ended = true;
-  };
-  close(statusCode: number): void {
-    this.ev.emit('connection.update', { connection: 'close', lastDisconnect: { error: new Boom('closed', { statusCode }), date: new Date() } });
-  }
-  open(phone = '5544999999999'): void {
-    this.user = { id: `${phone}:7@s.whatsapp.net` };
-    this.ev.emit('connection.update', { connection: 'open' });
-  }
-  listeners(): number {
-    return this.events.listeners();
-  }
-}
 
 let dir: string;
 let file: string;
@@ -100,7 +52,7 @@ beforeEach(async () => {
   file = path.join(dir, 'db.sqlite');
   store = openStore({ dialect: 'sqlite', file });
   expect((await migrate(store.db)).ok).toBe(true);
-  const admin = new AdminService(store.db);
+  const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'sandbox')).instance_id;
   sockets = [];
   changes = [];

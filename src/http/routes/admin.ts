@@ -1,7 +1,7 @@
 /** The admin API: users and instances, behind the admin bearer token. */
 import type { FastifyInstance } from 'fastify';
 import type { AdminService } from '../../admin/service.js';
-import { ENGINE_NAMES } from '../../engines/engine.js';
+import { AVAILABLE_ENGINES } from '../../engines/available.js';
 import { adminAuthHook } from '../admin-auth.js';
 import { errorSchema } from '../error-handler.js';
 
@@ -23,7 +23,7 @@ export function adminRoutes(app: FastifyInstance, deps: { admin: AdminService; a
     onRequest,
     schema: {
       params: { type: 'object', properties: { user_id: { type: 'string', pattern: UUID_PATTERN } } },
-      body: { type: 'object', properties: { name: { type: 'string' }, engine: { type: 'string', description: `One of ${ENGINE_NAMES.join(', ')}` } } },
+      body: { type: 'object', properties: { name: { type: 'string' }, engine: { type: 'string', description: `One of ${AVAILABLE_ENGINES.join(', ')}` } } },
       response: {
         201: {
           type: 'object',

@@ -1,0 +1,52 @@
+/**
+ * The `baileys` engine: WhatsApp Web multi-device through Baileys. Sends go
+ * through the instance's session, to the id WhatsApp resolved for the number,
+ * under ids derived from the message_id (a resend is the same message).
+ */
+import { CodedError } from '../../domain/errors.js';
+import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
+import { toContentParts } from './content.js';
+import type { RecipientResolver } from './recipient-resolver.js';
+import type { WhatsAppSession } from './session.js';
+
+export interface SessionDirectory {
+  /** The session of an instance, if this node runs it. */
+  get(instanceId: string): WhatsAppSession | undefined;
+}
+
+export class BaileysEngine implements Engine {
+  readonly name = 'baileys' as const;
+  readonly capabilities: EngineCapabilities = { audioCaption: false };
+
+  constructor(
+    private readonly sessions: SessionDirectory,
+    private readonly recipients: RecipientResolver,
+  ) {}
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+
+  async send(m: OutgoingMessage): Promise<SendResult> {
+    const session = this.sessions.get(m.instanceId);
+    const socket = session?.connected;
+    if (socket === undefined) {
+      const state = session?.current.state ?? 'disconnected';
+      // Not linked yet, or reconnecting: the message waits; a logged-out or banned number fails it.
+      const permanent = state === 'logged_out' || state === 'banned';
+      throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, !permanent);
+    }
+    const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
+    const parts = toContentParts(m);
+    for (const part of parts) {
+      try {
+        await socket.sendMessage(jid, part.content, { messageId: part.messageId });
+      } catch (err) {
+        const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
+        throw new CodedError('send_failed', `WhatsApp did not take the message: ${detail}`, true);
+      }
+    }
+    const first = parts[0];
+    if (first === undefined) throw new Error('no content parts');
+    return { providerId: first.messageId };
+  }
+}

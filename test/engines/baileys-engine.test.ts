@@ -1,0 +1,111 @@
+/** The baileys engine's send path against a connected session on a fake socket. */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AdminService } from '../../src/admin/service.js';
+import { Sealer } from '../../src/crypto/sealer.js';
+import { CodedError } from '../../src/domain/errors.js';
+import { AuthStore } from '../../src/engines/baileys/auth-store.js';
+import { whatsappMessageId } from '../../src/engines/baileys/content.js';
+import { BaileysEngine } from '../../src/engines/baileys/engine.js';
+import { RecipientResolver } from '../../src/engines/baileys/recipient-resolver.js';
+import { WhatsAppSession } from '../../src/engines/baileys/session.js';
+import type { OutgoingMessage } from '../../src/engines/engine.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { FakeSocket } from '../helpers/fake-socket.js';
+import { tempDir } from '../helpers/gateway.js';
+
+let dir: string;
+let store: Store;
+let session: WhatsAppSession;
+let socket: FakeSocket;
+let engine: BaileysEngine;
+let instanceId: string;
+
+const msg = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
+  messageId: '0190b6e2-7c1a-7d3e-8f00-123456789abc', instanceId, type: 'text', recipient: '554499999999', text: 'hi', media: undefined, attempt: 1, ...over,
+});
+
+async function failure(p: Promise<unknown>): Promise<CodedError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof CodedError) return err;
+    throw err;
+  }
+  throw new Error('expected a CodedError');
+}
+
+beforeEach(async () => {
+  dir = tempDir('connexa-wa-engine-');
+  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  expect((await migrate(store.db)).ok).toBe(true);
+  const admin = new AdminService(store.db, ['sandbox']);
+  instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'sandbox')).instance_id;
+  session = new WhatsAppSession({
+    instanceId,
+    auth: new AuthStore(store, new Sealer(randomBytes(32))),
+    connect: (auth) => {
+      socket = new FakeSocket(auth);
+      return socket;
+    },
+    onChange: () => {},
+    logger: pino({ level: 'silent' }),
+  });
+  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver());
+  session.start();
+});
+
+afterEach(async () => {
+  session.stop();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('baileys engine send', () => {
+  it('resolves a Brazilian number in one lookup and sends to the id WhatsApp knows, under the derived id', async () => {
+    socket.open();
+    socket.registered.add('5544999999999'); // the account has the ninth digit
+    const result = await engine.send(msg({ recipient: '554499999999' }));
+    expect(socket.lookups).toEqual([['5544999999999', '554499999999']]);
+    expect(socket.sent).toEqual([{ jid: '5544999999999@s.whatsapp.net', content: { text: 'hi' }, messageId: whatsappMessageId(msg().messageId, 0) }]);
+    expect(result.providerId).toBe(whatsappMessageId(msg().messageId, 0));
+    // The answer is cached per instance: the next send does not look up again.
+    await engine.send(msg({ messageId: '0190b6e2-7c1a-7d3e-8f00-000000000001' }));
+    expect(socket.lookups).toHaveLength(1);
+  });
+
+  it('a resend of the same message carries the same WhatsApp id', async () => {
+    socket.open();
+    socket.registered.add('15551234567');
+    await engine.send(msg({ recipient: '15551234567' }));
+    await engine.send(msg({ recipient: '15551234567', attempt: 2 }));
+    expect(socket.sent[0]?.messageId).toBe(socket.sent[1]?.messageId);
+  });
+
+  it('a number not on WhatsApp fails permanently with no send attempted, and is remembered', async () => {
+    socket.open();
+    const e = await failure(engine.send(msg({ recipient: '15550100404' })));
+    expect(e).toMatchObject({ code: 'recipient_not_on_whatsapp', transient: false });
+    await failure(engine.send(msg({ recipient: '15550100404' })));
+    expect(socket.sent).toEqual([]);
+    expect(socket.lookups).toHaveLength(1);
+  });
+
+  it('not connected: the message waits (transient); a send error from WhatsApp is retried', async () => {
+    expect(await failure(engine.send(msg()))).toMatchObject({ code: 'instance_not_connected', transient: true });
+    socket.open();
+    socket.registered.add('554499999999');
+    socket.failSend = new Error('Media upload failed on all hosts');
+    expect(await failure(engine.send(msg()))).toMatchObject({ code: 'send_failed', transient: true });
+  });
+
+  it('a logged-out number fails messages for good', async () => {
+    socket.open();
+    socket.close(401);
+    expect(await failure(engine.send(msg()))).toMatchObject({ code: 'instance_not_connected', transient: false });
+  });
+});
