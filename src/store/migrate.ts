@@ -7,10 +7,12 @@ import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
 import type { Db } from './database.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_whatsapp_sessions.js';
+import * as m003 from './migrations/003_whatsapp_state.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
   '002_whatsapp_sessions': m002,
+  '003_whatsapp_state': m003,
 };
 
 export type MigrateOutcome =

@@ -29,6 +29,12 @@ export interface InstancesTable {
   engine: string;
   token_hash: string;
   created_at: number;
+  /** Connection state of a WhatsApp session (see engines/baileys/session.ts). */
+  state: Generated<string>;
+  state_reason: string | null;
+  state_since: number | null;
+  /** The linked phone number (digits), once connected. */
+  phone: string | null;
 }
 
 export interface MessagesTable {
@@ -118,6 +124,22 @@ export interface SandboxInboxTable {
   resends: number;
 }
 
+export interface InboundMessagesTable {
+  id: Generated<number>;
+  instance_id: string;
+  provider_id: string;
+  from_jid: string;
+  phone: string | null;
+  push_name: string | null;
+  type: string;
+  text: string | null;
+  media_mime: string | null;
+  media_size: number | null;
+  media_filename: string | null;
+  sent_at: number;
+  received_at: number;
+}
+
 export interface WaCredsTable {
   instance_id: string;
   sealed: Buffer;
@@ -143,6 +165,7 @@ export interface Database {
   sandbox_inbox: SandboxInboxTable;
   wa_creds: WaCredsTable;
   wa_keys: WaKeysTable;
+  inbound_messages: InboundMessagesTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -155,4 +178,5 @@ export const DISPATCH_COLUMNS = [
 export type DispatchRow = Pick<MessageRow, (typeof DISPATCH_COLUMNS)[number]>;
 export type InstanceRow = Selectable<InstancesTable>;
 export type InboxRow = Selectable<SandboxInboxTable>;
+export type InboundRow = Selectable<InboundMessagesTable>;
 export type EventRow = Selectable<MessageEventsTable>;
