@@ -28,6 +28,12 @@ export interface Config {
   mediaAllowPrivateNetworks: boolean;
   mediaFetchTimeoutMs: number;
   logLevel: LogLevel;
+  whatsapp: {
+    /** Where Baileys connects; only tests change it (a local WebSocket server). */
+    webSocketUrl: string | undefined;
+    /** Delay between starting linked sessions at boot. */
+    startStaggerMs: number;
+  };
   /** Create a demo user and sandbox instance when the database has no users. */
   demoOnFirstStart: boolean;
   dispatch: {
@@ -144,6 +150,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     mediaAllowPrivateNetworks: r.bool('CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', false),
     mediaFetchTimeoutMs: r.int('CONNEXA_MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
     logLevel: r.oneOf('CONNEXA_LOG_LEVEL', LOG_LEVELS, 'info'),
+    whatsapp: {
+      webSocketUrl: r.raw('CONNEXA_WHATSAPP_WS_URL'),
+      startStaggerMs: r.int('CONNEXA_WHATSAPP_START_STAGGER_MS', 500, 0, 60_000),
+    },
     demoOnFirstStart: r.bool('CONNEXA_DEMO', true),
     dispatch: {
       enabled: r.bool('CONNEXA_DISPATCH', true),

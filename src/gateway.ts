@@ -16,6 +16,13 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { EngineResolver } from './dispatch/engine-resolver.js';
 import { MediaPreparer } from './dispatch/media-preparer.js';
 import type { Engine, EngineName } from './engines/engine.js';
+import { Sealer } from './crypto/sealer.js';
+import { AuthStore } from './engines/baileys/auth-store.js';
+import { baileysConnector } from './engines/baileys/connect.js';
+import { BaileysEngine } from './engines/baileys/engine.js';
+import { RecipientResolver } from './engines/baileys/recipient-resolver.js';
+import { WhatsAppSessions } from './engines/baileys/sessions.js';
+import type { SocketFactory } from './engines/baileys/socket-port.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { InboxStore } from './engines/sandbox/inbox-store.js';
 import { SandboxScheduler } from './engines/sandbox/scheduler.js';
@@ -29,6 +36,7 @@ import { migrate } from './store/migrate.js';
 import { OutboxStatements } from './store/outbox.js';
 import { OutcomeStatements } from './store/outcomes.js';
 import { ReceiptStatements } from './store/receipts.js';
+import { WhatsAppStatements } from './store/whatsapp.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -41,9 +49,11 @@ export interface GatewayOptions {
   logger: Logger;
   /** Where one-time secrets (demo token, generated admin token) are shown. */
   print: (text: string) => void;
+  /** Builds WhatsApp Web sockets; Baileys' real ones unless a test passes its own. */
+  whatsappConnect?: SocketFactory;
 }
 
-export async function startGateway(config: Config, { logger, print }: GatewayOptions): Promise<Gateway> {
+export async function startGateway(config: Config, { logger, print, whatsappConnect }: GatewayOptions): Promise<Gateway> {
   const store = openStore(config.database);
   const migrated = await migrate(store.db);
   if (!migrated.ok) {
@@ -52,11 +62,32 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   }
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
 
+  // Created on the first start so that everything sealed later uses one stable key.
+  const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
+  if (secretKey.generatedAt !== undefined) {
+    logger.warn({ file: secretKey.generatedAt }, 'generated the key that encrypts stored secrets; back it up with the database');
+  }
   const outbox = new OutboxStatements(store);
   const receipts = new ReceiptStatements(store);
   const inbox = new InboxStore(store);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
-  const engines = new Map<EngineName, Engine>([['sandbox', sandbox]]);
+  const whatsapp = new WhatsAppStatements(store);
+  const recipients = new RecipientResolver();
+  const sessions = new WhatsAppSessions({
+    auth: new AuthStore(store, new Sealer(secretKey.key)),
+    connect: whatsappConnect ?? baileysConnector({
+      logger,
+      ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
+    }),
+    statements: whatsapp,
+    receipts: { record: (r) => receipts.apply(r) },
+    logger: logger.child({ component: 'whatsapp' }),
+    staggerMs: config.whatsapp.startStaggerMs,
+  });
+  const engines = new Map<EngineName, Engine>([
+    ['sandbox', sandbox],
+    ['baileys', new BaileysEngine(sessions, recipients)],
+  ]);
   const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
     (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
   const media = new MediaPreparer(store, {
@@ -75,11 +106,6 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
-  // Created on the first start so that everything sealed later uses one stable key.
-  const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
-  if (secretKey.generatedAt !== undefined) {
-    logger.warn({ file: secretKey.generatedAt }, 'generated the key that encrypts stored secrets; back it up with the database');
-  }
   const readiness: Readiness = { shuttingDown: false, started: false };
 
   const app = buildApp({
@@ -96,12 +122,16 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
     adminToken: adminToken.token,
     readiness,
     mediaMaxBytes: config.mediaMaxBytes,
+    sessions,
+    whatsapp,
+    recipients,
   });
 
   for (const engine of engines.values()) await engine.start();
   if (config.dispatch.enabled) {
     await dispatcher.start();
     scheduler.start();
+    sessions.startAll();
   } else {
     logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
   }
@@ -130,6 +160,7 @@ export async function startGateway(config: Config, { logger, print }: GatewayOpt
       await dispatcher.stop();
       logger.debug('dispatcher stopped');
       await scheduler.stop();
+      sessions.stopAll();
       for (const engine of engines.values()) await engine.stop();
       await store.close();
       logger.info('stopped');

@@ -45,6 +45,8 @@ export interface SendResult {
 export interface EngineCapabilities {
   /** Whether the engine can put a caption on audio (WhatsApp cannot). */
   audioCaption: boolean;
+  /** Whether a number must be linked (QR code or pairing code) before sending. */
+  linking: boolean;
 }
 
 export interface ReceiptSink {

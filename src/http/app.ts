@@ -11,7 +11,13 @@ import { errorHandler, sendError } from './error-handler.js';
 import { ApiError } from '../domain/errors.js';
 import { maxBytesFor } from '../media/kinds.js';
 import type { InstanceAuthenticator } from './instance-auth.js';
+import type { RecipientResolver } from '../engines/baileys/recipient-resolver.js';
+import type { WhatsAppSessions } from '../engines/baileys/sessions.js';
+import type { WhatsAppStatements } from '../store/whatsapp.js';
 import { adminRoutes } from './routes/admin.js';
+import { contactRoutes } from './routes/contacts.js';
+import { inboundRoutes } from './routes/inbound.js';
+import { instanceRoutes } from './routes/instance.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -29,6 +35,9 @@ export interface AppDeps {
   adminToken: string;
   readiness: Readiness;
   mediaMaxBytes: number;
+  sessions: WhatsAppSessions;
+  whatsapp: WhatsAppStatements;
+  recipients: RecipientResolver;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -79,5 +88,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   adminRoutes(app, { admin: deps.admin, adminToken: deps.adminToken });
+  instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions });
+  inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp });
+  contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });
   return app;
 }

@@ -18,7 +18,7 @@ import { tempDir, waitFor } from '../helpers/gateway.js';
 
 class RecordingEngine implements Engine {
   readonly name = 'sandbox' as const;
-  readonly capabilities = { audioCaption: false };
+  readonly capabilities = { audioCaption: false, linking: false };
   readonly sent: OutgoingMessage[] = [];
   async start(): Promise<void> {}
   async stop(): Promise<void> {}

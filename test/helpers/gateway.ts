@@ -9,6 +9,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
+import type { SocketFactory } from '../../src/engines/baileys/socket-port.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -57,9 +58,10 @@ export interface TestGateway {
   gateway: Gateway;
   url: string;
   dir: string;
-  tenant(): Promise<Tenant>;
+  tenant(engine?: string): Promise<Tenant>;
   send(t: Tenant, type: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: ApiBody; headers: Headers }>;
   get(t: Tenant, urlPath: string): Promise<{ status: number; body: ApiBody }>;
+  post(t: Tenant, urlPath: string, body?: unknown): Promise<{ status: number; body: ApiBody }>;
   stop(): Promise<void>;
 }
 
@@ -71,7 +73,7 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, whatsappConnect?: SocketFactory): Promise<TestGateway> {
   const dir = tempDir();
   const config = loadConfig({
     CONNEXA_PORT: '0',
@@ -87,7 +89,7 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     CONNEXA_DISPATCH_POLL_MS: '20',
     ...env,
   });
-  const gateway = await startGateway(config, { logger: createLogger('silent'), print: () => {} });
+  const gateway = await startGateway(config, { logger: createLogger('silent'), print: () => {}, ...(whatsappConnect !== undefined ? { whatsappConnect } : {}) });
   const url = gateway.url;
 
   async function admin(p: string, body: unknown): Promise<Record<string, string>> {
@@ -104,9 +106,9 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
     gateway,
     url,
     dir,
-    async tenant() {
+    async tenant(engine = 'sandbox') {
       const user = await admin('/api/v1/admin/users', { name: 'Test' });
-      const inst = await admin(`/api/v1/admin/users/${String(user['user_id'])}/instances`, { name: 'main', engine: 'sandbox' });
+      const inst = await admin(`/api/v1/admin/users/${String(user['user_id'])}/instances`, { name: 'main', engine });
       const userId = String(user['user_id']);
       const token = String(inst['instance_token']);
       return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
@@ -120,7 +122,15 @@ export async function startTestGateway(env: Record<string, string> = {}): Promis
       return { status: res.status, body: (await res.json()) as ApiBody, headers: res.headers };
     },
     async get(t, urlPath) {
-      const res = await fetch(url + urlPath, { headers: { authorization: t.auth } });
+      const res = await fetch(url + urlPath, { headers: { authorization: t.auth, accept: 'application/json' } });
+      return { status: res.status, body: (await res.json()) as ApiBody };
+    },
+    async post(t, urlPath, body) {
+      const res = await fetch(url + urlPath, {
+        method: 'POST',
+        headers: { authorization: t.auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
       return { status: res.status, body: (await res.json()) as ApiBody };
     },
     async stop() {

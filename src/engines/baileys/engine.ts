@@ -16,7 +16,7 @@ export interface SessionDirectory {
 
 export class BaileysEngine implements Engine {
   readonly name = 'baileys' as const;
-  readonly capabilities: EngineCapabilities = { audioCaption: false };
+  readonly capabilities: EngineCapabilities = { audioCaption: false, linking: true };
 
   constructor(
     private readonly sessions: SessionDirectory,

@@ -18,11 +18,16 @@ export class RecipientResolver {
   ) {}
 
   async resolve(instanceId: string, socket: Pick<WASocketPort, 'onWhatsApp'>, digits: string): Promise<string> {
-    const key = `${instanceId}\u0000${digits}`;
-    const hit = this.cache.get(key);
-    const jid = hit !== undefined && hit.expires > this.now() ? hit.jid : await this.lookup(socket, digits, key);
+    const jid = await this.find(instanceId, socket, digits);
     if (jid === null) throw new CodedError('recipient_not_on_whatsapp', `The number ${digits} is not on WhatsApp`);
     return jid;
+  }
+
+  /** The WhatsApp id of a number, or null when it is not on WhatsApp. */
+  async find(instanceId: string, socket: Pick<WASocketPort, 'onWhatsApp'>, digits: string): Promise<string | null> {
+    const key = `${instanceId}\u0000${digits}`;
+    const hit = this.cache.get(key);
+    return hit !== undefined && hit.expires > this.now() ? hit.jid : this.lookup(socket, digits, key);
   }
 
   private async lookup(socket: Pick<WASocketPort, 'onWhatsApp'>, digits: string, key: string): Promise<string | null> {

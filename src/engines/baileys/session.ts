@@ -22,8 +22,13 @@ export interface SessionSnapshot {
   reason?: string;
 }
 
+/** Attaches a listener to the current socket; it is detached with the socket. */
+export type Listen = <K extends keyof BaileysEventMap>(event: K, listener: (arg: BaileysEventMap[K]) => void) => void;
+
 export interface SessionOptions {
   instanceId: string;
+  /** More listeners for each new socket (receipts, inbound messages). */
+  attach?: (listen: Listen) => void;
   auth: AuthStore;
   connect: SocketFactory;
   onChange: (snapshot: SessionSnapshot) => void;
@@ -61,6 +66,11 @@ export class WhatsAppSession {
   /** The open socket, for sending; undefined unless connected. */
   get connected(): WASocketPort | undefined {
     return this.snapshot.state === 'connected' ? this.socket : undefined;
+  }
+
+  /** The socket showing QR codes: a pairing code can be requested on it instead. */
+  get linking(): WASocketPort | undefined {
+    return this.snapshot.state === 'qr' ? this.socket : undefined;
   }
 
   start(): void {
@@ -105,6 +115,7 @@ export class WhatsAppSession {
     this.listen(socket, 'creds.update', () => {
       auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err, instanceId: this.o.instanceId }, 'could not save WhatsApp creds'));
     });
+    this.o.attach?.((event, listener) => this.listen(socket, event, listener));
   }
 
   private listen<K extends keyof BaileysEventMap>(socket: WASocketPort, event: K, listener: Listener<K>): void {

@@ -1,9 +1,10 @@
 /** GET /api/v1/sandbox/messages: what the simulated WhatsApp received, newest first. */
 import type { FastifyInstance } from 'fastify';
-import { ApiError, fieldError } from '../../domain/errors.js';
+import { ApiError } from '../../domain/errors.js';
 import type { InboxStore } from '../../engines/sandbox/inbox-store.js';
 import type { InboxRow } from '../../store/schema.js';
 import { errorSchema } from '../error-handler.js';
+import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
@@ -42,14 +43,7 @@ export function sandboxRoutes(app: FastifyInstance, deps: { inbox: InboxStore; a
   app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/sandbox/messages', {
     onRequest: deps.auth.hook(),
     schema: {
-      querystring: {
-        type: 'object',
-        properties: {
-          limit: { type: 'string', description: 'Entries per page, 1 to 1000 (default 100)' },
-          cursor: { type: 'string', description: 'next_cursor of the previous page' },
-        },
-        additionalProperties: false,
-      },
+      querystring: pageQuerySchema,
       response: {
         200: { type: 'object', properties: { messages: { type: 'array', items: entrySchema }, next_cursor: t } },
         '4xx': errorSchema,
@@ -61,13 +55,8 @@ export function sandboxRoutes(app: FastifyInstance, deps: { inbox: InboxStore; a
     if (instance.engine !== 'sandbox') {
       throw new ApiError(404, 'not_a_sandbox_instance', 'This instance does not use the sandbox engine, so it has no sandbox inbox');
     }
-    const { limit: rawLimit, cursor } = request.query;
-    const limit = rawLimit === undefined ? 100 : Number(rawLimit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw fieldError('limit', 'invalid_limit', 'limit must be a whole number from 1 to 1000');
-    if (cursor !== undefined && !/^[0-9]{1,15}$/.test(cursor)) throw fieldError('cursor', 'invalid_cursor', 'cursor must be the next_cursor of a previous page');
-    const before = cursor === undefined ? undefined : Number(cursor);
+    const { limit, before } = parsePage(request.query);
     const rows = deps.inbox.list(instance.id, before, limit);
-    const last = rows[rows.length - 1];
-    return { messages: rows.map(present), next_cursor: rows.length === limit && last !== undefined ? String(last.id) : null };
+    return { messages: rows.map(present), next_cursor: nextCursor(rows, limit) };
   });
 }

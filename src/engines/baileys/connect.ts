@@ -1,0 +1,32 @@
+/**
+ * Builds real Baileys sockets. No in-memory store and no full history sync
+ * (both grow without bound per socket); not shown online, so the phone keeps
+ * getting notifications; QR codes rendered by us, not printed by Baileys.
+ */
+import { Browsers, makeCacheableSignalKeyStore, makeWASocket } from 'baileys';
+import type { Logger } from 'pino';
+import type { SocketFactory } from './socket-port.js';
+
+export interface ConnectorOptions {
+  logger: Logger;
+  /** Tests point sockets at a local WebSocket server instead of WhatsApp. */
+  waWebSocketUrl?: string;
+  connectTimeoutMs?: number;
+}
+
+export function baileysConnector(o: ConnectorOptions): SocketFactory {
+  // Baileys logs every frame at debug; only its warnings are worth keeping.
+  const logger = o.logger.child({ component: 'baileys' }, { level: 'warn' });
+  return (auth) =>
+    makeWASocket({
+      auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
+      logger,
+      browser: Browsers.ubuntu('Connexa'),
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      // We keep no copy of sent message protos yet; undefined (never an empty message) is the documented answer.
+      getMessage: async () => undefined,
+      ...(o.waWebSocketUrl !== undefined ? { waWebSocketUrl: o.waWebSocketUrl } : {}),
+      ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    });
+}

@@ -1,0 +1,125 @@
+/**
+ * All WhatsApp sessions of this node, one per `baileys` instance: started
+ * staggered at boot (many numbers reconnecting at once look like an attack),
+ * their state persisted, their receipts and incoming messages routed to the
+ * store. The HTTP instance endpoints act through this directory.
+ */
+import type { Logger } from 'pino';
+import { CodedError } from '../../domain/errors.js';
+import type { WhatsAppStatements } from '../../store/whatsapp.js';
+import type { ReceiptSink } from '../engine.js';
+import type { AuthStore } from './auth-store.js';
+import type { SessionDirectory } from './engine.js';
+import { inboundFromMessage } from './inbound-map.js';
+import { receiptsFromUpdates } from './receipt-map.js';
+import { WhatsAppSession, type SessionSnapshot } from './session.js';
+import type { SocketFactory } from './socket-port.js';
+
+export interface SessionsOptions {
+  auth: AuthStore;
+  connect: SocketFactory;
+  statements: WhatsAppStatements;
+  receipts: ReceiptSink;
+  logger: Logger;
+  staggerMs?: number;
+  backoffBaseMs?: number;
+  now?: () => number;
+}
+
+export class WhatsAppSessions implements SessionDirectory {
+  private readonly sessions = new Map<string, WhatsAppSession>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly o: SessionsOptions) {}
+
+  get(instanceId: string): WhatsAppSession | undefined {
+    return this.sessions.get(instanceId);
+  }
+
+  /** Reconnects every instance with a stored session, a little apart from each other. */
+  startAll(): void {
+    const stagger = this.o.staggerMs ?? 500;
+    this.o.statements.linkedInstances().forEach((id, i) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.ensure(id).start();
+      }, i * stagger);
+      this.timers.add(t);
+    });
+  }
+
+  /** The session of an instance, created (not started) if this node has none yet. */
+  ensure(instanceId: string): WhatsAppSession {
+    let session = this.sessions.get(instanceId);
+    if (session === undefined) {
+      session = this.create(instanceId);
+      this.sessions.set(instanceId, session);
+    }
+    return session;
+  }
+
+  snapshot(instanceId: string): SessionSnapshot {
+    return this.ensure(instanceId).current;
+  }
+
+  /** Links by an 8-character code typed on the phone instead of a QR scan. */
+  async pairingCode(instanceId: string, phone: string): Promise<string> {
+    const session = this.ensure(instanceId);
+    if (session.current.state === 'disconnected' || session.current.state === 'failed') session.start();
+    const socket = session.linking;
+    if (socket === undefined) {
+      throw new CodedError('not_linking', session.current.state === 'connected'
+        ? 'This instance is already linked to a number'
+        : 'The instance is not showing a QR code yet; try again in a few seconds');
+    }
+    return socket.requestPairingCode(phone);
+  }
+
+  async logout(instanceId: string): Promise<void> {
+    await this.ensure(instanceId).logout();
+  }
+
+  restart(instanceId: string): void {
+    const session = this.ensure(instanceId);
+    session.stop();
+    session.start();
+  }
+
+  stopAll(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sessions.values()) s.stop();
+  }
+
+  private create(instanceId: string): WhatsAppSession {
+    const { logger, statements } = this.o;
+    const now = this.o.now ?? Date.now;
+    return new WhatsAppSession({
+      instanceId,
+      auth: this.o.auth,
+      connect: this.o.connect,
+      logger,
+      ...(this.o.backoffBaseMs !== undefined ? { backoffBaseMs: this.o.backoffBaseMs } : {}),
+      onChange: (snap) => {
+        statements.saveState(instanceId, snap).catch((err: unknown) => logger.error({ err, instanceId }, 'could not save the instance state'));
+      },
+      attach: (listen) => {
+        listen('messages.update', (updates) => {
+          const found = receiptsFromUpdates(updates);
+          if (found.length === 0) return;
+          const ids = statements.messageIds(instanceId, found.map((r) => r.providerId));
+          const receipts = found.flatMap((r) => {
+            const messageId = ids.get(r.providerId);
+            return messageId === undefined ? [] : [{ messageId, status: r.status, at: now(), ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
+          });
+          if (receipts.length > 0) this.o.receipts.record(receipts).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record receipts'));
+        });
+        listen('messages.upsert', ({ messages, type }) => {
+          if (type !== 'notify') return;
+          const rows = messages.flatMap((m) => inboundFromMessage(m) ?? []);
+          if (rows.length > 0) statements.saveInbound(instanceId, rows, now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));
+        });
+      },
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/** GET /api/v1/messages/inbound: messages people sent to the linked number, newest first. */
+import type { FastifyInstance } from 'fastify';
+import type { InboundRow } from '../../store/schema.js';
+import type { WhatsAppStatements } from '../../store/whatsapp.js';
+import { errorSchema } from '../error-handler.js';
+import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
+import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
+
+const t = { type: ['string', 'null'] } as const;
+
+function present(r: InboundRow) {
+  return {
+    id: r.id,
+    provider_message_id: r.provider_id,
+    from: r.from_jid,
+    phone: r.phone,
+    name: r.push_name,
+    type: r.type,
+    text: r.text,
+    media: r.media_mime === null ? null : { mime: r.media_mime, size: r.media_size, filename: r.media_filename },
+    sent_at: new Date(Number(r.sent_at)).toISOString(),
+    received_at: new Date(Number(r.received_at)).toISOString(),
+  };
+}
+
+export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsAppStatements; auth: InstanceAuthenticator }): void {
+  app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/messages/inbound', {
+    onRequest: deps.auth.hook(),
+    schema: {
+      querystring: pageQuerySchema,
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            messages: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  id: { type: 'integer' }, provider_message_id: { type: 'string' }, from: { type: 'string' }, phone: t, name: t,
+                  type: { type: 'string' }, text: t, sent_at: { type: 'string' }, received_at: { type: 'string' },
+                  media: { type: ['object', 'null'], properties: { mime: t, size: { type: ['integer', 'null'] }, filename: t } },
+                },
+              },
+            },
+            next_cursor: t,
+          },
+        },
+        '4xx': errorSchema,
+        '5xx': errorSchema,
+      },
+    },
+  }, async (request) => {
+    const instance = requireInstance(request);
+    const { limit, before } = parsePage(request.query);
+    const rows = deps.statements.listInbound(instance.id, before, limit);
+    return { messages: rows.map(present), next_cursor: nextCursor(rows, limit) };
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * What the WhatsApp engine keeps besides its session keys: each instance's
+ * connection state, the mapping from WhatsApp ids back to our messages, and
+ * the messages people send to the linked number.
+ */
+import type { InboundMessage } from '../engines/baileys/inbound-map.js';
+import type { SessionSnapshot } from '../engines/baileys/session.js';
+import type { Store } from './database.js';
+import type { InboundRow } from './schema.js';
+
+export class WhatsAppStatements {
+  private readonly state;
+  private readonly byProviderId;
+  private readonly inbound;
+  private readonly page;
+  private readonly pageFirst;
+  private readonly instances;
+
+  constructor(private readonly store: Store) {
+    const s = store.sqlite;
+    this.state = s.prepare(`UPDATE instances SET state = ?, state_reason = ?, state_since = ?, phone = COALESCE(?, phone) WHERE id = ?`);
+    this.byProviderId = s.prepare<[string, string], { id: string }>(`SELECT id FROM messages WHERE provider_id = ? AND instance_id = ?`);
+    this.inbound = s.prepare(
+      `INSERT INTO inbound_messages (instance_id, provider_id, from_jid, phone, push_name, type, text, media_mime, media_size,
+         media_filename, sent_at, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, provider_id) DO NOTHING`,
+    );
+    this.page = s.prepare<[string, number, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
+    this.pageFirst = s.prepare<[string, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
+    this.instances = s.prepare<[], { id: string }>(
+      `SELECT i.id FROM instances i JOIN wa_creds c ON c.instance_id = i.id WHERE i.engine = 'baileys' ORDER BY i.created_at`,
+    );
+  }
+
+  saveState(instanceId: string, snap: SessionSnapshot): Promise<void> {
+    return this.store.writeTx(false, () => {
+      this.state.run(snap.state, snap.reason ?? null, snap.since, snap.phone ?? null, instanceId);
+    });
+  }
+
+  /** Our message ids for WhatsApp ids this instance sent under (unknown ones are left out). */
+  messageIds(instanceId: string, providerIds: string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const p of providerIds) {
+      const row = this.byProviderId.get(p, instanceId);
+      if (row !== undefined) out.set(p, row.id);
+    }
+    return out;
+  }
+
+  /** Stores received messages; a repeat of the same WhatsApp id is ignored. */
+  saveInbound(instanceId: string, messages: InboundMessage[], receivedAt: number): Promise<void> {
+    return this.store.writeTx(true, () => {
+      for (const m of messages) {
+        this.inbound.run(instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
+          m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.sentAt, receivedAt);
+      }
+    });
+  }
+
+  /** Newest first; `before` is the cursor returned by the previous page. */
+  listInbound(instanceId: string, before: number | undefined, limit: number): InboundRow[] {
+    return before === undefined ? this.pageFirst.all(instanceId, limit) : this.page.all(instanceId, before, limit);
+  }
+
+  /** `baileys` instances with a stored session: those to reconnect at boot. */
+  linkedInstances(): string[] {
+    return this.instances.all().map((r) => r.id);
+  }
+}

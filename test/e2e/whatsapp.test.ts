@@ -1,0 +1,100 @@
+/**
+ * A `baileys` instance end to end through the real server: link by QR (PNG and
+ * JSON) or pairing code, send the contract's messages, receive receipts and
+ * messages, log out. Only the WhatsApp socket is a stand-in (typed as Baileys'
+ * own WASocket, on Baileys' event buffer).
+ */
+import { proto } from 'baileys';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { whatsappMessageId } from '../../src/engines/baileys/content.js';
+import { FakeSocket } from '../helpers/fake-socket.js';
+import { startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+
+let g: TestGateway;
+let t: Tenant;
+const sockets: FakeSocket[] = [];
+const socket = () => sockets[sockets.length - 1] as FakeSocket;
+
+beforeAll(async () => {
+  g = await startTestGateway({}, (auth) => {
+    const s = new FakeSocket(auth);
+    s.registered.add('5544999999999');
+    sockets.push(s);
+    return s;
+  });
+  t = await g.tenant('baileys');
+});
+afterAll(async () => g?.stop());
+
+describe('a WhatsApp number through the API', () => {
+  it('links by QR: 409 while preparing, then the code as JSON and as a PNG, then connected', async () => {
+    expect((await g.get(t, '/api/v1/instance')).body).toMatchObject({ engine: 'baileys', state: 'disconnected' });
+    const early = await g.get(t, '/api/v1/instance/qr');
+    expect(early.status).toBe(409);
+    expect(early.body.error?.code).toBe('qr_not_ready');
+    socket().ev.emit('connection.update', { qr: '2@qr-code-data,xyz' });
+    const qr = await g.get(t, '/api/v1/instance/qr');
+    expect(qr.body).toMatchObject({ code: '2@qr-code-data,xyz', expires_at: expect.any(String) });
+    const png = await fetch(`${g.url}/api/v1/instance/qr`, { headers: { authorization: t.auth } });
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await png.arrayBuffer()).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect((await g.post(t, '/api/v1/instance/pairing-code', { phone: '+55 44 99999-9999' })).body).toEqual({ code: 'ABCD1234' });
+
+    socket().auth.creds.me = { id: '5544000000000:3@s.whatsapp.net' };
+    socket().close(515);
+    socket().open('5544000000000');
+    expect((await g.get(t, '/api/v1/instance')).body).toMatchObject({ state: 'connected', phone: '5544000000000' });
+    expect((await g.get(t, '/api/v1/instance/qr')).body.error?.code).toBe('already_connected');
+  });
+
+  it('sends the contract\'s text to the id WhatsApp knows, then receipts move it to read', async () => {
+    const r = await g.send(t, 'text', { phone: '554499999999', data: { text: 'Hello from Connexa!' } });
+    expect(r.status).toBe(200);
+    const id = r.body.message_id ?? '';
+    await waitForStatus(g, t, id, ['sent']);
+    expect(socket().sent).toEqual([{ jid: '5544999999999@s.whatsapp.net', content: { text: 'Hello from Connexa!' }, messageId: whatsappMessageId(id, 0) }]);
+    const key = { id: whatsappMessageId(id, 0), fromMe: true, remoteJid: '123456@lid' };
+    socket().ev.emit('messages.update', [{ key, update: { status: proto.WebMessageInfo.Status.DELIVERY_ACK } }]);
+    await waitForStatus(g, t, id, ['delivered']);
+    socket().ev.emit('messages.update', [{ key, update: { status: proto.WebMessageInfo.Status.READ } }]);
+    const s = await waitForStatus(g, t, id, ['read']);
+    expect(s.events?.map((e) => e.status)).toEqual(['queued', 'sending', 'sent', 'delivered', 'read']);
+    expect(s.provider_message_id).toBe(whatsappMessageId(id, 0));
+  });
+
+  it('a number not on WhatsApp fails without a send; contacts tells the same', async () => {
+    const r = await g.send(t, 'text', { phone: '15550100404', data: { text: 'hi' } });
+    const s = await waitForStatus(g, t, r.body.message_id ?? '', ['failed']);
+    expect(s.error?.code).toBe('recipient_not_on_whatsapp');
+    expect((await g.get(t, '/api/v1/contacts/15550100404')).body).toEqual({ phone: '15550100404', on_whatsapp: false, jid: null });
+    expect((await g.get(t, '/api/v1/contacts/554499999999')).body).toEqual({ phone: '554499999999', on_whatsapp: true, jid: '5544999999999@s.whatsapp.net' });
+  });
+
+  it('stores incoming messages and lists them newest first', async () => {
+    socket().ev.emit('messages.upsert', {
+      type: 'notify',
+      messages: [
+        { key: { id: 'IN-1', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { conversation: 'oi' }, messageTimestamp: 1_700_000_000, pushName: 'Ana' },
+        { key: { id: 'IN-2', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { imageMessage: { mimetype: 'image/jpeg', fileLength: 1234, caption: 'foto' } }, messageTimestamp: 1_700_000_001 },
+      ],
+    });
+    const list = await waitFor(async () => {
+      const r = await g.get(t, '/api/v1/messages/inbound');
+      return (r.body.messages?.length ?? 0) === 2 ? r.body.messages : undefined;
+    }, 5000, 'inbound messages');
+    expect(list).toMatchObject([
+      { provider_message_id: 'IN-2', type: 'image', text: 'foto', media: { mime: 'image/jpeg', size: 1234 } },
+      { provider_message_id: 'IN-1', type: 'text', text: 'oi', phone: '5544988887777', name: 'Ana' },
+    ]);
+  });
+
+  it('logout unlinks and later messages fail; the sandbox needs no linking', async () => {
+    const out = await g.post(t, '/api/v1/instance/logout');
+    expect(out.body).toMatchObject({ state: 'logged_out' });
+    const r = await g.send(t, 'text', { phone: '554499999999', data: { text: 'after logout' } });
+    expect((await waitForStatus(g, t, r.body.message_id ?? '', ['failed'])).error?.code).toBe('instance_not_connected');
+    const sandbox = await g.tenant();
+    expect((await g.get(sandbox, '/api/v1/instance')).body).toMatchObject({ engine: 'sandbox', state: 'connected' });
+    expect((await g.get(sandbox, '/api/v1/instance/qr')).body.error?.code).toBe('linking_not_supported');
+  });
+});
