@@ -19,12 +19,16 @@ describe('disconnect table', () => {
     [DisconnectReason.unavailableService, true, 'reconnect'],
     [405, true, 'reconnect'],
     [undefined, true, 'reconnect'],
-  ])('%s (linked %s) → %s', (code, linked, kind) => {
-    expect(onDisconnect(code, linked).kind).toBe(kind);
+  ])('%s (linked %s, after a QR) → %s', (code, linked, kind) => {
+    expect(onDisconnect(code, linked, true).kind).toBe(kind);
+  });
+
+  it('a 408 before any QR is a timeout to retry, not an expired QR', () => {
+    expect(onDisconnect(408, false, false).kind).toBe('reconnect');
   });
 
   it('a 408 before pairing says the QR expired; 405 raises an alert', () => {
-    expect(onDisconnect(408, false)).toEqual({ kind: 'failed', reason: expect.stringMatching(/QR code/) });
+    expect(onDisconnect(408, false, true)).toEqual({ kind: 'failed', reason: expect.stringMatching(/QR code/) });
     expect(onDisconnect(405, true)).toEqual({ kind: 'reconnect', alert: expect.stringMatching(/version/) });
   });
 });

@@ -15,8 +15,10 @@ export interface ConnectorOptions {
 }
 
 export function baileysConnector(o: ConnectorOptions): SocketFactory {
-  // Baileys logs every frame at debug; only its warnings are worth keeping.
-  const logger = o.logger.child({ component: 'baileys' }, { level: 'warn' });
+  // Baileys logs every frame at debug; only its warnings are worth keeping
+  // (and never more than the parent logger lets through).
+  const warn = o.logger.levels.values['warn'] ?? 40;
+  const logger = o.logger.child({ component: 'baileys' }, { level: o.logger.levelVal > warn ? o.logger.level : 'warn' });
   return (auth) =>
     makeWASocket({
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },

@@ -15,10 +15,11 @@ export type DisconnectAction =
   | { kind: 'failed'; reason: string };
 
 /**
- * @param linked whether the session had completed pairing (registered creds):
- *   a 408 before pairing means the QR codes ran out, not a network problem.
+ * @param linked whether the session had completed pairing (registered creds).
+ * @param showedQr whether this connection had shown QR codes: a 408 then means
+ *   they ran out unscanned; otherwise a 408 is a timeout like any other.
  */
-export function onDisconnect(statusCode: number | undefined, linked: boolean): DisconnectAction {
+export function onDisconnect(statusCode: number | undefined, linked: boolean, showedQr = false): DisconnectAction {
   switch (statusCode) {
     case 515:
       return { kind: 'restart_now' };
@@ -34,7 +35,9 @@ export function onDisconnect(statusCode: number | undefined, linked: boolean): D
       // Another socket took over the same creds; reconnecting blindly would fight it.
       return { kind: 'failed', reason: 'The session was opened elsewhere (440): only one connection may use it' };
     case 408:
-      return linked ? { kind: 'reconnect' } : { kind: 'failed', reason: 'The QR code was not scanned in time (408): request a new one' };
+      return !linked && showedQr
+        ? { kind: 'failed', reason: 'The QR code was not scanned in time (408): request a new one' }
+        : { kind: 'reconnect' };
     case 405:
       return { kind: 'reconnect', alert: 'WhatsApp rejected the client version (405); update Connexa if this persists' };
     default:

@@ -149,7 +149,7 @@ export class WhatsAppSession {
     const error = u.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
     const code = error?.output?.statusCode;
     const linked = this.auth?.state.creds.registered === true || this.auth?.state.creds.me !== undefined;
-    const action = onDisconnect(code, linked);
+    const action = onDisconnect(code, linked, this.qrCount > 0);
     this.o.logger.info({ instanceId: this.o.instanceId, code, action: action.kind }, 'WhatsApp connection closed');
     this.dropSocket();
     if (this.stopped) return;
