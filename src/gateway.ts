@@ -86,7 +86,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
   const engines = new Map<EngineName, Engine>([
     ['sandbox', sandbox],
-    ['baileys', new BaileysEngine(sessions, recipients)],
+    ['baileys', new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id))],
   ]);
   const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
     (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { fieldError } from '../domain/errors.js';
 import { generateToken, hashToken } from '../domain/tokens.js';
 import type { EngineName } from '../engines/engine.js';
+import { parseInstanceConfig } from '../domain/instance-config.js';
 import type { Db } from '../store/database.js';
 import { insertInstance } from '../store/instances.js';
 import { insertUser, userExists } from '../store/users.js';
@@ -42,15 +43,16 @@ export class AdminService {
     return { user_id: id, name: clean };
   }
 
-  async createInstance(userId: string, name: unknown, engine: unknown): Promise<CreatedInstance> {
+  async createInstance(userId: string, name: unknown, engine: unknown, config?: unknown): Promise<CreatedInstance> {
     const clean = checkName(name, 'name');
     if (typeof engine !== 'string' || engine === '') throw fieldError('engine', 'engine_required', `engine is required: one of ${this.engines.join(', ')}`);
     const known = this.engines.find((e) => e === engine);
     if (known === undefined) throw fieldError('engine', 'unknown_engine', `Unknown engine "${engine.slice(0, 40)}"; available: ${this.engines.join(', ')}`);
+    const settings = parseInstanceConfig(config);
     if (!(await userExists(this.db, userId))) throw new ApiError(404, 'user_not_found', 'No user with this user_id exists');
     const token = generateToken();
     const id = randomUUID();
-    await insertInstance(this.db, { id, userId, name: clean, engine: known, tokenHash: hashToken(token), createdAt: this.now() });
+    await insertInstance(this.db, { id, userId, name: clean, engine: known, tokenHash: hashToken(token), createdAt: this.now(), config: JSON.stringify(settings) });
     return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
   }
 }

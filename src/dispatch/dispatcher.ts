@@ -184,6 +184,7 @@ export class Dispatcher {
         text: row.text ?? undefined,
         media,
         attempt,
+        signal: this.aborter.signal,
       };
       const result = await engine.send(message);
       return { kind: 'sent', messageId: row.id, providerId: result.providerId, at: this.now() };

@@ -35,6 +35,8 @@ export interface OutgoingMessage {
   media: OutgoingMedia | undefined;
   /** 1 on the first attempt; engines may use it, e.g. the sandbox's flaky numbers. */
   attempt: number;
+  /** Aborted when the gateway stops: waits (pacing) end early, the message is retried. */
+  signal?: AbortSignal;
 }
 
 export interface SendResult {

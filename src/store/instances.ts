@@ -8,12 +8,13 @@ export interface NewInstance {
   engine: string;
   tokenHash: string;
   createdAt: number;
+  config: string | null;
 }
 
 export async function insertInstance(db: Db, i: NewInstance): Promise<void> {
   await db
     .insertInto('instances')
-    .values({ id: i.id, user_id: i.userId, name: i.name, engine: i.engine, token_hash: i.tokenHash, created_at: i.createdAt })
+    .values({ id: i.id, user_id: i.userId, name: i.name, engine: i.engine, token_hash: i.tokenHash, created_at: i.createdAt, config: i.config })
     .execute();
 }
 

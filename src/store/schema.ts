@@ -35,6 +35,8 @@ export interface InstancesTable {
   state_since: number | null;
   /** The linked phone number (digits), once connected. */
   phone: string | null;
+  /** Per-instance settings as JSON (src/domain/instance-config.ts). */
+  config: string | null;
 }
 
 export interface MessagesTable {

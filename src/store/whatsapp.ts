@@ -3,7 +3,9 @@
  * connection state, the mapping from WhatsApp ids back to our messages, and
  * the messages people send to the linked number.
  */
+import { parseInstanceConfig } from '../domain/instance-config.js';
 import type { InboundMessage } from '../engines/baileys/inbound-map.js';
+import type { PacingSettings } from '../engines/baileys/pacer.js';
 import type { SessionSnapshot } from '../engines/baileys/session.js';
 import type { Store } from './database.js';
 import type { InboundRow } from './schema.js';
@@ -15,6 +17,7 @@ export class WhatsAppStatements {
   private readonly page;
   private readonly pageFirst;
   private readonly instances;
+  private readonly config;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -27,6 +30,7 @@ export class WhatsAppStatements {
     );
     this.page = s.prepare<[string, number, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.pageFirst = s.prepare<[string, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
+    this.config = s.prepare<[string], { config: string | null }>(`SELECT config FROM instances WHERE id = ?`);
     this.instances = s.prepare<[], { id: string }>(
       `SELECT i.id FROM instances i JOIN wa_creds c ON c.instance_id = i.id WHERE i.engine = 'baileys' ORDER BY i.created_at`,
     );
@@ -61,6 +65,12 @@ export class WhatsAppStatements {
   /** Newest first; `before` is the cursor returned by the previous page. */
   listInbound(instanceId: string, before: number | undefined, limit: number): InboundRow[] {
     return before === undefined ? this.pageFirst.all(instanceId, limit) : this.page.all(instanceId, before, limit);
+  }
+
+  /** The pacing of an instance (defaults when it set none). */
+  pacing(instanceId: string): PacingSettings {
+    const raw = this.config.get(instanceId)?.config;
+    return parseInstanceConfig(raw === null || raw === undefined ? undefined : JSON.parse(raw)).pacing;
   }
 
   /** `baileys` instances with a stored session: those to reconnect at boot. */

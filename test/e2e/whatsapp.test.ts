@@ -22,7 +22,8 @@ beforeAll(async () => {
     sockets.push(s);
     return s;
   });
-  t = await g.tenant('baileys');
+  // Pacing off so the test runs in milliseconds; pacing itself is tested in test/engines.
+  t = await g.tenant('baileys', { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false } });
 });
 afterAll(async () => g?.stop());
 

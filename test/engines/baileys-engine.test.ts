@@ -11,6 +11,7 @@ import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { whatsappMessageId } from '../../src/engines/baileys/content.js';
 import { BaileysEngine } from '../../src/engines/baileys/engine.js';
 import { RecipientResolver } from '../../src/engines/baileys/recipient-resolver.js';
+import type { Clock, PacingSettings } from '../../src/engines/baileys/pacer.js';
 import { WhatsAppSession } from '../../src/engines/baileys/session.js';
 import type { OutgoingMessage } from '../../src/engines/engine.js';
 import { openStore, type Store } from '../../src/store/database.js';
@@ -24,6 +25,10 @@ let session: WhatsAppSession;
 let socket: FakeSocket;
 let engine: BaileysEngine;
 let instanceId: string;
+let pacing: PacingSettings = { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false };
+let time = 1_000_000;
+let slept: number[] = [];
+let clock: Clock;
 
 const msg = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
   messageId: '0190b6e2-7c1a-7d3e-8f00-123456789abc', instanceId, type: 'text', recipient: '554499999999', text: 'hi', media: undefined, attempt: 1, ...over,
@@ -55,7 +60,9 @@ beforeEach(async () => {
     onChange: () => {},
     logger: pino({ level: 'silent' }),
   });
-  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver());
+  clock = { now: () => time, sleep: async (ms) => { slept.push(ms); time += ms; } };
+  slept = [];
+  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver(), () => pacing, clock);
   session.start();
 });
 
@@ -101,6 +108,19 @@ describe('baileys engine send', () => {
     socket.registered.add('554499999999');
     socket.failSend = new Error('Media upload failed on all hosts');
     expect(await failure(engine.send(msg()))).toMatchObject({ code: 'send_failed', transient: true });
+  });
+
+  it('paces sends of a number and shows typing before a text', async () => {
+    pacing = { minGapMs: 3000, jitterMs: 0, perMinute: 1000, typing: true };
+    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing, clock);
+    socket.open();
+    socket.registered.add('554499999999');
+    await engine.send(msg({ text: 'x'.repeat(50) }));
+    await engine.send(msg({ messageId: '0190b6e2-7c1a-7d3e-8f00-000000000002', text: 'second' }));
+    expect(socket.presence.map((p) => p.state)).toEqual(['composing', 'paused', 'composing', 'paused']);
+    // 2 s of typing for 50 characters; the 3 s gap counts from the first turn, so 1 s more; then 0.5 s typing.
+    expect(slept).toEqual([2000, 1000, 500]);
+    pacing = { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false };
   });
 
   it('a logged-out number fails messages for good', async () => {

@@ -44,6 +44,10 @@ export class FakeSocket implements WASocketPort {
     this.sent.push({ jid, content, messageId: options?.messageId });
     return undefined;
   };
+  readonly presence: { state: string; jid: string | undefined }[] = [];
+  sendPresenceUpdate: WASocketPort['sendPresenceUpdate'] = async (state, jid) => {
+    this.presence.push({ state, jid });
+  };
   onWhatsApp: WASocketPort['onWhatsApp'] = async (...phones) => {
     this.lookups.push(phones);
     return phones.filter((p) => this.registered.has(p)).map((p) => ({ jid: `${p}@s.whatsapp.net`, exists: true }));

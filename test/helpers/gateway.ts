@@ -58,7 +58,7 @@ export interface TestGateway {
   gateway: Gateway;
   url: string;
   dir: string;
-  tenant(engine?: string): Promise<Tenant>;
+  tenant(engine?: string, config?: unknown): Promise<Tenant>;
   send(t: Tenant, type: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: ApiBody; headers: Headers }>;
   get(t: Tenant, urlPath: string): Promise<{ status: number; body: ApiBody }>;
   post(t: Tenant, urlPath: string, body?: unknown): Promise<{ status: number; body: ApiBody }>;
@@ -106,9 +106,9 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
     gateway,
     url,
     dir,
-    async tenant(engine = 'sandbox') {
+    async tenant(engine = 'sandbox', config?: unknown) {
       const user = await admin('/api/v1/admin/users', { name: 'Test' });
-      const inst = await admin(`/api/v1/admin/users/${String(user['user_id'])}/instances`, { name: 'main', engine });
+      const inst = await admin(`/api/v1/admin/users/${String(user['user_id'])}/instances`, { name: 'main', engine, config });
       const userId = String(user['user_id']);
       const token = String(inst['instance_token']);
       return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };

@@ -6,6 +6,7 @@
 import { CodedError } from '../../domain/errors.js';
 import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
 import { toContentParts } from './content.js';
+import { Pacer, typingMs, type Clock, type PacingSettings, realClock } from './pacer.js';
 import type { RecipientResolver } from './recipient-resolver.js';
 import type { WhatsAppSession } from './session.js';
 
@@ -17,11 +18,23 @@ export interface SessionDirectory {
 export class BaileysEngine implements Engine {
   readonly name = 'baileys' as const;
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: true };
+  private readonly pacers = new Map<string, Pacer>();
 
   constructor(
     private readonly sessions: SessionDirectory,
     private readonly recipients: RecipientResolver,
+    private readonly pacing: (instanceId: string) => PacingSettings,
+    private readonly clock: Clock = realClock,
   ) {}
+
+  private pacerFor(instanceId: string): Pacer {
+    let pacer = this.pacers.get(instanceId);
+    if (pacer === undefined) {
+      pacer = new Pacer(this.pacing(instanceId), this.clock);
+      this.pacers.set(instanceId, pacer);
+    }
+    return pacer;
+  }
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
@@ -36,6 +49,14 @@ export class BaileysEngine implements Engine {
       throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, !permanent);
     }
     const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
+    const pacer = this.pacerFor(m.instanceId);
+    await pacer.turn(m.signal);
+    if (pacer.current.typing && m.text !== undefined && m.media === undefined) {
+      // Best effort: a presence that fails to show must not stop the message.
+      await socket.sendPresenceUpdate('composing', jid).catch(() => undefined);
+      await this.clock.sleep(typingMs(m.text), m.signal).catch(() => undefined);
+      await socket.sendPresenceUpdate('paused', jid).catch(() => undefined);
+    }
     const parts = toContentParts(m);
     for (const part of parts) {
       try {

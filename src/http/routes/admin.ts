@@ -19,11 +19,18 @@ export function adminRoutes(app: FastifyInstance, deps: { admin: AdminService; a
     },
   }, async (request, reply) => reply.code(201).send(await deps.admin.createUser(request.body?.name)));
 
-  app.post<{ Params: { user_id: string }; Body: { name?: unknown; engine?: unknown } }>('/api/v1/admin/users/:user_id/instances', {
+  app.post<{ Params: { user_id: string }; Body: { name?: unknown; engine?: unknown; config?: unknown } }>('/api/v1/admin/users/:user_id/instances', {
     onRequest,
     schema: {
       params: { type: 'object', properties: { user_id: { type: 'string', pattern: UUID_PATTERN } } },
-      body: { type: 'object', properties: { name: { type: 'string' }, engine: { type: 'string', description: `One of ${AVAILABLE_ENGINES.join(', ')}` } } },
+      body: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          engine: { type: 'string', description: `One of ${AVAILABLE_ENGINES.join(', ')}` },
+          config: { type: 'object', description: 'Per-instance settings, e.g. {"pacing": {"minGapMs", "jitterMs", "perMinute", "typing"}}' },
+        },
+      },
       response: {
         201: {
           type: 'object',
@@ -36,7 +43,7 @@ export function adminRoutes(app: FastifyInstance, deps: { admin: AdminService; a
       },
     },
   }, async (request, reply) => {
-    const created = await deps.admin.createInstance(request.params.user_id.toLowerCase(), request.body?.name, request.body?.engine);
+    const created = await deps.admin.createInstance(request.params.user_id.toLowerCase(), request.body?.name, request.body?.engine, request.body?.config);
     return reply.code(201).send(created);
   });
 }
