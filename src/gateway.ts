@@ -21,6 +21,7 @@ import { AuthStore } from './engines/baileys/auth-store.js';
 import { baileysConnector } from './engines/baileys/connect.js';
 import { BaileysEngine } from './engines/baileys/engine.js';
 import { RecipientResolver } from './engines/baileys/recipient-resolver.js';
+import { proto } from 'baileys';
 import { WhatsAppSessions } from './engines/baileys/sessions.js';
 import type { SocketFactory } from './engines/baileys/socket-port.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
@@ -77,6 +78,10 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     auth: new AuthStore(store, new Sealer(secretKey.key)),
     connect: whatsappConnect ?? baileysConnector({
       logger,
+      getMessage: (id) => {
+        const bytes = whatsapp.sentMessage(id);
+        return bytes === undefined ? undefined : proto.Message.decode(bytes);
+      },
       ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
     }),
     statements: whatsapp,
@@ -86,7 +91,11 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
   const engines = new Map<EngineName, Engine>([
     ['sandbox', sandbox],
-    ['baileys', new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id))],
+    ['baileys', new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), (instanceId, sent) => {
+      if (sent.message === null || sent.message === undefined || typeof sent.key.id !== 'string') return;
+      whatsapp.rememberSent(instanceId, sent.key.id, proto.Message.encode(sent.message).finish(), Date.now())
+        .catch((err: unknown) => logger.error({ err }, 'could not keep a sent message for retries'));
+    })],
   ]);
   const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
     (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
@@ -132,6 +141,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     await dispatcher.start();
     scheduler.start();
     sessions.startAll();
+    await whatsapp.pruneSent(Date.now() - 7 * 24 * 60 * 60_000);
   } else {
     logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
   }

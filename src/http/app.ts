@@ -87,7 +87,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
-  adminRoutes(app, { admin: deps.admin, adminToken: deps.adminToken });
+  adminRoutes(app, { admin: deps.admin, adminToken: deps.adminToken, db: deps.db, sessions: deps.sessions, auth: deps.auth });
   instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp });
   contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });

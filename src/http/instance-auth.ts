@@ -71,6 +71,11 @@ export class InstanceAuthenticator {
     return instance;
   }
 
+  /** Forgets cached credentials of an instance (deleted, or its token rotated). */
+  forgetInstance(instanceId: string): void {
+    for (const [k, v] of this.cache) if (v.instance.id === instanceId) this.cache.delete(k);
+  }
+
   /** A Fastify onRequest hook that authenticates and sets `request.instance`. */
   hook() {
     return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

@@ -25,3 +25,9 @@ export async function findInstanceByTokenHash(db: Db, tokenHash: string): Promis
 export async function getInstance(db: Db, id: string): Promise<InstanceRow | undefined> {
   return db.selectFrom('instances').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** Deletes an instance; its session keys, creds and inbound messages go with it (foreign keys). */
+export async function deleteInstance(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('instances').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}

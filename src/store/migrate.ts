@@ -9,12 +9,14 @@ import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_whatsapp_sessions.js';
 import * as m003 from './migrations/003_whatsapp_state.js';
 import * as m004 from './migrations/004_instance_config.js';
+import * as m005 from './migrations/005_whatsapp_sent.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
   '002_whatsapp_sessions': m002,
   '003_whatsapp_state': m003,
   '004_instance_config': m004,
+  '005_whatsapp_sent': m005,
 };
 
 export type MigrateOutcome =

@@ -142,6 +142,13 @@ export interface InboundMessagesTable {
   received_at: number;
 }
 
+export interface WaSentTable {
+  provider_id: string;
+  instance_id: string;
+  proto: Buffer;
+  created_at: number;
+}
+
 export interface WaCredsTable {
   instance_id: string;
   sealed: Buffer;
@@ -168,6 +175,7 @@ export interface Database {
   wa_creds: WaCredsTable;
   wa_keys: WaKeysTable;
   inbound_messages: InboundMessagesTable;
+  wa_sent: WaSentTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

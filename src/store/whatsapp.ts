@@ -18,6 +18,9 @@ export class WhatsAppStatements {
   private readonly pageFirst;
   private readonly instances;
   private readonly config;
+  private readonly saveSent;
+  private readonly readSent;
+  private readonly prune;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -30,6 +33,11 @@ export class WhatsAppStatements {
     );
     this.page = s.prepare<[string, number, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.pageFirst = s.prepare<[string, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
+    this.saveSent = s.prepare(
+      `INSERT INTO wa_sent (provider_id, instance_id, proto, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (provider_id) DO NOTHING`,
+    );
+    this.readSent = s.prepare<[string], { proto: Buffer }>(`SELECT proto FROM wa_sent WHERE provider_id = ?`);
+    this.prune = s.prepare(`DELETE FROM wa_sent WHERE created_at < ?`);
     this.config = s.prepare<[string], { config: string | null }>(`SELECT config FROM instances WHERE id = ?`);
     this.instances = s.prepare<[], { id: string }>(
       `SELECT i.id FROM instances i JOIN wa_creds c ON c.instance_id = i.id WHERE i.engine = 'baileys' ORDER BY i.created_at`,
@@ -65,6 +73,22 @@ export class WhatsAppStatements {
   /** Newest first; `before` is the cursor returned by the previous page. */
   listInbound(instanceId: string, before: number | undefined, limit: number): InboundRow[] {
     return before === undefined ? this.pageFirst.all(instanceId, limit) : this.page.all(instanceId, before, limit);
+  }
+
+  /** Keeps a sent message (encoded proto) to answer retry requests for it. */
+  rememberSent(instanceId: string, providerId: string, encoded: Uint8Array, at: number): Promise<void> {
+    return this.store.writeTx(false, () => {
+      this.saveSent.run(providerId, instanceId, Buffer.from(encoded), at);
+    });
+  }
+
+  sentMessage(providerId: string): Buffer | undefined {
+    return this.readSent.get(providerId)?.proto;
+  }
+
+  /** Forgets sent messages older than `before` (recipients ask for retries within minutes, not days). */
+  pruneSent(before: number): Promise<number> {
+    return this.store.writeTx(false, () => this.prune.run(before).changes);
   }
 
   /** The pacing of an instance (defaults when it set none). */

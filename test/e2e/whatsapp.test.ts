@@ -98,4 +98,15 @@ describe('a WhatsApp number through the API', () => {
     expect((await g.get(sandbox, '/api/v1/instance')).body).toMatchObject({ engine: 'sandbox', state: 'connected' });
     expect((await g.get(sandbox, '/api/v1/instance/qr')).body.error?.code).toBe('linking_not_supported');
   });
+
+  it('deleting an instance logs its number out, wipes its keys and revokes its token at once', async () => {
+    const other = await g.tenant('baileys');
+    const auth = { authorization: 'Bearer test-admin-token-0123456789abcdef' };
+    expect((await g.get(other, '/api/v1/instance')).status).toBe(200);
+    const del = await fetch(`${g.url}/api/v1/admin/instances/${other.instanceId}`, { method: 'DELETE', headers: auth });
+    expect(del.status).toBe(204);
+    expect((await g.get(other, '/api/v1/instance')).status).toBe(401);
+    const again = await fetch(`${g.url}/api/v1/admin/instances/${other.instanceId}`, { method: 'DELETE', headers: auth });
+    expect(again.status).toBe(404);
+  });
 });

@@ -62,7 +62,7 @@ beforeEach(async () => {
   });
   clock = { now: () => time, sleep: async (ms) => { slept.push(ms); time += ms; } };
   slept = [];
-  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver(), () => pacing, clock);
+  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver(), () => pacing, () => {}, clock);
   session.start();
 });
 
@@ -83,6 +83,16 @@ describe('baileys engine send', () => {
     // The answer is cached per instance: the next send does not look up again.
     await engine.send(msg({ messageId: '0190b6e2-7c1a-7d3e-8f00-000000000001' }));
     expect(socket.lookups).toHaveLength(1);
+  });
+
+  it('keeps what was sent, under its WhatsApp id, to answer retry requests', async () => {
+    const kept: { instanceId: string; id: string | null | undefined; text: string | null | undefined }[] = [];
+    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing,
+      (instanceId, sent) => kept.push({ instanceId, id: sent.key.id, text: sent.message?.conversation }), clock);
+    socket.open();
+    socket.registered.add('554499999999');
+    await engine.send(msg());
+    expect(kept).toEqual([{ instanceId, id: whatsappMessageId(msg().messageId, 0), text: 'hi' }]);
   });
 
   it('a resend of the same message carries the same WhatsApp id', async () => {
@@ -112,7 +122,7 @@ describe('baileys engine send', () => {
 
   it('paces sends of a number and shows typing before a text', async () => {
     pacing = { minGapMs: 3000, jitterMs: 0, perMinute: 1000, typing: true };
-    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing, clock);
+    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing, () => {}, clock);
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg({ text: 'x'.repeat(50) }));

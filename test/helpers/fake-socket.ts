@@ -42,7 +42,8 @@ export class FakeSocket implements WASocketPort {
   sendMessage: WASocketPort['sendMessage'] = async (jid, content, options) => {
     if (this.failSend !== undefined) throw this.failSend;
     this.sent.push({ jid, content, messageId: options?.messageId });
-    return undefined;
+    // What Baileys returns: the message as sent, under the id we chose.
+    return { key: { id: options?.messageId ?? null, fromMe: true, remoteJid: jid }, message: 'text' in content ? { conversation: content.text } : {} };
   };
   readonly presence: { state: string; jid: string | undefined }[] = [];
   sendPresenceUpdate: WASocketPort['sendPresenceUpdate'] = async (state, jid) => {

@@ -96,3 +96,20 @@ describe('status machine in SQL', () => {
     expect(await outbox.ingest(10)).toBe(0);
   });
 });
+
+describe('sent WhatsApp messages kept for retry requests', () => {
+  it('are found by their WhatsApp id and pruned by age', async () => {
+    const { WhatsAppStatements } = await import('../../src/store/whatsapp.js');
+    const { AdminService } = await import('../../src/admin/service.js');
+    const { proto } = await import('baileys');
+    const admin = new AdminService(store.db, ['baileys']);
+    const inst = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;
+    const wa = new WhatsAppStatements(store);
+    await wa.rememberSent(inst, '3EB0AAA', proto.Message.encode({ conversation: 'kept' }).finish(), 1000);
+    await wa.rememberSent(inst, '3EB0BBB', proto.Message.encode({ conversation: 'new' }).finish(), 5000);
+    expect(proto.Message.decode(wa.sentMessage('3EB0AAA') ?? Buffer.alloc(0)).conversation).toBe('kept');
+    expect(await wa.pruneSent(2000)).toBe(1);
+    expect(wa.sentMessage('3EB0AAA')).toBeUndefined();
+    expect(wa.sentMessage('3EB0BBB')).toBeDefined();
+  });
+});

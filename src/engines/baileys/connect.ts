@@ -3,12 +3,14 @@
  * (both grow without bound per socket); not shown online, so the phone keeps
  * getting notifications; QR codes rendered by us, not printed by Baileys.
  */
-import { Browsers, makeCacheableSignalKeyStore, makeWASocket } from 'baileys';
+import { Browsers, makeCacheableSignalKeyStore, makeWASocket, type proto } from 'baileys';
 import type { Logger } from 'pino';
 import type { SocketFactory } from './socket-port.js';
 
 export interface ConnectorOptions {
   logger: Logger;
+  /** A message we sent, by its WhatsApp id, for a recipient that asks for it again. */
+  getMessage: (id: string) => proto.IMessage | undefined;
   /** Tests point sockets at a local WebSocket server instead of WhatsApp. */
   waWebSocketUrl?: string;
   connectTimeoutMs?: number;
@@ -26,8 +28,8 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
       browser: Browsers.ubuntu('Connexa'),
       markOnlineOnConnect: false,
       syncFullHistory: false,
-      // We keep no copy of sent message protos yet; undefined (never an empty message) is the documented answer.
-      getMessage: async () => undefined,
+      // Undefined (never an empty message) when we no longer have it.
+      getMessage: async (key) => (typeof key.id === 'string' ? o.getMessage(key.id) : undefined),
       ...(o.waWebSocketUrl !== undefined ? { waWebSocketUrl: o.waWebSocketUrl } : {}),
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     });

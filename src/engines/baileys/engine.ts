@@ -4,6 +4,7 @@
  * under ids derived from the message_id (a resend is the same message).
  */
 import { CodedError } from '../../domain/errors.js';
+import type { WAMessage } from 'baileys';
 import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
 import { toContentParts } from './content.js';
 import { Pacer, typingMs, type Clock, type PacingSettings, realClock } from './pacer.js';
@@ -24,6 +25,8 @@ export class BaileysEngine implements Engine {
     private readonly sessions: SessionDirectory,
     private readonly recipients: RecipientResolver,
     private readonly pacing: (instanceId: string) => PacingSettings,
+    /** Keeps what was sent, to answer recipients' retry requests. */
+    private readonly remember: (instanceId: string, sent: WAMessage) => void = () => {},
     private readonly clock: Clock = realClock,
   ) {}
 
@@ -60,7 +63,8 @@ export class BaileysEngine implements Engine {
     const parts = toContentParts(m);
     for (const part of parts) {
       try {
-        await socket.sendMessage(jid, part.content, { messageId: part.messageId });
+        const sent = await socket.sendMessage(jid, part.content, { messageId: part.messageId });
+        if (sent !== undefined) this.remember(m.instanceId, sent);
       } catch (err) {
         const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
         throw new CodedError('send_failed', `WhatsApp did not take the message: ${detail}`, true);

@@ -85,6 +85,12 @@ export class WhatsAppSessions implements SessionDirectory {
     session.start();
   }
 
+  /** Drops an instance's session from this node (after logout or deletion). */
+  forget(instanceId: string): void {
+    this.sessions.get(instanceId)?.stop();
+    this.sessions.delete(instanceId);
+  }
+
   stopAll(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();

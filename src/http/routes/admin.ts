@@ -1,13 +1,26 @@
 /** The admin API: users and instances, behind the admin bearer token. */
 import type { FastifyInstance } from 'fastify';
 import type { AdminService } from '../../admin/service.js';
+import { ApiError } from '../../domain/errors.js';
+import type { WhatsAppSessions } from '../../engines/baileys/sessions.js';
+import type { Db } from '../../store/database.js';
+import { deleteInstance, getInstance } from '../../store/instances.js';
+import type { InstanceAuthenticator } from '../instance-auth.js';
 import { AVAILABLE_ENGINES } from '../../engines/available.js';
 import { adminAuthHook } from '../admin-auth.js';
 import { errorSchema } from '../error-handler.js';
 
 const UUID_PATTERN = '^[0-9a-fA-F-]{36}$';
 
-export function adminRoutes(app: FastifyInstance, deps: { admin: AdminService; adminToken: string }): void {
+export interface AdminRouteDeps {
+  admin: AdminService;
+  adminToken: string;
+  db: Db;
+  sessions: WhatsAppSessions;
+  auth: InstanceAuthenticator;
+}
+
+export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
   const onRequest = adminAuthHook(deps.adminToken);
   const errors = { '4xx': errorSchema, '5xx': errorSchema };
 
@@ -45,5 +58,20 @@ export function adminRoutes(app: FastifyInstance, deps: { admin: AdminService; a
   }, async (request, reply) => {
     const created = await deps.admin.createInstance(request.params.user_id.toLowerCase(), request.body?.name, request.body?.engine, request.body?.config);
     return reply.code(201).send(created);
+  });
+
+  // Deleting an instance logs its WhatsApp number out and wipes its session keys.
+  app.delete<{ Params: { instance_id: string } }>('/api/v1/admin/instances/:instance_id', {
+    onRequest,
+    schema: { params: { type: 'object', properties: { instance_id: { type: 'string', pattern: UUID_PATTERN } } }, response: errors },
+  }, async (request, reply) => {
+    const id = request.params.instance_id.toLowerCase();
+    const instance = await getInstance(deps.db, id);
+    if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
+    if (instance.engine === 'baileys') await deps.sessions.logout(id);
+    deps.sessions.forget(id);
+    await deleteInstance(deps.db, id);
+    deps.auth.forgetInstance(id);
+    return reply.code(204).send();
   });
 }

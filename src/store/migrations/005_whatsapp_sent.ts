@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+
+// Sent WhatsApp messages as protos, so a recipient's retry request can be answered (Baileys getMessage).
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('wa_sent')
+    .addColumn('provider_id', 'text', (c) => c.primaryKey())
+    .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+    .addColumn('proto', 'blob', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('wa_sent_created').on('wa_sent').column('created_at').execute();
+}
