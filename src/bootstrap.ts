@@ -17,12 +17,19 @@ export const ADMIN_TOKEN_FILE = 'admin-token';
 
 export function resolveAdminToken(configured: string | undefined, dataDir: string): { token: string; generatedAt?: string } {
   if (configured !== undefined) return { token: configured };
+  const existing = readAdminToken(dataDir);
+  if (existing !== undefined) return { token: existing };
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  if (fs.existsSync(file)) return { token: fs.readFileSync(file, 'utf8').trim() };
   fs.mkdirSync(dataDir, { recursive: true });
   const token = generateToken('cnx_admin_');
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   return { token, generatedAt: file };
+}
+
+/** The generated admin token, if the embedded first start made one. */
+export function readAdminToken(dataDir: string): string | undefined {
+  const file = path.join(dataDir, ADMIN_TOKEN_FILE);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : undefined;
 }
 
 export const SECRET_KEY_FILE = 'secret-key';

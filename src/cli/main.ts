@@ -9,15 +9,19 @@ import { AVAILABLE_ENGINES } from '../engines/available.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { ApiError } from '../domain/errors.js';
 import { serve } from '../main.js';
+import { readAdminToken } from '../bootstrap.js';
+import { followQr } from './qr.js';
 import { openStore } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
 
 const USAGE = `Usage:
   connexa serve
   connexa user create --name NAME [--json]
-  connexa instance create --user USER_ID --engine sandbox [--name NAME] [--json]
+  connexa instance create --user USER_ID --engine sandbox|baileys [--name NAME] [--json]
+  connexa instance qr INSTANCE_ID [--url http://127.0.0.1:8080]
 
-The database is the one of CONNEXA_DATABASE_URL (default sqlite:./data/connexa.db).`;
+The database is the one of CONNEXA_DATABASE_URL (default sqlite:./data/connexa.db).
+\`instance qr\` asks the running gateway (admin token from CONNEXA_ADMIN_TOKEN or the data dir).`;
 
 type Out = (text: string) => void;
 
@@ -62,6 +66,21 @@ export async function runCli(argv: string[], out: Out, err: Out): Promise<number
       out('The token is shown only once; store it now.');
     }
     return 0;
+  }
+  if (command === 'instance' && sub === 'qr') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { url: { type: 'string' } } });
+    const instanceId = positionals[0];
+    if (instanceId === undefined) {
+      err('connexa instance qr INSTANCE_ID: the instance id is required');
+      return 2;
+    }
+    const config = loadConfig(process.env);
+    const token = config.adminToken ?? readAdminToken(config.dataDir);
+    if (token === undefined) {
+      err('No admin token: set CONNEXA_ADMIN_TOKEN (or run from the directory whose data/ holds admin-token)');
+      return 2;
+    }
+    return followQr({ baseUrl: values.url ?? `http://127.0.0.1:${config.port}`, adminToken: token, instanceId, out });
   }
   err(USAGE);
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

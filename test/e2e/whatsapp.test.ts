@@ -5,10 +5,12 @@
  * own WASocket, on Baileys' event buffer).
  */
 import { proto } from 'baileys';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whatsappMessageId } from '../../src/engines/baileys/content.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
-import { startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { ADMIN_TOKEN, startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 
 let g: TestGateway;
 let t: Tenant;
@@ -108,5 +110,23 @@ describe('a WhatsApp number through the API', () => {
     expect((await g.get(other, '/api/v1/instance')).status).toBe(401);
     const again = await fetch(`${g.url}/api/v1/admin/instances/${other.instanceId}`, { method: 'DELETE', headers: auth });
     expect(again.status).toBe(404);
+  });
+
+  it('connexa instance qr draws the code in the terminal and follows it to connected', async () => {
+    const linkLater = await g.tenant('baileys');
+    const before = sockets.length;
+    const child = spawn(process.execPath, [path.resolve('dist/cli/main.js'), 'instance', 'qr', linkLater.instanceId, '--url', g.url], {
+      env: { PATH: process.env['PATH'] ?? '', CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN, CONNEXA_DATABASE_URL: `sqlite:${path.join(g.dir, 'unused.db')}` },
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(async () => (sockets.length > before ? true : undefined), 5000, 'the CLI to start a session');
+    socket().ev.emit('connection.update', { qr: '2@cli-qr,abc' });
+    await waitFor(async () => (output.includes('Linked devices') ? true : undefined), 5000, 'the QR to be drawn').catch((e: unknown) => { throw new Error(`${String(e)}; CLI said: ${output}`); });
+    expect(output).toMatch(/[\u2580\u2584\u2588]/); // block characters of the terminal QR
+    socket().open('5544111111111');
+    expect(await exited).toBe(0);
+    expect(output).toContain('+5544111111111');
   });
 });

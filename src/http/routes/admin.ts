@@ -74,4 +74,36 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     deps.auth.forgetInstance(id);
     return reply.code(204).send();
   });
+
+  // The link state of an instance, with its current QR code: what `connexa instance qr` follows.
+  app.get<{ Params: { instance_id: string } }>('/api/v1/admin/instances/:instance_id/link', {
+    onRequest,
+    schema: {
+      params: { type: 'object', properties: { instance_id: { type: 'string', pattern: UUID_PATTERN } } },
+      response: {
+        200: {
+          type: 'object',
+          properties: {
+            state: { type: 'string' }, reason: { type: ['string', 'null'] }, phone: { type: ['string', 'null'] },
+            qr: { type: ['object', 'null'], properties: { code: { type: 'string' }, expires_at: { type: 'string' } } },
+          },
+        },
+        ...errors,
+      },
+    },
+  }, async (request) => {
+    const id = request.params.instance_id.toLowerCase();
+    const instance = await getInstance(deps.db, id);
+    if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
+    if (instance.engine !== 'baileys') throw new ApiError(409, 'linking_not_supported', `A ${instance.engine} instance needs no linking`);
+    const session = deps.sessions.ensure(id);
+    if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
+    const snap = session.current;
+    return {
+      state: snap.state,
+      reason: snap.reason ?? null,
+      phone: snap.phone ?? null,
+      qr: snap.qr === undefined || snap.state !== 'qr' ? null : { code: snap.qr.code, expires_at: new Date(snap.qr.expiresAt).toISOString() },
+    };
+  });
 }
