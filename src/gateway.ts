@@ -39,6 +39,9 @@ import { OutcomeStatements } from './store/outcomes.js';
 import { ReceiptStatements } from './store/receipts.js';
 import { WhatsAppStatements } from './store/whatsapp.js';
 
+/** Sent WhatsApp messages are kept this long for recipients' retry requests. */
+const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
+
 export interface Gateway {
   app: FastifyInstance;
   /** The address the server listens on, e.g. http://127.0.0.1:8080. */
@@ -78,8 +81,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     auth: new AuthStore(store, new Sealer(secretKey.key)),
     connect: whatsappConnect ?? baileysConnector({
       logger,
-      getMessage: (id) => {
-        const bytes = whatsapp.sentMessage(id);
+      getMessage: (instanceId, id, askingJid) => {
+        const bytes = whatsapp.sentMessage(instanceId, id, askingJid);
         return bytes === undefined ? undefined : proto.Message.decode(bytes);
       },
       ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
@@ -91,10 +94,13 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
   const engines = new Map<EngineName, Engine>([
     ['sandbox', sandbox],
-    ['baileys', new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), (instanceId, sent) => {
-      if (sent.message === null || sent.message === undefined || typeof sent.key.id !== 'string') return;
-      whatsapp.rememberSent(instanceId, sent.key.id, proto.Message.encode(sent.message).finish(), Date.now())
-        .catch((err: unknown) => logger.error({ err }, 'could not keep a sent message for retries'));
+    ['baileys', new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), {
+      willSend: (messageId, providerId) => whatsapp.willSend(messageId, providerId),
+      sent: (instanceId, jid, sent) => {
+        if (sent.message === null || sent.message === undefined || typeof sent.key.id !== 'string') return;
+        whatsapp.rememberSent(instanceId, sent.key.id, jid, proto.Message.encode(sent.message).finish(), Date.now())
+          .catch((err: unknown) => logger.error({ err }, 'could not keep a sent message for retries'));
+      },
     })],
   ]);
   const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
@@ -137,11 +143,16 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
 
   for (const engine of engines.values()) await engine.start();
+  let pruneTimer: NodeJS.Timeout | undefined;
   if (config.dispatch.enabled) {
     await dispatcher.start();
     scheduler.start();
     sessions.startAll();
-    await whatsapp.pruneSent(Date.now() - 7 * 24 * 60 * 60_000);
+    await whatsapp.pruneSent(Date.now() - SENT_KEPT_MS);
+    pruneTimer = setInterval(() => {
+      whatsapp.pruneSent(Date.now() - SENT_KEPT_MS).catch((err: unknown) => logger.error({ err }, 'could not prune sent messages'));
+    }, 60 * 60_000);
+    pruneTimer.unref();
   } else {
     logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
   }
@@ -171,6 +182,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       logger.debug('dispatcher stopped');
       await scheduler.stop();
       sessions.stopAll();
+      if (pruneTimer !== undefined) clearInterval(pruneTimer);
       for (const engine of engines.values()) await engine.stop();
       await store.close();
       logger.info('stopped');

@@ -68,7 +68,10 @@ export class Dispatcher {
     if (released > 0) this.logger.info({ lanes: released }, 'resuming lanes claimed before the last stop');
     this.stopped = false;
     this.poll = setInterval(() => {
-      this.outbox.expireLocks(this.now() - LANE_LEASE_MS).catch((err: unknown) => this.logger.error({ err }, 'could not expire lane locks'));
+      // Lanes in hand stay ours however long they wait (pacing); only lost ones expire.
+      this.outbox.renewLocks(this.options.nodeId, this.now())
+        .then(() => this.outbox.expireLocks(this.now() - LANE_LEASE_MS))
+        .catch((err: unknown) => this.logger.error({ err }, 'could not renew or expire lane locks'));
       this.wake();
     }, this.options.pollIntervalMs);
     this.wake();

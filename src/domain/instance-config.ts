@@ -16,10 +16,10 @@ const LIMITS: Record<keyof Omit<PacingSettings, 'typing'>, [number, number]> = {
 };
 
 export function parseInstanceConfig(input: unknown): InstanceConfig {
-  if (input === undefined || input === null) return { pacing: DEFAULT_PACING };
+  if (input === undefined || input === null) return { pacing: { ...DEFAULT_PACING } };
   if (typeof input !== 'object' || Array.isArray(input)) throw fieldError('config', 'invalid_config', 'config must be an object');
   const pacingIn = (input as { pacing?: unknown }).pacing;
-  if (pacingIn === undefined) return { pacing: DEFAULT_PACING };
+  if (pacingIn === undefined) return { pacing: { ...DEFAULT_PACING } };
   if (typeof pacingIn !== 'object' || pacingIn === null || Array.isArray(pacingIn)) throw fieldError('config.pacing', 'invalid_config', 'config.pacing must be an object');
   const p = pacingIn as Record<string, unknown>;
   const pacing: PacingSettings = { ...DEFAULT_PACING };

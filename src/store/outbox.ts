@@ -46,6 +46,7 @@ export class OutboxStatements {
   private readonly unlockLane;
   private readonly releaseAll;
   private readonly expire;
+  private readonly renewAll;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -81,6 +82,7 @@ export class OutboxStatements {
     this.unlockLane = s.prepare(`UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE instance_id = ? AND recipient = ?`);
     this.releaseAll = s.prepare(`UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL`);
     this.expire = s.prepare(`UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL AND locked_at < ?`);
+    this.renewAll = s.prepare(`UPDATE lanes SET locked_at = ? WHERE locked_by = ?`);
   }
 
   /**
@@ -149,6 +151,11 @@ export class OutboxStatements {
    */
   releaseAllLocks(): Promise<number> {
     return this.store.writeTx(false, () => this.releaseAll.run().changes);
+  }
+
+  /** Renews every lock this node holds: lanes waiting on pacing are still in hand. */
+  renewLocks(nodeId: string, now: number): Promise<number> {
+    return this.store.writeTx(false, () => this.renewAll.run(now, nodeId).changes);
   }
 
   /** Frees locks not renewed since `before` (a lane whose release was lost). */

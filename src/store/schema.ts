@@ -143,8 +143,9 @@ export interface InboundMessagesTable {
 }
 
 export interface WaSentTable {
-  provider_id: string;
   instance_id: string;
+  provider_id: string;
+  jid: string;
   proto: Buffer;
   created_at: number;
 }

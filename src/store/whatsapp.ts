@@ -17,10 +17,12 @@ export class WhatsAppStatements {
   private readonly page;
   private readonly pageFirst;
   private readonly instances;
+  private readonly stored;
   private readonly config;
   private readonly saveSent;
   private readonly readSent;
   private readonly prune;
+  private readonly setProvider;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -34,13 +36,20 @@ export class WhatsAppStatements {
     this.page = s.prepare<[string, number, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.pageFirst = s.prepare<[string, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
     this.saveSent = s.prepare(
-      `INSERT INTO wa_sent (provider_id, instance_id, proto, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (provider_id) DO NOTHING`,
+      `INSERT INTO wa_sent (instance_id, provider_id, jid, proto, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (instance_id, provider_id) DO NOTHING`,
     );
-    this.readSent = s.prepare<[string], { proto: Buffer }>(`SELECT proto FROM wa_sent WHERE provider_id = ?`);
+    this.readSent = s.prepare<[string, string], { jid: string; proto: Buffer }>(`SELECT jid, proto FROM wa_sent WHERE instance_id = ? AND provider_id = ?`);
+    this.setProvider = s.prepare(`UPDATE messages SET provider_id = COALESCE(provider_id, ?) WHERE id = ?`);
     this.prune = s.prepare(`DELETE FROM wa_sent WHERE created_at < ?`);
     this.config = s.prepare<[string], { config: string | null }>(`SELECT config FROM instances WHERE id = ?`);
+    // Not the ones a person must act on first: banned, failed (e.g. replaced by another connection), logged out.
     this.instances = s.prepare<[], { id: string }>(
-      `SELECT i.id FROM instances i JOIN wa_creds c ON c.instance_id = i.id WHERE i.engine = 'baileys' ORDER BY i.created_at`,
+      `SELECT i.id FROM instances i JOIN wa_creds c ON c.instance_id = i.id
+       WHERE i.engine = 'baileys' AND i.state NOT IN ('banned', 'failed', 'logged_out') ORDER BY i.created_at`,
+    );
+    this.stored = s.prepare<[string], { state: string; state_reason: string | null; state_since: number | null; phone: string | null }>(
+      `SELECT state, state_reason, state_since, phone FROM instances WHERE id = ?`,
     );
   }
 
@@ -75,15 +84,29 @@ export class WhatsAppStatements {
     return before === undefined ? this.pageFirst.all(instanceId, limit) : this.page.all(instanceId, before, limit);
   }
 
-  /** Keeps a sent message (encoded proto) to answer retry requests for it. */
-  rememberSent(instanceId: string, providerId: string, encoded: Uint8Array, at: number): Promise<void> {
+  /**
+   * Records the WhatsApp id a message goes out under, before it is sent, so a
+   * receipt that overtakes the record of the send still finds the message.
+   */
+  willSend(messageId: string, providerId: string): Promise<void> {
     return this.store.writeTx(false, () => {
-      this.saveSent.run(providerId, instanceId, Buffer.from(encoded), at);
+      this.setProvider.run(providerId, messageId);
     });
   }
 
-  sentMessage(providerId: string): Buffer | undefined {
-    return this.readSent.get(providerId)?.proto;
+  /** Keeps a sent message (encoded proto) to answer retry requests for it. */
+  rememberSent(instanceId: string, providerId: string, jid: string, encoded: Uint8Array, at: number): Promise<void> {
+    return this.store.writeTx(false, () => {
+      this.saveSent.run(instanceId, providerId, jid, Buffer.from(encoded), at);
+    });
+  }
+
+  /** A message this instance sent, only for the chat it was sent to (phone chats; `@lid` chats are trusted to WhatsApp). */
+  sentMessage(instanceId: string, providerId: string, askingJid?: string): Buffer | undefined {
+    const row = this.readSent.get(instanceId, providerId);
+    if (row === undefined) return undefined;
+    if (askingJid !== undefined && askingJid.endsWith('@s.whatsapp.net') && askingJid.split(/[:@]/)[0] !== row.jid.split(/[:@]/)[0]) return undefined;
+    return row.proto;
   }
 
   /** Forgets sent messages older than `before` (recipients ask for retries within minutes, not days). */
@@ -95,6 +118,12 @@ export class WhatsAppStatements {
   pacing(instanceId: string): PacingSettings {
     const raw = this.config.get(instanceId)?.config;
     return parseInstanceConfig(raw === null || raw === undefined ? undefined : JSON.parse(raw)).pacing;
+  }
+
+  /** The state last saved for an instance, or undefined when the instance is gone. */
+  storedState(instanceId: string): { state: string; reason: string | null; since: number | null; phone: string | null } | undefined {
+    const row = this.stored.get(instanceId);
+    return row === undefined ? undefined : { state: row.state, reason: row.state_reason, since: row.state_since, phone: row.phone };
   }
 
   /** `baileys` instances with a stored session: those to reconnect at boot. */

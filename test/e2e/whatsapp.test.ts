@@ -81,11 +81,20 @@ describe('a WhatsApp number through the API', () => {
         { key: { id: 'IN-2', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { imageMessage: { mimetype: 'image/jpeg', fileLength: 1234, caption: 'foto' } }, messageTimestamp: 1_700_000_001 },
       ],
     });
+    // What arrived while the gateway was offline comes as 'append'; a repeat of IN-1 is ignored.
+    socket().ev.emit('messages.upsert', {
+      type: 'append',
+      messages: [
+        { key: { id: 'IN-1', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { conversation: 'oi' }, messageTimestamp: 1_700_000_000 },
+        { key: { id: 'IN-3', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { conversation: 'tudo bem?' }, messageTimestamp: 1_700_000_002 },
+      ],
+    });
     const list = await waitFor(async () => {
       const r = await g.get(t, '/api/v1/messages/inbound');
-      return (r.body.messages?.length ?? 0) === 2 ? r.body.messages : undefined;
+      return (r.body.messages?.length ?? 0) === 3 ? r.body.messages : undefined;
     }, 5000, 'inbound messages');
     expect(list).toMatchObject([
+      { provider_message_id: 'IN-3', type: 'text', text: 'tudo bem?' },
       { provider_message_id: 'IN-2', type: 'image', text: 'foto', media: { mime: 'image/jpeg', size: 1234 } },
       { provider_message_id: 'IN-1', type: 'text', text: 'oi', phone: '5544988887777', name: 'Ana' },
     ]);

@@ -9,7 +9,7 @@ import { Sealer } from '../../src/crypto/sealer.js';
 import { CodedError } from '../../src/domain/errors.js';
 import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { whatsappMessageId } from '../../src/engines/baileys/content.js';
-import { BaileysEngine } from '../../src/engines/baileys/engine.js';
+import { BaileysEngine, type SentLog } from '../../src/engines/baileys/engine.js';
 import { RecipientResolver } from '../../src/engines/baileys/recipient-resolver.js';
 import type { Clock, PacingSettings } from '../../src/engines/baileys/pacer.js';
 import { WhatsAppSession } from '../../src/engines/baileys/session.js';
@@ -29,6 +29,7 @@ let pacing: PacingSettings = { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing
 let time = 1_000_000;
 let slept: number[] = [];
 let clock: Clock;
+const noLog: SentLog = { willSend: async () => {}, sent: () => {} };
 
 const msg = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
   messageId: '0190b6e2-7c1a-7d3e-8f00-123456789abc', instanceId, type: 'text', recipient: '554499999999', text: 'hi', media: undefined, attempt: 1, ...over,
@@ -62,7 +63,7 @@ beforeEach(async () => {
   });
   clock = { now: () => time, sleep: async (ms) => { slept.push(ms); time += ms; } };
   slept = [];
-  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver(), () => pacing, () => {}, clock);
+  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined) }, new RecipientResolver(), () => pacing, noLog, clock);
   session.start();
 });
 
@@ -86,13 +87,20 @@ describe('baileys engine send', () => {
   });
 
   it('keeps what was sent, under its WhatsApp id, to answer retry requests', async () => {
-    const kept: { instanceId: string; id: string | null | undefined; text: string | null | undefined }[] = [];
-    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing,
-      (instanceId, sent) => kept.push({ instanceId, id: sent.key.id, text: sent.message?.conversation }), clock);
+    const kept: { instanceId: string; jid: string; id: string | null | undefined; text: string | null | undefined }[] = [];
+    const before: string[] = [];
+    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing, {
+      willSend: async (messageId, providerId) => {
+        before.push(`${messageId}:${providerId}:${socket.sent.length}`);
+      },
+      sent: (inst, jid, sent) => kept.push({ instanceId: inst, jid, id: sent.key.id, text: sent.message?.conversation }),
+    }, clock);
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg());
-    expect(kept).toEqual([{ instanceId, id: whatsappMessageId(msg().messageId, 0), text: 'hi' }]);
+    // The WhatsApp id is recorded before anything reaches WhatsApp (0 messages sent at that point).
+    expect(before).toEqual([`${msg().messageId}:${whatsappMessageId(msg().messageId, 0)}:0`]);
+    expect(kept).toEqual([{ instanceId, jid: '554499999999@s.whatsapp.net', id: whatsappMessageId(msg().messageId, 0), text: 'hi' }]);
   });
 
   it('a resend of the same message carries the same WhatsApp id', async () => {
@@ -122,7 +130,7 @@ describe('baileys engine send', () => {
 
   it('paces sends of a number and shows typing before a text', async () => {
     pacing = { minGapMs: 3000, jitterMs: 0, perMinute: 1000, typing: true };
-    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing, () => {}, clock);
+    engine = new BaileysEngine({ get: () => session }, new RecipientResolver(), () => pacing, noLog, clock);
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg({ text: 'x'.repeat(50) }));

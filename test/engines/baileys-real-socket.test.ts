@@ -64,7 +64,7 @@ function realSession(url: string, backoffBaseMs: number, backoffMaxMs: number, s
     instanceId,
     auth: new AuthStore(store, new Sealer(randomBytes(32))),
     connect: (auth) => {
-      const s = connect(auth);
+      const s = connect(auth, instanceId);
       if (Array.isArray(sockets)) sockets.push(s);
       else sockets.count++;
       return s;

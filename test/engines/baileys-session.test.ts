@@ -162,6 +162,20 @@ describe('WhatsApp session lifecycle', () => {
     expect(last().listeners()).toBe(0);
   });
 
+  it('a stored session that cannot be read (another secret key) fails the instance instead of crashing', async () => {
+    await new AuthStore(store, new Sealer(key)).load(instanceId).saveCreds();
+    const s = new WhatsAppSession({
+      instanceId,
+      auth: new AuthStore(store, new Sealer(randomBytes(32))),
+      connect: (auth) => new FakeSocket(auth),
+      onChange: (snap) => changes.push(snap),
+      logger,
+    });
+    expect(() => s.start()).not.toThrow();
+    expect(s.current).toMatchObject({ state: 'failed', reason: expect.stringMatching(/CONNEXA_SECRET_KEY/) });
+    s.stop();
+  });
+
   it('logout unlinks on WhatsApp and wipes the stored session', async () => {
     const s = newSession();
     s.start();

@@ -105,11 +105,15 @@ describe('sent WhatsApp messages kept for retry requests', () => {
     const admin = new AdminService(store.db, ['baileys']);
     const inst = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;
     const wa = new WhatsAppStatements(store);
-    await wa.rememberSent(inst, '3EB0AAA', proto.Message.encode({ conversation: 'kept' }).finish(), 1000);
-    await wa.rememberSent(inst, '3EB0BBB', proto.Message.encode({ conversation: 'new' }).finish(), 5000);
-    expect(proto.Message.decode(wa.sentMessage('3EB0AAA') ?? Buffer.alloc(0)).conversation).toBe('kept');
+    const jid = '5544999999999@s.whatsapp.net';
+    await wa.rememberSent(inst, '3EB0AAA', jid, proto.Message.encode({ conversation: 'kept' }).finish(), 1000);
+    await wa.rememberSent(inst, '3EB0BBB', jid, proto.Message.encode({ conversation: 'new' }).finish(), 5000);
+    expect(proto.Message.decode(wa.sentMessage(inst, '3EB0AAA', jid) ?? Buffer.alloc(0)).conversation).toBe('kept');
+    // Only for the instance that sent it, and only to the chat it went to.
+    expect(wa.sentMessage('another-instance', '3EB0AAA', jid)).toBeUndefined();
+    expect(wa.sentMessage(inst, '3EB0AAA', '5511000000000@s.whatsapp.net')).toBeUndefined();
     expect(await wa.pruneSent(2000)).toBe(1);
-    expect(wa.sentMessage('3EB0AAA')).toBeUndefined();
-    expect(wa.sentMessage('3EB0BBB')).toBeDefined();
+    expect(wa.sentMessage(inst, '3EB0AAA', jid)).toBeUndefined();
+    expect(wa.sentMessage(inst, '3EB0BBB', jid)).toBeDefined();
   });
 });

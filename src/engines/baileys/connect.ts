@@ -9,8 +9,8 @@ import type { SocketFactory } from './socket-port.js';
 
 export interface ConnectorOptions {
   logger: Logger;
-  /** A message we sent, by its WhatsApp id, for a recipient that asks for it again. */
-  getMessage: (id: string) => proto.IMessage | undefined;
+  /** A message the instance sent, by its WhatsApp id, for the chat that asks for it again. */
+  getMessage: (instanceId: string, id: string, askingJid: string | undefined) => proto.IMessage | undefined;
   /** Tests point sockets at a local WebSocket server instead of WhatsApp. */
   waWebSocketUrl?: string;
   connectTimeoutMs?: number;
@@ -21,7 +21,7 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
   // (and never more than the parent logger lets through).
   const warn = o.logger.levels.values['warn'] ?? 40;
   const logger = o.logger.child({ component: 'baileys' }, { level: o.logger.levelVal > warn ? o.logger.level : 'warn' });
-  return (auth) =>
+  return (auth, instanceId) =>
     makeWASocket({
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
       logger,
@@ -29,7 +29,7 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
       markOnlineOnConnect: false,
       syncFullHistory: false,
       // Undefined (never an empty message) when we no longer have it.
-      getMessage: async (key) => (typeof key.id === 'string' ? o.getMessage(key.id) : undefined),
+      getMessage: async (key) => (typeof key.id === 'string' ? o.getMessage(instanceId, key.id, key.remoteJid ?? undefined) : undefined),
       ...(o.waWebSocketUrl !== undefined ? { waWebSocketUrl: o.waWebSocketUrl } : {}),
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     });

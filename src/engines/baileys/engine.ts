@@ -11,6 +11,14 @@ import { Pacer, typingMs, type Clock, type PacingSettings, realClock } from './p
 import type { RecipientResolver } from './recipient-resolver.js';
 import type { WhatsAppSession } from './session.js';
 
+/** What the engine records around a send. */
+export interface SentLog {
+  /** Before the send: the WhatsApp id the message goes out under (receipts may come back fast). */
+  willSend(messageId: string, providerId: string): Promise<void>;
+  /** After the send: the message as sent, to answer the recipient's retry requests. */
+  sent(instanceId: string, jid: string, message: WAMessage): void;
+}
+
 export interface SessionDirectory {
   /** The session of an instance, if this node runs it. */
   get(instanceId: string): WhatsAppSession | undefined;
@@ -25,8 +33,7 @@ export class BaileysEngine implements Engine {
     private readonly sessions: SessionDirectory,
     private readonly recipients: RecipientResolver,
     private readonly pacing: (instanceId: string) => PacingSettings,
-    /** Keeps what was sent, to answer recipients' retry requests. */
-    private readonly remember: (instanceId: string, sent: WAMessage) => void = () => {},
+    private readonly log: SentLog = { willSend: async () => {}, sent: () => {} },
     private readonly clock: Clock = realClock,
   ) {}
 
@@ -54,24 +61,28 @@ export class BaileysEngine implements Engine {
     const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
     const pacer = this.pacerFor(m.instanceId);
     await pacer.turn(m.signal);
+    // The session may have reconnected while we waited: use the socket that is open now.
+    const live = this.sessions.get(m.instanceId)?.connected;
+    if (live === undefined) throw new CodedError('instance_not_connected', 'The WhatsApp number of this instance disconnected; the message will be retried', true);
     if (pacer.current.typing && m.text !== undefined && m.media === undefined) {
       // Best effort: a presence that fails to show must not stop the message.
-      await socket.sendPresenceUpdate('composing', jid).catch(() => undefined);
+      await live.sendPresenceUpdate('composing', jid).catch(() => undefined);
       await this.clock.sleep(typingMs(m.text), m.signal).catch(() => undefined);
-      await socket.sendPresenceUpdate('paused', jid).catch(() => undefined);
+      await live.sendPresenceUpdate('paused', jid).catch(() => undefined);
     }
     const parts = toContentParts(m);
+    const first = parts[0];
+    if (first === undefined) throw new Error('no content parts');
+    await this.log.willSend(m.messageId, first.messageId);
     for (const part of parts) {
       try {
-        const sent = await socket.sendMessage(jid, part.content, { messageId: part.messageId });
-        if (sent !== undefined) this.remember(m.instanceId, sent);
+        const sent = await live.sendMessage(jid, part.content, { messageId: part.messageId });
+        if (sent !== undefined) this.log.sent(m.instanceId, jid, sent);
       } catch (err) {
         const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
         throw new CodedError('send_failed', `WhatsApp did not take the message: ${detail}`, true);
       }
     }
-    const first = parts[0];
-    if (first === undefined) throw new Error('no content parts');
     return { providerId: first.messageId };
   }
 }

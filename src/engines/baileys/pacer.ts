@@ -19,7 +19,7 @@ export interface PacingSettings {
 }
 
 /** Safe for a fresh number: about 12 messages a minute at most, never in a regular rhythm. */
-export const DEFAULT_PACING: PacingSettings = { minGapMs: 3_000, jitterMs: 2_000, perMinute: 12, typing: true };
+export const DEFAULT_PACING: Readonly<PacingSettings> = Object.freeze({ minGapMs: 3_000, jitterMs: 2_000, perMinute: 12, typing: true });
 
 export interface Clock {
   now(): number;

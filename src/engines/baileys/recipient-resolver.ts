@@ -5,7 +5,7 @@
  * that is not on WhatsApp is remembered too, so it fails without a lookup.
  */
 import { CodedError } from '../../domain/errors.js';
-import { lookupCandidates, phoneJid } from './recipients.js';
+import { lookupCandidates } from './recipients.js';
 import type { WASocketPort } from './socket-port.js';
 
 export class RecipientResolver {
@@ -49,4 +49,3 @@ export class RecipientResolver {
   }
 }
 
-export { phoneJid };

@@ -27,6 +27,8 @@ export type Listen = <K extends keyof BaileysEventMap>(event: K, listener: (arg:
 
 export interface SessionOptions {
   instanceId: string;
+  /** The last known state (from the database) until the session starts. */
+  initial?: SessionSnapshot;
   /** More listeners for each new socket (receipts, inbound messages). */
   attach?: (listen: Listen) => void;
   auth: AuthStore;
@@ -56,7 +58,7 @@ export class WhatsAppSession {
 
   constructor(private readonly o: SessionOptions) {
     this.now = o.now ?? Date.now;
-    this.snapshot = { state: 'disconnected', since: this.now() };
+    this.snapshot = o.initial ?? { state: 'disconnected', since: this.now() };
   }
 
   get current(): SessionSnapshot {
@@ -106,8 +108,16 @@ export class WhatsAppSession {
   private connect(): void {
     this.clearTimer();
     this.dropSocket();
-    this.auth = this.o.auth.load(this.o.instanceId);
-    const socket = this.o.connect(this.auth.state);
+    try {
+      this.auth = this.o.auth.load(this.o.instanceId);
+    } catch (err) {
+      // Unreadable stored session (another CONNEXA_SECRET_KEY, or damaged data): report, do not crash.
+      this.o.logger.error({ err, instanceId: this.o.instanceId }, 'the stored WhatsApp session cannot be read');
+      this.stopped = true;
+      this.set({ state: 'failed', reason: 'The stored session cannot be read (was CONNEXA_SECRET_KEY changed?); log out and link the number again' });
+      return;
+    }
+    const socket = this.o.connect(this.auth.state, this.o.instanceId);
     this.socket = socket;
     this.set({ state: 'connecting' });
     this.listen(socket, 'connection.update', (u) => this.onConnectionUpdate(socket, u));
@@ -148,7 +158,9 @@ export class WhatsAppSession {
   private onClose(u: Partial<ConnectionState>): void {
     const error = u.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
     const code = error?.output?.statusCode;
-    const linked = this.auth?.state.creds.registered === true || this.auth?.state.creds.me !== undefined;
+    // Pairing completed (QR or code) once WhatsApp sent the account; `me` alone is set by a pairing-code request.
+    const creds = this.auth?.state.creds;
+    const linked = creds?.registered === true || (creds?.account !== undefined && creds.account !== null);
     const action = onDisconnect(code, linked, this.qrCount > 0);
     this.o.logger.info({ instanceId: this.o.instanceId, code, action: action.kind }, 'WhatsApp connection closed');
     this.dropSocket();

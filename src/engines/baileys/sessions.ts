@@ -28,7 +28,7 @@ export interface SessionsOptions {
 
 export class WhatsAppSessions implements SessionDirectory {
   private readonly sessions = new Map<string, WhatsAppSession>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly o: SessionsOptions) {}
 
@@ -41,10 +41,11 @@ export class WhatsAppSessions implements SessionDirectory {
     const stagger = this.o.staggerMs ?? 500;
     this.o.statements.linkedInstances().forEach((id, i) => {
       const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.ensure(id).start();
+        this.timers.delete(id);
+        // The instance may have been deleted while waiting for its turn.
+        if (this.o.statements.storedState(id) !== undefined) this.ensure(id).start();
       }, i * stagger);
-      this.timers.add(t);
+      this.timers.set(id, t);
     });
   }
 
@@ -65,7 +66,7 @@ export class WhatsAppSessions implements SessionDirectory {
   /** Links by an 8-character code typed on the phone instead of a QR scan. */
   async pairingCode(instanceId: string, phone: string): Promise<string> {
     const session = this.ensure(instanceId);
-    if (session.current.state === 'disconnected' || session.current.state === 'failed') session.start();
+    if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
     const socket = session.linking;
     if (socket === undefined) {
       throw new CodedError('not_linking', session.current.state === 'connected'
@@ -87,12 +88,15 @@ export class WhatsAppSessions implements SessionDirectory {
 
   /** Drops an instance's session from this node (after logout or deletion). */
   forget(instanceId: string): void {
+    const timer = this.timers.get(instanceId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.timers.delete(instanceId);
     this.sessions.get(instanceId)?.stop();
     this.sessions.delete(instanceId);
   }
 
   stopAll(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const s of this.sessions.values()) s.stop();
   }
@@ -100,8 +104,14 @@ export class WhatsAppSessions implements SessionDirectory {
   private create(instanceId: string): WhatsAppSession {
     const { logger, statements } = this.o;
     const now = this.o.now ?? Date.now;
+    const stored = statements.storedState(instanceId);
+    const known = ['banned', 'failed', 'logged_out'] as const;
+    const initialState = known.find((s) => s === stored?.state);
     return new WhatsAppSession({
       instanceId,
+      ...(initialState !== undefined
+        ? { initial: { state: initialState, since: stored?.since ?? now(), ...(stored?.reason !== null && stored?.reason !== undefined ? { reason: stored.reason } : {}) } }
+        : {}),
       auth: this.o.auth,
       connect: this.o.connect,
       logger,
@@ -121,7 +131,8 @@ export class WhatsAppSessions implements SessionDirectory {
           if (receipts.length > 0) this.o.receipts.record(receipts).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record receipts'));
         });
         listen('messages.upsert', ({ messages, type }) => {
-          if (type !== 'notify') return;
+          // 'append' carries what arrived while we were offline; repeats are ignored by id.
+          if (type !== 'notify' && type !== 'append') return;
           const rows = messages.flatMap((m) => inboundFromMessage(m) ?? []);
           if (rows.length > 0) statements.saveInbound(instanceId, rows, now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));
         });

@@ -68,10 +68,11 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const id = request.params.instance_id.toLowerCase();
     const instance = await getInstance(deps.db, id);
     if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
-    if (instance.engine === 'baileys') await deps.sessions.logout(id);
-    deps.sessions.forget(id);
+    // The token stops working first; then the number is logged out and everything else goes.
     await deleteInstance(deps.db, id);
     deps.auth.forgetInstance(id);
+    if (instance.engine === 'baileys') await deps.sessions.logout(id);
+    deps.sessions.forget(id);
     return reply.code(204).send();
   });
 

@@ -27,4 +27,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('inbound_messages_provider', ['instance_id', 'provider_id'])
     .execute();
+  await db.schema.createIndex('inbound_messages_instance').on('inbound_messages').columns(['instance_id', 'id']).execute();
 }

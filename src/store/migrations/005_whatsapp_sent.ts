@@ -4,10 +4,13 @@ import type { Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('wa_sent')
-    .addColumn('provider_id', 'text', (c) => c.primaryKey())
     .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+    .addColumn('provider_id', 'text', (c) => c.notNull())
+    // Only the chat it was sent to may ask for it again.
+    .addColumn('jid', 'text', (c) => c.notNull())
     .addColumn('proto', 'blob', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('wa_sent_pk', ['instance_id', 'provider_id'])
     .execute();
   await db.schema.createIndex('wa_sent_created').on('wa_sent').column('created_at').execute();
 }
