@@ -43,6 +43,9 @@ export class Dispatcher {
   private readonly outcomes: BatchWriter<Outcome>;
   private readonly releases: BatchWriter<LaneRelease>;
   private readonly aborter = new AbortController();
+  /** Lanes in hand per instance, and how many its engine is worth (learned when a lane runs). */
+  private readonly activeByInstance = new Map<string, number>();
+  private readonly lanesPerInstance = new Map<string, number>();
   private pumping = false;
   private again = false;
   private wakeScheduled = false;
@@ -119,8 +122,12 @@ export class Dispatcher {
         }
         const room = Math.min(this.options.batchSize, this.options.maxActiveLanes - this.active.size);
         if (room <= 0 || this.stopped) break;
-        const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch);
-        for (const lane of lanes) this.track(this.runLane(lane));
+        const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch, this.busyInstances());
+        for (const lane of lanes) {
+          if (await this.hasRoomFor(lane.instanceId)) this.track(this.runLane(lane));
+          // Over the instance's share: give the lane back untouched; the next claim skips the instance.
+          else await this.releases.submit({ lane: { instanceId: lane.instanceId, recipient: lane.recipient }, runAt: undefined });
+        }
         if (lanes.length === room) this.again = true;
       } while (this.again && !this.stopped);
     } catch (err) {
@@ -128,6 +135,23 @@ export class Dispatcher {
     } finally {
       this.pumping = false;
     }
+  }
+
+  private async hasRoomFor(instanceId: string): Promise<boolean> {
+    if (!this.lanesPerInstance.has(instanceId)) {
+      const engine = await this.engines.forInstance(instanceId).catch(() => undefined);
+      // An instance without a usable engine still gets its lanes worked (and its messages failed).
+      this.lanesPerInstance.set(instanceId, engine?.capabilities.lanesPerInstance ?? Number.POSITIVE_INFINITY);
+    }
+    return (this.activeByInstance.get(instanceId) ?? 0) < (this.lanesPerInstance.get(instanceId) ?? Number.POSITIVE_INFINITY);
+  }
+
+  private busyInstances(): string[] {
+    const busy: string[] = [];
+    for (const [instanceId, active] of this.activeByInstance) {
+      if (active >= (this.lanesPerInstance.get(instanceId) ?? Number.POSITIVE_INFINITY)) busy.push(instanceId);
+    }
+    return busy;
   }
 
   private track(p: Promise<void>): void {
@@ -142,6 +166,7 @@ export class Dispatcher {
     const lane = { instanceId: claimed.instanceId, recipient: claimed.recipient };
     let runAt: number | undefined;
     let batch = claimed.messages;
+    this.activeByInstance.set(lane.instanceId, (this.activeByInstance.get(lane.instanceId) ?? 0) + 1);
     try {
       lane: while (batch.length > 0) {
         for (const item of batch) {
@@ -166,6 +191,9 @@ export class Dispatcher {
     } catch (err) {
       this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
     }
+    const left = (this.activeByInstance.get(lane.instanceId) ?? 1) - 1;
+    if (left > 0) this.activeByInstance.set(lane.instanceId, left);
+    else this.activeByInstance.delete(lane.instanceId);
   }
 
   private async attempt({ row, attempts }: LaneMessage): Promise<Outcome> {

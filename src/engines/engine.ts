@@ -49,6 +49,12 @@ export interface EngineCapabilities {
   audioCaption: boolean;
   /** Whether a number must be linked (QR code or pairing code) before sending. */
   linking: boolean;
+  /**
+   * How many recipients of one instance are worth working on at once. A paced
+   * engine sends one message at a time per number, so more lanes would only
+   * wait, holding places other instances need.
+   */
+  lanesPerInstance: number;
 }
 
 export interface ReceiptSink {

@@ -61,8 +61,11 @@ export class OutboxStatements {
     this.moveCursor = s.prepare(
       `INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
     );
-    this.dueLanes = s.prepare<[number, number], { instance_id: string; recipient: string }>(
-      `SELECT instance_id, recipient FROM lanes WHERE locked_by IS NULL AND run_at <= ? ORDER BY run_at LIMIT ?`,
+    // Instances already working as many lanes as their engine is worth are skipped (a JSON array).
+    this.dueLanes = s.prepare<[number, string, number], { instance_id: string; recipient: string }>(
+      `SELECT instance_id, recipient FROM lanes
+       WHERE locked_by IS NULL AND run_at <= ? AND instance_id NOT IN (SELECT value FROM json_each(?))
+       ORDER BY run_at LIMIT ?`,
     );
     this.lockLane = s.prepare(
       `UPDATE lanes SET locked_by = ?, locked_at = ? WHERE instance_id = ? AND recipient = ? AND locked_by IS NULL`,
@@ -104,11 +107,14 @@ export class OutboxStatements {
     });
   }
 
-  /** Locks up to `limit` due lanes for this node and takes the first messages of each. */
-  claimLanes(nodeId: string, now: number, limit: number, perLane: number): Promise<ClaimedLane[]> {
+  /**
+   * Locks up to `limit` due lanes for this node and takes the first messages
+   * of each, leaving out the instances in `busy`.
+   */
+  claimLanes(nodeId: string, now: number, limit: number, perLane: number, busy: readonly string[] = []): Promise<ClaimedLane[]> {
     return this.store.writeTx(false, () => {
       const lanes: ClaimedLane[] = [];
-      for (const l of this.dueLanes.all(now, limit)) {
+      for (const l of this.dueLanes.all(now, JSON.stringify(busy), limit)) {
         if (this.lockLane.run(nodeId, now, l.instance_id, l.recipient).changes !== 1) continue;
         const lane = { instanceId: l.instance_id, recipient: l.recipient };
         lanes.push({ ...lane, messages: this.take(lane, perLane) });

@@ -18,11 +18,18 @@ import { tempDir, waitFor } from '../helpers/gateway.js';
 
 class RecordingEngine implements Engine {
   readonly name = 'sandbox' as const;
-  readonly capabilities = { audioCaption: false, linking: false };
+  readonly capabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
   readonly sent: OutgoingMessage[] = [];
+  /** Sends of this instance hang until released (a slow, paced number). */
+  slowInstance: string | undefined;
+  release: () => void = () => {};
+  private readonly gate = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
   async send(m: OutgoingMessage): Promise<SendResult> {
+    if (m.instanceId === this.slowInstance) await this.gate;
     this.sent.push(m);
     return { providerId: `P-${m.messageId}` };
   }
@@ -58,8 +65,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const accept = (id: string, url?: string) => new AcceptStatements(store).insert([{
-  id, instanceId, type: url === undefined ? 'text' : 'image', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(),
+const accept = (id: string, url?: string, recipient = '554499999999', instance = instanceId) => new AcceptStatements(store).insert([{
+  id, instanceId: instance, type: url === undefined ? 'text' : 'image', recipient, text: 'hi', acceptedAt: Date.now(),
   media: url === undefined ? undefined : { kind: 'image', source: { kind: 'url', url }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
 }]);
 
@@ -76,6 +83,22 @@ describe('dispatcher', () => {
     await waitFor(async () => ((await row('behind')).status === 'sent' ? true : undefined), 5000, 'the next message to go');
     expect(await row('stuck')).toMatchObject({ status: 'failed', error_code: 'attempts_exhausted' });
     expect(engine.sent.map((m) => m.messageId)).toEqual(['behind']);
+  });
+
+  it('a slow, paced instance works only its share of lanes; another instance is not held up', async () => {
+    const slow = { ...engine.capabilities, lanesPerInstance: 1 };
+    Object.defineProperty(engine, 'capabilities', { value: slow });
+    const admin = new AdminService(store.db, ['sandbox']);
+    const other = (await admin.createInstance((await admin.createUser('v')).user_id, 'j', 'sandbox')).instance_id;
+    engine.slowInstance = instanceId;
+    for (let i = 0; i < 20; i++) await accept(`slow-${i}`, undefined, `55449000${String(i).padStart(4, '0')}`);
+    await accept('other-1', undefined, '554499999999', other);
+    await dispatcher.start();
+    // With 16 lane places and 20 hanging recipients, the other instance would starve without the share.
+    await waitFor(async () => ((await row('other-1')).status === 'sent' ? true : undefined), 5000, 'the other instance to send');
+    expect(engine.sent.map((m) => m.messageId)).toEqual(['other-1']);
+    engine.release();
+    await waitFor(async () => (engine.sent.length === 21 ? true : undefined), 10_000, 'the slow instance to catch up');
   });
 
   it('stop cancels a media download in progress and leaves the message queued for the next start', async () => {

@@ -26,7 +26,7 @@ export interface SessionDirectory {
 
 export class BaileysEngine implements Engine {
   readonly name = 'baileys' as const;
-  readonly capabilities: EngineCapabilities = { audioCaption: false, linking: true };
+  readonly capabilities: EngineCapabilities = { audioCaption: false, linking: true, lanesPerInstance: 2 };
   private readonly pacers = new Map<string, Pacer>();
 
   constructor(

@@ -18,7 +18,7 @@ export interface SandboxTiming {
 
 export class SandboxEngine implements Engine {
   readonly name = 'sandbox' as const;
-  readonly capabilities: EngineCapabilities = { audioCaption: false, linking: false };
+  readonly capabilities: EngineCapabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
   private readonly writer: BatchWriter<Arrival>;
 
   constructor(
