@@ -28,6 +28,13 @@ export interface Config {
   mediaAllowPrivateNetworks: boolean;
   mediaFetchTimeoutMs: number;
   logLevel: LogLevel;
+  webhooks: {
+    allowPrivateNetworks: boolean;
+    timeoutMs: number;
+    /** Multiplies the retry schedule; only tests change it. */
+    retryScale: number;
+    pollMs: number;
+  };
   whatsapp: {
     /** Where Baileys connects; only tests change it (a local WebSocket server). */
     webSocketUrl: string | undefined;
@@ -150,6 +157,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     mediaAllowPrivateNetworks: r.bool('CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', false),
     mediaFetchTimeoutMs: r.int('CONNEXA_MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
     logLevel: r.oneOf('CONNEXA_LOG_LEVEL', LOG_LEVELS, 'info'),
+    webhooks: {
+      allowPrivateNetworks: r.bool('CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+      timeoutMs: r.int('CONNEXA_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryScale: r.int('CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE', 1000, 1, 1000) / 1000,
+      pollMs: r.int('CONNEXA_WEBHOOK_POLL_MS', 250, 10, 60_000),
+    },
     whatsapp: {
       webSocketUrl: r.raw('CONNEXA_WHATSAPP_WS_URL'),
       startStaggerMs: r.int('CONNEXA_WHATSAPP_START_STAGGER_MS', 500, 0, 60_000),

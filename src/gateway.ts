@@ -38,6 +38,10 @@ import { OutboxStatements } from './store/outbox.js';
 import { OutcomeStatements } from './store/outcomes.js';
 import { ReceiptStatements } from './store/receipts.js';
 import { WhatsAppStatements } from './store/whatsapp.js';
+import { WebhookDeliveries } from './store/webhook-deliveries.js';
+import { WebhookEndpoints } from './store/webhook-endpoints.js';
+import { WebhookOutbox } from './store/webhook-outbox.js';
+import { WebhookDeliverer } from './webhooks/deliverer.js';
 
 /** Sent WhatsApp messages are kept this long for recipients' retry requests. */
 const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
@@ -72,13 +76,25 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     logger.warn({ file: secretKey.generatedAt }, 'generated the key that encrypts stored secrets; back it up with the database');
   }
   const outbox = new OutboxStatements(store);
-  const receipts = new ReceiptStatements(store);
+  const eventIds = new UuidV7();
+  const webhookOutbox = new WebhookOutbox(store, () => eventIds.next());
+  const sealer = new Sealer(secretKey.key);
+  const webhookEndpoints = new WebhookEndpoints(store, sealer);
+  const webhookDeliveries = new WebhookDeliveries(store);
+  const deliverer = new WebhookDeliverer(webhookDeliveries, webhookEndpoints, {
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    timeoutMs: config.webhooks.timeoutMs,
+    retryScale: config.webhooks.retryScale,
+    pollMs: config.webhooks.pollMs,
+    maxConcurrent: 64,
+  }, logger.child({ component: 'webhooks' }));
+  const receipts = new ReceiptStatements(store, webhookOutbox);
   const inbox = new InboxStore(store);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
-  const whatsapp = new WhatsAppStatements(store);
+  const whatsapp = new WhatsAppStatements(store, webhookOutbox);
   const recipients = new RecipientResolver();
   const sessions = new WhatsAppSessions({
-    auth: new AuthStore(store, new Sealer(secretKey.key)),
+    auth: new AuthStore(store, sealer),
     connect: whatsappConnect ?? baileysConnector({
       logger,
       getMessage: (instanceId, id, askingJid) => {
@@ -111,7 +127,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     allowPrivateNetworks: config.mediaAllowPrivateNetworks,
     maxConcurrentDownloads: 8,
   });
-  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store), new EngineResolver(store.db, engines), media, {
+  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox), new EngineResolver(store.db, engines), media, {
     nodeId: config.nodeId,
     ...config.dispatch,
     maxActiveLanes: 2000,
@@ -140,6 +156,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     sessions,
     whatsapp,
     recipients,
+    webhookEndpoints,
+    webhookDeliveries,
+    webhookAllowPrivateNetworks: config.webhooks.allowPrivateNetworks,
   });
 
   for (const engine of engines.values()) await engine.start();
@@ -148,6 +167,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     await dispatcher.start();
     scheduler.start();
     sessions.startAll();
+    deliverer.start();
     await whatsapp.pruneSent(Date.now() - SENT_KEPT_MS);
     pruneTimer = setInterval(() => {
       whatsapp.pruneSent(Date.now() - SENT_KEPT_MS).catch((err: unknown) => logger.error({ err }, 'could not prune sent messages'));
@@ -182,6 +202,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       logger.debug('dispatcher stopped');
       await scheduler.stop();
       sessions.stopAll();
+      await deliverer.stop();
       if (pruneTimer !== undefined) clearInterval(pruneTimer);
       for (const engine of engines.values()) await engine.stop();
       await store.close();

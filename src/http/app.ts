@@ -14,7 +14,10 @@ import type { InstanceAuthenticator } from './instance-auth.js';
 import type { RecipientResolver } from '../engines/baileys/recipient-resolver.js';
 import type { WhatsAppSessions } from '../engines/baileys/sessions.js';
 import type { WhatsAppStatements } from '../store/whatsapp.js';
+import type { WebhookDeliveries } from '../store/webhook-deliveries.js';
+import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
 import { adminRoutes } from './routes/admin.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { contactRoutes } from './routes/contacts.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { instanceRoutes } from './routes/instance.js';
@@ -38,6 +41,9 @@ export interface AppDeps {
   sessions: WhatsAppSessions;
   whatsapp: WhatsAppStatements;
   recipients: RecipientResolver;
+  webhookEndpoints: WebhookEndpoints;
+  webhookDeliveries: WebhookDeliveries;
+  webhookAllowPrivateNetworks: boolean;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -91,5 +97,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp });
   contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });
+  webhookRoutes(app, {
+    auth: deps.auth,
+    endpoints: deps.webhookEndpoints,
+    deliveries: deps.webhookDeliveries,
+    allowPrivateNetworks: deps.webhookAllowPrivateNetworks,
+  });
   return app;
 }

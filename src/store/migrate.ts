@@ -10,6 +10,7 @@ import * as m002 from './migrations/002_whatsapp_sessions.js';
 import * as m003 from './migrations/003_whatsapp_state.js';
 import * as m004 from './migrations/004_instance_config.js';
 import * as m005 from './migrations/005_whatsapp_sent.js';
+import * as m006 from './migrations/006_webhooks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_whatsapp_state': m003,
   '004_instance_config': m004,
   '005_whatsapp_sent': m005,
+  '006_webhooks': m006,
 };
 
 export type MigrateOutcome =

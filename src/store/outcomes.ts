@@ -7,6 +7,7 @@
  * Status only moves forward: a retry keeps the message `sending`.
  */
 import type { Store } from './database.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface AttemptStart {
   messageId: string;
@@ -31,7 +32,10 @@ export class OutcomeStatements {
   private readonly deleteOutbox;
   private readonly deleteMedia;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly webhooks?: WebhookOutbox,
+  ) {
     const s = store.sqlite;
     this.countAttempt = s.prepare(`UPDATE outbox SET attempts = ? WHERE message_id = ?`);
     this.markSending = s.prepare(
@@ -69,6 +73,7 @@ export class OutcomeStatements {
           case 'sent':
             if (this.markSent.run(o.providerId, o.at, o.at, o.messageId).changes === 1) {
               this.event.run(o.messageId, 'sent', o.at, null, null);
+              this.webhooks?.message(o.messageId, 'sent', o.at);
             } else {
               this.setProviderId.run(o.providerId, o.messageId);
             }
@@ -81,6 +86,7 @@ export class OutcomeStatements {
           case 'failed':
             if (this.markFailed.run(o.code, o.reason, o.at, o.at, o.messageId).changes === 1) {
               this.event.run(o.messageId, 'failed', o.at, o.code, o.reason);
+              this.webhooks?.message(o.messageId, 'failed', o.at, { code: o.code, message: o.reason });
             }
             this.leaveQueue(o.messageId);
             break;

@@ -5,6 +5,7 @@
  * message was sent, so the `sent` step is filled in first.
  */
 import type { Store } from './database.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 
 export type ReceiptStatus = 'delivered' | 'read' | 'failed';
 
@@ -23,7 +24,10 @@ export class ReceiptStatements {
   private readonly failed;
   private readonly event;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly webhooks?: WebhookOutbox,
+  ) {
     const s = store.sqlite;
     this.impliedSent = s.prepare(
       `UPDATE messages SET status = 'sent', sent_at = COALESCE(sent_at, ?), updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')`,
@@ -46,14 +50,23 @@ export class ReceiptStatements {
         if (r.status === 'failed') {
           const code = r.code ?? 'provider_failed';
           const reason = r.reason ?? 'The provider reported that the message could not be delivered';
-          if (this.failed.run(code, reason, r.at, r.at, r.messageId).changes === 1) this.event.run(r.messageId, 'failed', r.at, code, reason);
+          if (this.failed.run(code, reason, r.at, r.at, r.messageId).changes === 1) {
+            this.event.run(r.messageId, 'failed', r.at, code, reason);
+            this.webhooks?.message(r.messageId, 'failed', r.at, { code, message: reason });
+          }
           continue;
         }
-        if (this.impliedSent.run(r.at, r.at, r.messageId).changes === 1) this.event.run(r.messageId, 'sent', r.at, null, null);
+        if (this.impliedSent.run(r.at, r.at, r.messageId).changes === 1) {
+          this.event.run(r.messageId, 'sent', r.at, null, null);
+          this.webhooks?.message(r.messageId, 'sent', r.at);
+        }
         const changed = r.status === 'delivered'
           ? this.delivered.run(r.at, r.at, r.messageId).changes === 1
           : this.read.run(r.at, r.at, r.at, r.messageId).changes === 1;
-        if (changed) this.event.run(r.messageId, r.status, r.at, null, null);
+        if (changed) {
+          this.event.run(r.messageId, r.status, r.at, null, null);
+          this.webhooks?.message(r.messageId, r.status, r.at);
+        }
       }
     });
   }

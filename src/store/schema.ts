@@ -150,6 +150,34 @@ export interface WaSentTable {
   created_at: number;
 }
 
+export interface WebhookEndpointsTable {
+  instance_id: string;
+  url: string;
+  events: string | null;
+  secret: Buffer;
+  previous_secret: Buffer | null;
+  previous_until: number | null;
+  enabled: number;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  event_id: string;
+  instance_id: string;
+  type: string;
+  body: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface WaCredsTable {
   instance_id: string;
   sealed: Buffer;
@@ -177,6 +205,8 @@ export interface Database {
   wa_keys: WaKeysTable;
   inbound_messages: InboundMessagesTable;
   wa_sent: WaSentTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;
@@ -190,4 +220,5 @@ export type DispatchRow = Pick<MessageRow, (typeof DISPATCH_COLUMNS)[number]>;
 export type InstanceRow = Selectable<InstancesTable>;
 export type InboxRow = Selectable<SandboxInboxTable>;
 export type InboundRow = Selectable<InboundMessagesTable>;
+export type WebhookEventRow = Selectable<WebhookEventsTable>;
 export type EventRow = Selectable<MessageEventsTable>;

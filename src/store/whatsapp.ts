@@ -8,6 +8,7 @@ import type { InboundMessage } from '../engines/baileys/inbound-map.js';
 import type { PacingSettings } from '../engines/baileys/pacer.js';
 import type { SessionSnapshot } from '../engines/baileys/session.js';
 import type { Store } from './database.js';
+import type { WebhookOutbox } from './webhook-outbox.js';
 import type { InboundRow } from './schema.js';
 
 export class WhatsAppStatements {
@@ -24,7 +25,10 @@ export class WhatsAppStatements {
   private readonly prune;
   private readonly setProvider;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly webhooks?: WebhookOutbox,
+  ) {
     const s = store.sqlite;
     this.state = s.prepare(`UPDATE instances SET state = ?, state_reason = ?, state_since = ?, phone = COALESCE(?, phone) WHERE id = ?`);
     this.byProviderId = s.prepare<[string, string], { id: string }>(`SELECT id FROM messages WHERE provider_id = ? AND instance_id = ?`);
@@ -56,6 +60,15 @@ export class WhatsAppStatements {
   saveState(instanceId: string, snap: SessionSnapshot): Promise<void> {
     return this.store.writeTx(false, () => {
       this.state.run(snap.state, snap.reason ?? null, snap.since, snap.phone ?? null, instanceId);
+      if (snap.state === 'qr' && snap.qr !== undefined) {
+        this.webhooks?.instance(instanceId, 'instance.qr', snap.since, { qr: snap.qr.code, expires_at: new Date(snap.qr.expiresAt).toISOString() });
+      } else if (snap.state === 'connected') {
+        this.webhooks?.instance(instanceId, 'instance.connected', snap.since, { phone: snap.phone ?? null });
+      } else if (snap.state === 'logged_out') {
+        this.webhooks?.instance(instanceId, 'instance.logged_out', snap.since, { reason: snap.reason ?? null });
+      } else if (snap.state === 'disconnected' || snap.state === 'banned' || snap.state === 'failed') {
+        this.webhooks?.instance(instanceId, 'instance.disconnected', snap.since, { state: snap.state, reason: snap.reason ?? null });
+      }
     });
   }
 
@@ -73,8 +86,15 @@ export class WhatsAppStatements {
   saveInbound(instanceId: string, messages: InboundMessage[], receivedAt: number): Promise<void> {
     return this.store.writeTx(true, () => {
       for (const m of messages) {
-        this.inbound.run(instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
+        const stored = this.inbound.run(instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
           m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.sentAt, receivedAt);
+        if (stored.changes === 1) {
+          this.webhooks?.instance(instanceId, 'message.received', receivedAt, {
+            provider_message_id: m.providerId, from: m.fromJid, phone: m.phone ?? null, name: m.pushName ?? null, type: m.type,
+            text: m.text ?? null, sent_at: new Date(m.sentAt).toISOString(),
+            media: m.mediaMime === undefined ? null : { mime: m.mediaMime, size: m.mediaSize ?? null, filename: m.mediaFilename ?? null },
+          });
+        }
       }
     });
   }

@@ -1,0 +1,121 @@
+/**
+ * Delivers webhook events from the outbox: per endpoint one at a time and in
+ * order; endpoints in parallel, so a slow or dead receiver never delays
+ * another instance's. Every connection passes the same public-address guard
+ * as media downloads. 2xx delivers; 410 disables the endpoint; anything else
+ * (3xx included: redirects are not followed) is retried on the schedule,
+ * honouring Retry-After, until the event is dead-lettered.
+ */
+import { request } from 'undici';
+import type { Logger } from 'pino';
+import { isPublicAddress } from '../media/address-guard.js';
+import { createGuardedAgent, systemLookup, type MediaLookup } from '../media/guarded-agent.js';
+import { assertLiteralAllowed, parseMediaUrl } from '../media/media-url.js';
+import type { DueEvent, WebhookDeliveries } from '../store/webhook-deliveries.js';
+import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
+import { MAX_DELIVERY_ATTEMPTS, nextDelayMs, retryAfterMs } from './schedule.js';
+import { signatureHeader } from './signature.js';
+
+export interface DelivererOptions {
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  /** Multiplies the retry schedule (tests shrink it). */
+  retryScale: number;
+  pollMs: number;
+  maxConcurrent: number;
+  lookup?: MediaLookup;
+}
+
+export class WebhookDeliverer {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private pumping = false;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveries,
+    private readonly endpoints: WebhookEndpoints,
+    private readonly o: DelivererOptions,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.pump(), this.o.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const room = this.o.maxConcurrent - this.inFlight.size;
+      if (room <= 0) return;
+      for (const event of this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
+        const p = this.deliver(event).finally(() => this.inFlight.delete(event.instance_id));
+        this.inFlight.set(event.instance_id, p);
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'webhook delivery loop failed; retrying');
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async deliver(e: DueEvent): Promise<void> {
+    const at = this.now();
+    const endpoint = this.endpoints.get(e.instance_id, at);
+    if (endpoint === undefined || !endpoint.enabled) return;
+    let status: number | null = null;
+    let error: string;
+    let retryAfter: number | undefined;
+    const isAllowed = this.o.allowPrivateNetworks ? () => true : isPublicAddress;
+    const agent = createGuardedAgent(this.o.lookup ?? systemLookup, isAllowed);
+    try {
+      const url = parseMediaUrl(endpoint.url, 'The webhook URL');
+      assertLiteralAllowed(url, isAllowed);
+      const timestamp = Math.floor(at / 1000);
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: agent,
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Connexa-Webhooks/1',
+          'webhook-id': e.event_id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signatureHeader(endpoint.secrets, e.event_id, timestamp, e.body),
+        },
+        body: e.body,
+      });
+      status = res.statusCode;
+      retryAfter = retryAfterMs(res.headers['retry-after'], this.now());
+      await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      if (status >= 200 && status < 300) {
+        await this.deliveries.record({ kind: 'delivered', id: e.id, status, at: this.now() });
+        return;
+      }
+      if (status === 410) {
+        await this.endpoints.disableGone(e.instance_id, 'The receiver answered 410 Gone', this.now());
+        await this.deliveries.record({ kind: 'dead', id: e.id, status, error: 'The receiver answered 410 Gone; the endpoint is disabled', at: this.now() });
+        return;
+      }
+      error = status >= 300 && status < 400 ? `The receiver answered ${status} (redirects are not followed)` : `The receiver answered ${status}`;
+    } catch (err) {
+      error = err instanceof Error && err.name === 'TimeoutError'
+        ? `No answer within ${this.o.timeoutMs} ms`
+        : `Could not deliver: ${err instanceof Error ? err.message.slice(0, 200) : 'network error'}`;
+    } finally {
+      await agent.destroy().catch(() => undefined);
+    }
+    const attempts = e.attempts + 1;
+    const delay = attempts >= MAX_DELIVERY_ATTEMPTS ? undefined : (retryAfter ?? nextDelayMs(attempts, this.o.retryScale));
+    await this.deliveries.record(delay === undefined
+      ? { kind: 'dead', id: e.id, status, error: `${error}; gave up after ${attempts} attempts`, at: this.now() }
+      : { kind: 'retry', id: e.id, status, error, at: this.now(), nextAt: this.now() + delay });
+  }
+}
