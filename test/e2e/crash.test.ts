@@ -5,6 +5,7 @@
  * Runs the built server (dist/), as `npm start` would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -38,6 +39,9 @@ async function start(port: number): Promise<void> {
       CONNEXA_LOG_LEVEL: 'warn',
       CONNEXA_SANDBOX_DELIVER_MS: '20',
       CONNEXA_SANDBOX_READ_MS: '40',
+      CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+      CONNEXA_WEBHOOK_POLL_MS: '20',
+      CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE: '1',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -76,6 +80,25 @@ describe('SIGKILL in the middle of a stream of sends', () => {
       method: 'POST', headers: admin, body: '{"name":"crash","engine":"sandbox"}',
     })).json()) as Record<string, string>;
     const auth = basic(user['user_id'] ?? '', inst['instance_token'] ?? '');
+
+    // A webhook receiver in this process: it sees deliveries across every kill and restart.
+    const hooks = new Map<string, { messageId: string; count: number }>();
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const e = JSON.parse(body) as { id: string; data: { message_id: string } };
+        const seen = hooks.get(e.id);
+        hooks.set(e.id, { messageId: e.data.message_id, count: (seen?.count ?? 0) + 1 });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/hook`;
+    const put = await fetch(`${base}/api/v1/instance/webhook`, {
+      method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: hookUrl, events: ['message.sent'] }),
+    });
+    expect(put.status).toBe(200);
 
     const acked = new Map<string, string>(); // message_id → text
     let counter = 0;
@@ -125,6 +148,18 @@ describe('SIGKILL in the middle of a stream of sends', () => {
       inbox.push(...(page.messages ?? []));
       cursor = page.next_cursor;
     } while (cursor !== null && cursor !== undefined);
+
+    // Webhooks: every acknowledged message has one message.sent event (its id may arrive more than once).
+    await waitFor(async () => {
+      const covered = new Set([...hooks.values()].map((h) => h.messageId));
+      return [...acked.keys()].every((id) => covered.has(id)) ? true : undefined;
+    }, 60_000, 'a message.sent webhook for every acknowledged message');
+    const eventsPerMessage = new Map<string, number>();
+    for (const h of hooks.values()) eventsPerMessage.set(h.messageId, (eventsPerMessage.get(h.messageId) ?? 0) + 1);
+    const redelivered = [...hooks.values()].filter((h) => h.count > 1).length;
+    console.log(`crash test webhooks: ${hooks.size} distinct events, ${redelivered} delivered again after a kill (same webhook-id)`);
+    expect([...eventsPerMessage.values()].every((n) => n === 1)).toBe(true);
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
 
     const arrivals = new Map<string, number>();
     for (const e of inbox) arrivals.set(e.message_id, (arrivals.get(e.message_id) ?? 0) + 1);
