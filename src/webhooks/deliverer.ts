@@ -30,6 +30,7 @@ export class WebhookDeliverer {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private pumping = false;
+  private again = false;
 
   constructor(
     private readonly deliveries: WebhookDeliveries,
@@ -50,15 +51,25 @@ export class WebhookDeliverer {
   }
 
   private async pump(): Promise<void> {
-    if (this.pumping) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
     this.pumping = true;
     try {
-      const room = this.o.maxConcurrent - this.inFlight.size;
-      if (room <= 0) return;
-      for (const event of this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
-        const p = this.deliver(event).finally(() => this.inFlight.delete(event.instance_id));
-        this.inFlight.set(event.instance_id, p);
-      }
+      do {
+        this.again = false;
+        const room = this.o.maxConcurrent - this.inFlight.size;
+        if (room <= 0 || this.timer === undefined) break;
+        for (const event of this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
+          // When an endpoint's delivery ends, its next event goes at once, not at the next poll.
+          const p = this.deliver(event).finally(() => {
+            this.inFlight.delete(event.instance_id);
+            void this.pump();
+          });
+          this.inFlight.set(event.instance_id, p);
+        }
+      } while (this.again);
     } catch (err) {
       this.logger.error({ err }, 'webhook delivery loop failed; retrying');
     } finally {
