@@ -71,7 +71,7 @@ beforeAll(async () => {
     CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE: '1',
     CONNEXA_WEBHOOK_POLL_MS: '20',
-    CONNEXA_WEBHOOK_TIMEOUT_MS: '3000',
+    CONNEXA_WEBHOOK_TIMEOUT_MS: '1000',
   });
 });
 afterAll(async () => {
@@ -139,6 +139,20 @@ describe('webhooks', () => {
     expect(target.hits).toBe(0);
     const d = (await g.get(moved, '/api/v1/webhooks/deliveries')).body['deliveries'] as { last_error: string }[];
     expect(d[0]?.last_error).toMatch(/302.*not followed/);
+  });
+
+  it('a receiver that does not answer in time is retried with the same webhook-id', async () => {
+    const t = await g.tenant();
+    const r = await newReceiver();
+    r.answer = (_q, n, res) => (n === 1 ? setTimeout(() => res.writeHead(200).end(), 1500) : res.writeHead(200).end());
+    await configure(t, { url: r.url, events: ['message.sent'] });
+    await text(t);
+    const log = await waitFor(async () => {
+      const d = (await g.get(t, '/api/v1/webhooks/deliveries')).body['deliveries'] as { status: string; attempts: number }[];
+      return d[0]?.status === 'delivered' ? d : undefined;
+    }, 10_000, 'the retried delivery');
+    expect(log[0]?.attempts).toBe(2);
+    expect(r.got[0]?.headers['webhook-id']).toBe(r.got[1]?.headers['webhook-id']);
   });
 
   it('Retry-After is honoured', async () => {

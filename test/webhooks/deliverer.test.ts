@@ -1,0 +1,91 @@
+/** The webhook deliverer against real receivers: the address guard at delivery time, and the dead letter. */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AdminService } from '../../src/admin/service.js';
+import { Sealer } from '../../src/crypto/sealer.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
+import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
+import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
+import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
+import { MAX_DELIVERY_ATTEMPTS } from '../../src/webhooks/schedule.js';
+import { generateWebhookSecret } from '../../src/webhooks/signature.js';
+import { tempDir, waitFor } from '../helpers/gateway.js';
+
+let dir: string;
+let store: Store;
+let instanceId: string;
+let server: Server;
+let port: number;
+let hits: number;
+let connections: number;
+let deliverer: WebhookDeliverer | undefined;
+
+beforeEach(async () => {
+  dir = tempDir('connexa-deliverer-');
+  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  expect((await migrate(store.db)).ok).toBe(true);
+  const admin = new AdminService(store.db, ['sandbox']);
+  instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
+  hits = 0;
+  connections = 0;
+  server = createServer((req, res) => {
+    hits++;
+    req.resume();
+    req.on('end', () => res.writeHead(500).end());
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterEach(async () => {
+  await deliverer?.stop();
+  deliverer = undefined;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host: string) => Promise<{ address: string; family: 4 | 6 }[]>) {
+  const endpoints = new WebhookEndpoints(store, new Sealer(randomBytes(32)));
+  await endpoints.put(instanceId, url, null, generateWebhookSecret(), Date.now());
+  await store.writeTx(false, () => new WebhookOutbox(store, () => 'e1').instance(instanceId, 'instance.connected', Date.now(), { phone: null }));
+  const deliveries = new WebhookDeliveries(store);
+  deliverer = new WebhookDeliverer(deliveries, endpoints, {
+    allowPrivateNetworks, timeoutMs: 2000, retryScale: 1e-6, pollMs: 10, maxConcurrent: 4, ...(lookup !== undefined ? { lookup } : {}),
+  }, pino({ level: 'silent' }));
+  deliverer.start();
+  return deliveries;
+}
+
+describe('webhook deliverer', () => {
+  it('a host that resolves to a private address at delivery time is never connected to', async () => {
+    // Saved while it looked public; now it resolves to loopback (DNS rebinding).
+    const deliveries = await setup(`http://hooks.example.test:${port}/x`, false, async () => [{ address: '127.0.0.1', family: 4 }]);
+    const row = await waitFor(async () => {
+      const r = deliveries.list(instanceId, undefined, 1)[0];
+      return r !== undefined && r.attempts >= 2 ? r : undefined;
+    }, 5000, 'two refused attempts');
+    expect(row.last_error).toMatch(/private or reserved/);
+    expect(connections).toBe(0);
+  });
+
+  it('after the last attempt the event is dead-lettered', async () => {
+    const deliveries = await setup(`http://127.0.0.1:${port}/x`, true);
+    const row = await waitFor(async () => {
+      const r = deliveries.list(instanceId, undefined, 1)[0];
+      return r?.status === 'failed' ? r : undefined;
+    }, 10_000, 'the dead letter');
+    expect(row.attempts).toBe(MAX_DELIVERY_ATTEMPTS);
+    expect(hits).toBe(MAX_DELIVERY_ATTEMPTS);
+    expect(row.last_error).toMatch(/gave up after 13 attempts/);
+  });
+});
