@@ -24,6 +24,7 @@ import { RecipientResolver } from './engines/baileys/recipient-resolver.js';
 import { proto } from 'baileys';
 import { WhatsAppSessions } from './engines/baileys/sessions.js';
 import type { SocketFactory } from './engines/baileys/socket-port.js';
+import { baileysMediaDownloader, type InboundMediaDownloader } from './engines/baileys/inbound-media.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { InboxStore } from './engines/sandbox/inbox-store.js';
 import { SandboxScheduler } from './engines/sandbox/scheduler.js';
@@ -59,9 +60,11 @@ export interface GatewayOptions {
   print: (text: string) => void;
   /** Builds WhatsApp Web sockets; Baileys' real ones unless a test passes its own. */
   whatsappConnect?: SocketFactory;
+  /** Fetches received files from WhatsApp's servers; Baileys' own unless a test passes its own. */
+  whatsappMedia?: InboundMediaDownloader;
 }
 
-export async function startGateway(config: Config, { logger, print, whatsappConnect }: GatewayOptions): Promise<Gateway> {
+export async function startGateway(config: Config, { logger, print, whatsappConnect, whatsappMedia }: GatewayOptions): Promise<Gateway> {
   const store = openStore(config.database);
   const migrated = await migrate(store.db);
   if (!migrated.ok) {
@@ -159,6 +162,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     webhookEndpoints,
     webhookDeliveries,
     webhookAllowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    downloadInboundMedia: whatsappMedia ?? baileysMediaDownloader(sessions, logger.child({ component: 'whatsapp-media' })),
   });
 
   for (const engine of engines.values()) await engine.start();

@@ -12,6 +12,7 @@ import { ApiError } from '../domain/errors.js';
 import { maxBytesFor } from '../media/kinds.js';
 import type { InstanceAuthenticator } from './instance-auth.js';
 import type { RecipientResolver } from '../engines/baileys/recipient-resolver.js';
+import type { InboundMediaDownloader } from '../engines/baileys/inbound-media.js';
 import type { WhatsAppSessions } from '../engines/baileys/sessions.js';
 import type { WhatsAppStatements } from '../store/whatsapp.js';
 import type { WebhookDeliveries } from '../store/webhook-deliveries.js';
@@ -44,6 +45,7 @@ export interface AppDeps {
   webhookEndpoints: WebhookEndpoints;
   webhookDeliveries: WebhookDeliveries;
   webhookAllowPrivateNetworks: boolean;
+  downloadInboundMedia: InboundMediaDownloader;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -95,7 +97,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   adminRoutes(app, { admin: deps.admin, adminToken: deps.adminToken, db: deps.db, sessions: deps.sessions, auth: deps.auth });
   instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions });
-  inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp });
+  inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });
   contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });
   webhookRoutes(app, {
     auth: deps.auth,

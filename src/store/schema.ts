@@ -138,6 +138,7 @@ export interface InboundMessagesTable {
   media_mime: string | null;
   media_size: number | null;
   media_filename: string | null;
+  proto: Buffer | null;
   sent_at: number;
   received_at: number;
 }

@@ -11,11 +11,17 @@ import type { Store } from './database.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import type { InboundRow } from './schema.js';
 
+/** Where a received file can be downloaded (instance credentials required). */
+export function inboundMediaPath(id: number): string {
+  return `/api/v1/messages/inbound/${id}/media`;
+}
+
 export class WhatsAppStatements {
   private readonly state;
   private readonly byProviderId;
   private readonly inbound;
   private readonly page;
+  private readonly mediaRow;
   private readonly pageFirst;
   private readonly instances;
   private readonly stored;
@@ -34,8 +40,11 @@ export class WhatsAppStatements {
     this.byProviderId = s.prepare<[string, string], { id: string }>(`SELECT id FROM messages WHERE provider_id = ? AND instance_id = ?`);
     this.inbound = s.prepare(
       `INSERT INTO inbound_messages (instance_id, provider_id, from_jid, phone, push_name, type, text, media_mime, media_size,
-         media_filename, sent_at, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, provider_id) DO NOTHING`,
+         media_filename, proto, sent_at, received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, provider_id) DO NOTHING`,
+    );
+    this.mediaRow = s.prepare<[number, string], { proto: Buffer | null; media_mime: string | null; media_filename: string | null }>(
+      `SELECT proto, media_mime, media_filename FROM inbound_messages WHERE id = ? AND instance_id = ?`,
     );
     this.page = s.prepare<[string, number, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.pageFirst = s.prepare<[string, number], InboundRow>(`SELECT * FROM inbound_messages WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
@@ -87,16 +96,25 @@ export class WhatsAppStatements {
     return this.store.writeTx(true, () => {
       for (const m of messages) {
         const stored = this.inbound.run(instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
-          m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.sentAt, receivedAt);
+          m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.raw === undefined ? null : Buffer.from(m.raw), m.sentAt, receivedAt);
         if (stored.changes === 1) {
+          const id = Number(stored.lastInsertRowid);
           this.webhooks?.instance(instanceId, 'message.received', receivedAt, {
             provider_message_id: m.providerId, from: m.fromJid, phone: m.phone ?? null, name: m.pushName ?? null, type: m.type,
             text: m.text ?? null, sent_at: new Date(m.sentAt).toISOString(),
-            media: m.mediaMime === undefined ? null : { mime: m.mediaMime, size: m.mediaSize ?? null, filename: m.mediaFilename ?? null },
+            media: m.mediaMime === undefined
+              ? null
+              : { mime: m.mediaMime, size: m.mediaSize ?? null, filename: m.mediaFilename ?? null, download_url: inboundMediaPath(id) },
           });
         }
       }
     });
+  }
+
+  /** A received media message, for downloading its file. */
+  inboundMedia(instanceId: string, id: number): { proto: Buffer; mime: string | null; filename: string | null } | undefined {
+    const row = this.mediaRow.get(id, instanceId);
+    return row === undefined || row.proto === null ? undefined : { proto: row.proto, mime: row.media_mime, filename: row.media_filename };
   }
 
   /** Newest first; `before` is the cursor returned by the previous page. */

@@ -23,6 +23,10 @@ beforeAll(async () => {
     s.registered.add('5544999999999');
     sockets.push(s);
     return s;
+  }, async (_instanceId, encoded) => {
+    // WhatsApp's media servers are out of reach: hand back bytes tied to the stored message.
+    const m = proto.WebMessageInfo.decode(encoded);
+    return Buffer.from(`file of ${m.key?.id ?? '?'}`);
   });
   // Pacing off so the test runs in milliseconds; pacing itself is tested in test/engines.
   t = await g.tenant('baileys', { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false } });
@@ -98,6 +102,14 @@ describe('a WhatsApp number through the API', () => {
       { provider_message_id: 'IN-2', type: 'image', text: 'foto', media: { mime: 'image/jpeg', size: 1234 } },
       { provider_message_id: 'IN-1', type: 'text', text: 'oi', phone: '5544988887777', name: 'Ana' },
     ]);
+    const image = (list ?? []).find((m) => m.provider_message_id === 'IN-2') as { media: { download_url: string } } | undefined;
+    expect(image?.media.download_url).toMatch(/^\/api\/v1\/messages\/inbound\/\d+\/media$/);
+    const file = await fetch(`${g.url}${image?.media.download_url ?? ''}`, { headers: { authorization: t.auth } });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/jpeg');
+    expect(await file.text()).toBe('file of IN-2');
+    const other = await g.tenant('baileys');
+    expect((await fetch(`${g.url}${image?.media.download_url ?? ''}`, { headers: { authorization: other.auth } })).status).toBe(404);
   });
 
   it('logout unlinks and later messages fail; the sandbox needs no linking', async () => {

@@ -46,6 +46,7 @@ export class FakeSocket implements WASocketPort {
     return { key: { id: options?.messageId ?? null, fromMe: true, remoteJid: jid }, message: 'text' in content ? { conversation: content.text } : {} };
   };
   readonly presence: { state: string; jid: string | undefined }[] = [];
+  updateMediaMessage: WASocketPort['updateMediaMessage'] = async (message) => message;
   sendPresenceUpdate: WASocketPort['sendPresenceUpdate'] = async (state, jid) => {
     this.presence.push({ state, jid });
   };

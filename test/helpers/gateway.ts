@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
 import type { SocketFactory } from '../../src/engines/baileys/socket-port.js';
+import type { InboundMediaDownloader } from '../../src/engines/baileys/inbound-media.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -73,7 +74,7 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}, whatsappConnect?: SocketFactory): Promise<TestGateway> {
+export async function startTestGateway(env: Record<string, string> = {}, whatsappConnect?: SocketFactory, whatsappMedia?: InboundMediaDownloader): Promise<TestGateway> {
   const dir = tempDir();
   const config = loadConfig({
     CONNEXA_PORT: '0',
@@ -89,7 +90,12 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
     CONNEXA_DISPATCH_POLL_MS: '20',
     ...env,
   });
-  const gateway = await startGateway(config, { logger: createLogger('silent'), print: () => {}, ...(whatsappConnect !== undefined ? { whatsappConnect } : {}) });
+  const gateway = await startGateway(config, {
+    logger: createLogger('silent'),
+    print: () => {},
+    ...(whatsappConnect !== undefined ? { whatsappConnect } : {}),
+    ...(whatsappMedia !== undefined ? { whatsappMedia } : {}),
+  });
   const url = gateway.url;
 
   async function admin(p: string, body: unknown): Promise<Record<string, string>> {

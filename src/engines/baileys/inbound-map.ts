@@ -3,7 +3,7 @@
  * media its type, size, caption and file name (the bytes are fetched on
  * demand, not stored). Our own messages and undecryptable stubs are skipped.
  */
-import { getContentType, normalizeMessageContent, type WAMessage } from 'baileys';
+import { getContentType, normalizeMessageContent, proto, type WAMessage } from 'baileys';
 
 export interface InboundMessage {
   providerId: string;
@@ -17,6 +17,8 @@ export interface InboundMessage {
   mediaSize: number | undefined;
   mediaFilename: string | undefined;
   sentAt: number;
+  /** The encoded message, for media: what a later download needs. */
+  raw: Uint8Array | undefined;
 }
 
 const MEDIA = { imageMessage: 'image', videoMessage: 'video', audioMessage: 'audio', documentMessage: 'document', stickerMessage: 'sticker' } as const;
@@ -43,6 +45,7 @@ export function inboundFromMessage(m: WAMessage): InboundMessage | undefined {
     mediaMime: undefined,
     mediaSize: undefined,
     mediaFilename: undefined,
+    raw: undefined,
   };
   if (kind === 'conversation') return { ...base, type: 'text', text: content.conversation ?? '' };
   if (kind === 'extendedTextMessage') return { ...base, type: 'text', text: content.extendedTextMessage?.text ?? '' };
@@ -57,6 +60,7 @@ export function inboundFromMessage(m: WAMessage): InboundMessage | undefined {
       mediaMime: media?.mimetype ?? undefined,
       mediaSize: media?.fileLength === undefined || media.fileLength === null ? undefined : Number(media.fileLength),
       mediaFilename: fileName ?? undefined,
+      raw: proto.WebMessageInfo.encode(m).finish(),
     };
   }
   return { ...base, type: 'other', text: undefined };

@@ -4,7 +4,7 @@
  */
 import type { AuthenticationState, WASocket } from 'baileys';
 
-export type WASocketPort = Pick<WASocket, 'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'onWhatsApp' | 'requestPairingCode' | 'logout' | 'end' | 'user'>;
+export type WASocketPort = Pick<WASocket, 'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'onWhatsApp' | 'requestPairingCode' | 'logout' | 'end' | 'user' | 'updateMediaMessage'>;
 
 /** Builds a new socket on an auth state; each call is a new connection attempt. */
 export type SocketFactory = (auth: AuthenticationState, instanceId: string) => WASocketPort;

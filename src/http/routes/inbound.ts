@@ -1,7 +1,10 @@
 /** GET /api/v1/messages/inbound: messages people sent to the linked number, newest first. */
 import type { FastifyInstance } from 'fastify';
+import { ApiError, CodedError } from '../../domain/errors.js';
+import type { InboundMediaDownloader } from '../../engines/baileys/inbound-media.js';
+import { sanitizeFilename } from '../../media/filename.js';
 import type { InboundRow } from '../../store/schema.js';
-import type { WhatsAppStatements } from '../../store/whatsapp.js';
+import { inboundMediaPath, type WhatsAppStatements } from '../../store/whatsapp.js';
 import { errorSchema } from '../error-handler.js';
 import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
@@ -17,13 +20,36 @@ function present(r: InboundRow) {
     name: r.push_name,
     type: r.type,
     text: r.text,
-    media: r.media_mime === null ? null : { mime: r.media_mime, size: r.media_size, filename: r.media_filename },
+    media: r.media_mime === null ? null : { mime: r.media_mime, size: r.media_size, filename: r.media_filename, download_url: inboundMediaPath(r.id) },
     sent_at: new Date(Number(r.sent_at)).toISOString(),
     received_at: new Date(Number(r.received_at)).toISOString(),
   };
 }
 
-export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsAppStatements; auth: InstanceAuthenticator }): void {
+export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsAppStatements; auth: InstanceAuthenticator; download: InboundMediaDownloader }): void {
+  app.get<{ Params: { id: string } }>('/api/v1/messages/inbound/:id/media', {
+    onRequest: deps.auth.hook(),
+    schema: { response: { '4xx': errorSchema, '5xx': errorSchema } },
+  }, async (request, reply) => {
+    const instance = requireInstance(request);
+    const id = Number(request.params.id);
+    const media = Number.isSafeInteger(id) ? deps.statements.inboundMedia(instance.id, id) : undefined;
+    if (media === undefined) throw new ApiError(404, 'media_not_found', 'No received media message with this id for this instance');
+    let bytes: Buffer;
+    try {
+      bytes = await deps.download(instance.id, media.proto);
+    } catch (err) {
+      if (err instanceof CodedError) throw new ApiError(err.code === 'instance_not_connected' ? 409 : 502, err.code, err.message, undefined, { 'Retry-After': '10' });
+      throw err;
+    }
+    const name = sanitizeFilename(media.filename ?? '') ?? `media-${id}`;
+    return reply
+      .header('content-type', media.mime ?? 'application/octet-stream')
+      .header('content-disposition', `attachment; filename="${name.replace(/["\\]/g, '_')}"`)
+      .header('cache-control', 'private, no-store')
+      .send(bytes);
+  });
+
   app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/messages/inbound', {
     onRequest: deps.auth.hook(),
     schema: {
@@ -39,7 +65,7 @@ export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsApp
                 properties: {
                   id: { type: 'integer' }, provider_message_id: { type: 'string' }, from: { type: 'string' }, phone: t, name: t,
                   type: { type: 'string' }, text: t, sent_at: { type: 'string' }, received_at: { type: 'string' },
-                  media: { type: ['object', 'null'], properties: { mime: t, size: { type: ['integer', 'null'] }, filename: t } },
+                  media: { type: ['object', 'null'], properties: { mime: t, size: { type: ['integer', 'null'] }, filename: t, download_url: t } },
                 },
               },
             },

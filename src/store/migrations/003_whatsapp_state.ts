@@ -23,6 +23,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('media_mime', 'text')
     .addColumn('media_size', 'bigint')
     .addColumn('media_filename', 'text')
+    // The WhatsApp message itself (encoded), kept for media so it can be downloaded on request.
+    .addColumn('proto', 'blob')
     .addColumn('sent_at', 'bigint', (c) => c.notNull())
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('inbound_messages_provider', ['instance_id', 'provider_id'])
