@@ -12,6 +12,7 @@ import { CodedError } from '../domain/errors.js';
 import type { OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
+import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
 import { retryDelayMs } from './backoff.js';
@@ -46,8 +47,11 @@ export class Dispatcher {
   /** Lanes in hand per instance, and how many its engine is worth (learned when a lane runs). */
   private readonly activeByInstance = new Map<string, number>();
   private readonly lanesPerInstance = new Map<string, number>();
-  private pumping = false;
-  private again = false;
+  private readonly claimer = new Coalescer(
+    () => this.claimPass(),
+    (err) => this.logger.error({ err }, 'dispatcher could not claim work; will retry on the next poll'),
+    () => this.stopped,
+  );
   private wakeScheduled = false;
   private stopped = true;
   private poll: NodeJS.Timeout | undefined;
@@ -89,7 +93,7 @@ export class Dispatcher {
     this.stopped = true;
     if (this.poll !== undefined) clearInterval(this.poll);
     this.aborter.abort(new CodedError('shutting_down', 'The gateway is shutting down; the message will be retried', true));
-    while (this.active.size > 0 || this.pumping) {
+    while (this.active.size > 0 || this.claimer.busy) {
       await Promise.allSettled([...this.active]);
       await new Promise((r) => setImmediate(r));
     }
@@ -108,33 +112,24 @@ export class Dispatcher {
     });
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) {
-      this.again = true;
-      return;
+  private pump(): Promise<void> {
+    return this.claimer.run();
+  }
+
+  /** One claim pass; true when it filled its batch (more is probably due). */
+  private async claimPass(): Promise<boolean> {
+    while ((await this.outbox.ingest(INGEST_BATCH)) === INGEST_BATCH && !this.stopped) {
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        while ((await this.outbox.ingest(INGEST_BATCH)) === INGEST_BATCH && !this.stopped) {
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        const room = Math.min(this.options.batchSize, this.options.maxActiveLanes - this.active.size);
-        if (room <= 0 || this.stopped) break;
-        const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch, this.busyInstances());
-        for (const lane of lanes) {
-          if (await this.hasRoomFor(lane.instanceId)) this.track(this.runLane(lane));
-          // Over the instance's share: give the lane back untouched; the next claim skips the instance.
-          else await this.releases.submit({ lane: { instanceId: lane.instanceId, recipient: lane.recipient }, runAt: undefined });
-        }
-        if (lanes.length === room) this.again = true;
-      } while (this.again && !this.stopped);
-    } catch (err) {
-      this.logger.error({ err }, 'dispatcher could not claim work; will retry on the next poll');
-    } finally {
-      this.pumping = false;
+    const room = Math.min(this.options.batchSize, this.options.maxActiveLanes - this.active.size);
+    if (room <= 0 || this.stopped) return false;
+    const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch, this.busyInstances());
+    for (const lane of lanes) {
+      if (await this.hasRoomFor(lane.instanceId)) this.track(this.runLane(lane));
+      // Over the instance's share: give the lane back untouched; the next claim skips the instance.
+      else await this.releases.submit({ lane: { instanceId: lane.instanceId, recipient: lane.recipient }, runAt: undefined });
     }
+    return lanes.length === room;
   }
 
   private async hasRoomFor(instanceId: string): Promise<boolean> {

@@ -15,6 +15,7 @@ import type { DueEvent, WebhookDeliveries } from '../store/webhook-deliveries.js
 import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
 import { MAX_DELIVERY_ATTEMPTS, nextDelayMs, retryAfterMs } from './schedule.js';
 import { signatureHeader } from './signature.js';
+import { Coalescer } from '../util/coalescer.js';
 
 export interface DelivererOptions {
   allowPrivateNetworks: boolean;
@@ -29,8 +30,10 @@ export interface DelivererOptions {
 export class WebhookDeliverer {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
-  private pumping = false;
-  private again = false;
+  private readonly claimer = new Coalescer(
+    () => this.claimPass(),
+    (err) => this.logger.error({ err }, 'webhook delivery loop failed; retrying'),
+  );
 
   constructor(
     private readonly deliveries: WebhookDeliveries,
@@ -50,31 +53,23 @@ export class WebhookDeliverer {
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) {
-      this.again = true;
-      return;
+  private pump(): Promise<void> {
+    return this.claimer.run();
+  }
+
+  /** Starts a delivery for the head event of each due endpoint that has none in flight. */
+  private async claimPass(): Promise<boolean> {
+    const room = this.o.maxConcurrent - this.inFlight.size;
+    if (room <= 0 || this.timer === undefined) return false;
+    for (const event of this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
+      // When an endpoint's delivery ends, its next event goes at once, not at the next poll.
+      const p = this.deliver(event).finally(() => {
+        this.inFlight.delete(event.instance_id);
+        void this.pump();
+      });
+      this.inFlight.set(event.instance_id, p);
     }
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        const room = this.o.maxConcurrent - this.inFlight.size;
-        if (room <= 0 || this.timer === undefined) break;
-        for (const event of this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
-          // When an endpoint's delivery ends, its next event goes at once, not at the next poll.
-          const p = this.deliver(event).finally(() => {
-            this.inFlight.delete(event.instance_id);
-            void this.pump();
-          });
-          this.inFlight.set(event.instance_id, p);
-        }
-      } while (this.again);
-    } catch (err) {
-      this.logger.error({ err }, 'webhook delivery loop failed; retrying');
-    } finally {
-      this.pumping = false;
-    }
+    return false;
   }
 
   private async deliver(e: DueEvent): Promise<void> {
