@@ -46,6 +46,8 @@ import { WebhookDeliverer } from './webhooks/deliverer.js';
 
 /** Sent WhatsApp messages are kept this long for recipients' retry requests. */
 const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
+/** Delivered and dead-lettered webhook events stay visible (and replayable) this long. */
+const WEBHOOK_EVENTS_KEPT_MS = 30 * 24 * 60 * 60_000;
 
 export interface Gateway {
   app: FastifyInstance;
@@ -89,7 +91,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     timeoutMs: config.webhooks.timeoutMs,
     retryScale: config.webhooks.retryScale,
     pollMs: config.webhooks.pollMs,
-    maxConcurrent: 64,
+    // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
+    maxConcurrent: 512,
   }, logger.child({ component: 'webhooks' }));
   const receipts = new ReceiptStatements(store, webhookOutbox);
   const inbox = new InboxStore(store);
@@ -175,6 +178,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     await whatsapp.pruneSent(Date.now() - SENT_KEPT_MS);
     pruneTimer = setInterval(() => {
       whatsapp.pruneSent(Date.now() - SENT_KEPT_MS).catch((err: unknown) => logger.error({ err }, 'could not prune sent messages'));
+      webhookDeliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS).catch((err: unknown) => logger.error({ err }, 'could not prune webhook events'));
     }, 60 * 60_000);
     pruneTimer.unref();
   } else {

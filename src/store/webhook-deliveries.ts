@@ -28,14 +28,16 @@ export class WebhookDeliveries {
   private readonly pageFirst;
   private readonly retryOne;
   private readonly replay;
+  private readonly prune;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
-    this.due = s.prepare<[number, string, number], DueEvent>(
+    // Walk endpoints, not events: a long backlog behind one dead receiver costs one lookup, not a scan.
+    this.due = s.prepare<[string, number, number], DueEvent>(
       `SELECT e.id, e.event_id, e.instance_id, e.body, e.attempts
-       FROM webhook_events e JOIN webhook_endpoints w ON w.instance_id = e.instance_id AND w.enabled = 1
-       WHERE e.status = 'pending' AND e.next_attempt_at <= ? AND e.instance_id NOT IN (SELECT value FROM json_each(?))
-         AND e.id = (SELECT MIN(p.id) FROM webhook_events p WHERE p.instance_id = e.instance_id AND p.status = 'pending')
+       FROM webhook_endpoints w
+       JOIN webhook_events e ON e.id = (SELECT MIN(p.id) FROM webhook_events p WHERE p.instance_id = w.instance_id AND p.status = 'pending')
+       WHERE w.enabled = 1 AND w.instance_id NOT IN (SELECT value FROM json_each(?)) AND e.next_attempt_at <= ?
        ORDER BY e.next_attempt_at LIMIT ?`,
     );
     this.delivered = s.prepare(`UPDATE webhook_events SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?`);
@@ -43,13 +45,18 @@ export class WebhookDeliveries {
     this.dead = s.prepare(`UPDATE webhook_events SET status = 'failed', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?`);
     this.page = s.prepare<[string, number, number], WebhookEventRow>(`SELECT * FROM webhook_events WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.pageFirst = s.prepare<[string, number], WebhookEventRow>(`SELECT * FROM webhook_events WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
-    this.retryOne = s.prepare(`UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND instance_id = ?`);
-    this.replay = s.prepare(`UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE instance_id = ? AND created_at >= ?`);
+    this.retryOne = s.prepare(
+      `UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ?, delivered_at = NULL WHERE id = ? AND instance_id = ?`,
+    );
+    this.replay = s.prepare(
+      `UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ?, delivered_at = NULL WHERE instance_id = ? AND created_at >= ?`,
+    );
+    this.prune = s.prepare(`DELETE FROM webhook_events WHERE status <> 'pending' AND created_at < ?`);
   }
 
   /** The head event of each endpoint that is due, skipping endpoints already being delivered to. */
   dueHeads(now: number, busy: readonly string[], limit: number): DueEvent[] {
-    return this.due.all(now, JSON.stringify(busy), limit);
+    return this.due.all(JSON.stringify(busy), now, limit);
   }
 
   record(o: DeliveryOutcome): Promise<void> {
@@ -67,6 +74,11 @@ export class WebhookDeliveries {
   /** Delivers one event again, with a fresh schedule. False if it is not this instance's. */
   retryNow(instanceId: string, id: number, now: number): Promise<boolean> {
     return this.store.writeTx(false, () => this.retryOne.run(now, id, instanceId).changes === 1);
+  }
+
+  /** Forgets delivered and dead-lettered events older than `before`. */
+  pruneFinished(before: number): Promise<number> {
+    return this.store.writeTx(false, () => this.prune.run(before).changes);
   }
 
   /** Delivers again every event created since `since` (receivers deduplicate by webhook-id). */

@@ -25,6 +25,7 @@ export class WebhookEndpoints {
   private readonly update;
   private readonly remove;
   private readonly disable;
+  private readonly dropPending;
 
   constructor(
     private readonly store: Store,
@@ -45,6 +46,10 @@ export class WebhookEndpoints {
        WHERE instance_id = ?`,
     );
     this.remove = s.prepare(`DELETE FROM webhook_endpoints WHERE instance_id = ?`);
+    // Undelivered events of a deleted endpoint must not go to a later, different URL.
+    this.dropPending = s.prepare(
+      `UPDATE webhook_events SET status = 'failed', last_error = 'The webhook endpoint was deleted' WHERE instance_id = ? AND status = 'pending'`,
+    );
     this.disable = s.prepare(`UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE instance_id = ?`);
   }
 
@@ -79,7 +84,10 @@ export class WebhookEndpoints {
   }
 
   delete(instanceId: string): Promise<boolean> {
-    return this.store.writeTx(true, () => this.remove.run(instanceId).changes === 1);
+    return this.store.writeTx(true, () => {
+      this.dropPending.run(instanceId);
+      return this.remove.run(instanceId).changes === 1;
+    });
   }
 
   /** The receiver answered 410 Gone: stop delivering until the endpoint is saved again. */

@@ -1,7 +1,7 @@
 /**
  * Webhook events enter the outbox in the same transaction as the state change
  * they report: call these inside `writeTx`. An event is stored only for an
- * instance whose enabled endpoint subscribes to its type, with the exact body
+ * instance whose endpoint subscribes to its type, with the exact body
  * that will be signed and delivered (the same on every attempt).
  */
 import type { Store } from './database.js';
@@ -16,7 +16,8 @@ export function isWebhookEventType(s: string): s is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(s);
 }
 
-const SUBSCRIBED = `w.enabled = 1 AND (w.events IS NULL OR EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = @type))`;
+// Disabled endpoints (410) still collect events: they go out, in order, once the endpoint is saved again.
+const SUBSCRIBED = `(w.events IS NULL OR EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = @type))`;
 
 export class WebhookOutbox {
   private readonly forMessage;

@@ -68,7 +68,10 @@ export class WhatsAppStatements {
 
   saveState(instanceId: string, snap: SessionSnapshot): Promise<void> {
     return this.store.writeTx(false, () => {
+      const before = this.stored.get(instanceId)?.state;
       this.state.run(snap.state, snap.reason ?? null, snap.since, snap.phone ?? null, instanceId);
+      // One event per change of state (each new QR code is a change of its own).
+      if (before === snap.state && snap.state !== 'qr') return;
       if (snap.state === 'qr' && snap.qr !== undefined) {
         this.webhooks?.instance(instanceId, 'instance.qr', snap.since, { qr: snap.qr.code, expires_at: new Date(snap.qr.expiresAt).toISOString() });
       } else if (snap.state === 'connected') {

@@ -72,7 +72,19 @@ export class WebhookDeliverer {
     return false;
   }
 
+  /** Never rejects: whatever goes wrong is logged, and the event stays for a later attempt. */
   private async deliver(e: DueEvent): Promise<void> {
+    try {
+      await this.attempt(e);
+    } catch (err) {
+      this.logger.error({ err, eventId: e.event_id }, 'webhook delivery could not be completed; it will be retried');
+      await this.deliveries
+        .record({ kind: 'retry', id: e.id, status: null, error: 'Internal error while delivering; will retry', at: this.now(), nextAt: this.now() + 60_000 })
+        .catch(() => undefined);
+    }
+  }
+
+  private async attempt(e: DueEvent): Promise<void> {
     const at = this.now();
     const endpoint = this.endpoints.get(e.instance_id, at);
     if (endpoint === undefined || !endpoint.enabled) return;
@@ -106,8 +118,9 @@ export class WebhookDeliverer {
         return;
       }
       if (status === 410) {
+        // Events keep queueing (in order) while disabled; saving the endpoint again resumes from this one.
         await this.endpoints.disableGone(e.instance_id, 'The receiver answered 410 Gone', this.now());
-        await this.deliveries.record({ kind: 'dead', id: e.id, status, error: 'The receiver answered 410 Gone; the endpoint is disabled', at: this.now() });
+        await this.deliveries.record({ kind: 'retry', id: e.id, status, error: 'The receiver answered 410 Gone; the endpoint is disabled until it is saved again', at: this.now(), nextAt: this.now() });
         return;
       }
       error = status >= 300 && status < 400 ? `The receiver answered ${status} (redirects are not followed)` : `The receiver answered ${status}`;
@@ -119,7 +132,9 @@ export class WebhookDeliverer {
       await agent.destroy().catch(() => undefined);
     }
     const attempts = e.attempts + 1;
-    const delay = attempts >= MAX_DELIVERY_ATTEMPTS ? undefined : (retryAfter ?? nextDelayMs(attempts, this.o.retryScale));
+    const backoff = attempts >= MAX_DELIVERY_ATTEMPTS ? undefined : nextDelayMs(attempts, this.o.retryScale);
+    // Retry-After can ask for a longer wait, never a shorter one (the schedule must span a day).
+    const delay = backoff === undefined ? undefined : Math.max(backoff, retryAfter ?? 0);
     await this.deliveries.record(delay === undefined
       ? { kind: 'dead', id: e.id, status, error: `${error}; gave up after ${attempts} attempts`, at: this.now() }
       : { kind: 'retry', id: e.id, status, error, at: this.now(), nextAt: this.now() + delay });

@@ -16,8 +16,8 @@ function keyOf(secret: string): Buffer {
   return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
 }
 
-export function signature(secret: string, id: string, timestamp: number, body: string): string {
-  return `v1,${createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+export function signature(secret: string, id: string, timestamp: number, body: string | Buffer): string {
+  return `v1,${createHmac('sha256', keyOf(secret)).update(`${id}.${timestamp}.`).update(body).digest('base64')}`;
 }
 
 /** The `webhook-signature` header value: one signature per valid secret. */
@@ -51,7 +51,8 @@ export function verifyWebhook(
   const timestamp = Number(ts);
   if (!Number.isInteger(timestamp)) return { ok: false, reason: 'webhook-timestamp is not a number' };
   if (Math.abs(now() / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: 'webhook-timestamp is outside the tolerance (a replay or a skewed clock)' };
-  const expected = Buffer.from(signature(secret, id, timestamp, typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8')));
+  // The raw bytes as received: decoding and re-encoding could change them.
+  const expected = Buffer.from(signature(secret, id, timestamp, rawBody));
   for (const candidate of sigs.split(' ')) {
     const got = Buffer.from(candidate);
     if (got.length === expected.length && timingSafeEqual(got, expected)) return { ok: true };

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, waitFor, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 
 interface Received {
   id: string;
@@ -65,6 +65,7 @@ async function configure(t: Tenant, body: unknown): Promise<{ status: number; bo
 }
 
 const text = (t: Tenant, body = 'hi') => g.send(t, 'text', { phone: '554499999999', data: { text: body } });
+const waitForSent = (t: Tenant, id: string) => waitForStatus(g, t, id, ['sent', 'delivered', 'read']);
 
 beforeAll(async () => {
   g = await startTestGateway({
@@ -153,6 +154,42 @@ describe('webhooks', () => {
     }, 10_000, 'the retried delivery');
     expect(log[0]?.attempts).toBe(2);
     expect(r.got[0]?.headers['webhook-id']).toBe(r.got[1]?.headers['webhook-id']);
+  });
+
+  it('events keep queueing while an endpoint is disabled by a 410 and go out in order once it is saved again', async () => {
+    const t = await g.tenant();
+    const r = await newReceiver();
+    r.answer = (_q, n, res) => res.writeHead(n === 1 ? 410 : 200).end();
+    await configure(t, { url: r.url, events: ['message.sent'] });
+    const first = await text(t, 'one');
+    await waitFor(async () => ((await g.get(t, '/api/v1/instance/webhook')).body['enabled'] === false ? true : undefined), 5000, 'disabled');
+    const second = await text(t, 'two');
+    await waitForSent(t, second.body.message_id ?? '');
+    await configure(t, { url: r.url, events: ['message.sent'] });
+    await waitFor(async () => (r.got.length === 3 ? true : undefined), 5000, 'the queued events');
+    const ids = r.got.slice(1).map((e) => (JSON.parse(e.body) as { data: { message_id: string } }).data.message_id);
+    expect(ids).toEqual([first.body.message_id, second.body.message_id]);
+  });
+
+  it('deliveries, retry and replay see only the caller\'s instance; DELETE drops what is pending', async () => {
+    const a = await g.tenant();
+    const b = await g.tenant();
+    const r = await newReceiver();
+    r.answer = (_q, _n, res) => res.writeHead(500).end();
+    await configure(a, { url: r.url, events: ['message.sent'] });
+    await text(a);
+    const id = await waitFor(async () => {
+      const d = (await g.get(a, '/api/v1/webhooks/deliveries')).body['deliveries'] as { id: number }[];
+      return d[0]?.id;
+    }, 5000, 'a delivery');
+    expect((await g.get(b, '/api/v1/webhooks/deliveries')).body['deliveries']).toEqual([]);
+    expect((await g.post(b, `/api/v1/webhooks/deliveries/${id}/retry`)).status).toBe(404);
+    expect((await g.post(b, '/api/v1/webhooks/replay', { since: '2000-01-01T00:00:00Z' })).body['replayed']).toBe(0);
+    const del = await fetch(`${g.url}/api/v1/instance/webhook`, { method: 'DELETE', headers: { authorization: a.auth } });
+    expect(del.status).toBe(204);
+    const after = (await g.get(a, '/api/v1/webhooks/deliveries')).body['deliveries'] as { status: string; last_error: string }[];
+    expect(after[0]).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/deleted/) });
+    expect((await g.get(a, '/api/v1/instance/webhook')).status).toBe(404);
   });
 
   it('Retry-After is honoured', async () => {

@@ -78,6 +78,22 @@ describe('webhook deliverer', () => {
     expect(connections).toBe(0);
   });
 
+  it('an endpoint whose secret cannot be read does not crash delivery; the event waits', async () => {
+    const deliveries = await setup(`http://127.0.0.1:${port}/x`, true);
+    await deliverer?.stop();
+    // Same rows, another key: as after a change of CONNEXA_SECRET_KEY.
+    deliverer = new WebhookDeliverer(deliveries, new WebhookEndpoints(store, new Sealer(randomBytes(32))), {
+      allowPrivateNetworks: true, timeoutMs: 2000, retryScale: 1e-6, pollMs: 10, maxConcurrent: 4,
+    }, pino({ level: 'silent' }));
+    await store.writeTx(false, () => store.sqlite.prepare(`UPDATE webhook_events SET status = 'pending', next_attempt_at = 0`).run());
+    deliverer.start();
+    const row = await waitFor(async () => {
+      const r = deliveries.list(instanceId, undefined, 1)[0];
+      return r?.last_error?.includes('Internal error') === true ? r : undefined;
+    }, 5000, 'the failed attempt to be recorded');
+    expect(row.status).toBe('pending');
+  });
+
   it('after the last attempt the event is dead-lettered', async () => {
     const deliveries = await setup(`http://127.0.0.1:${port}/x`, true);
     const row = await waitFor(async () => {
