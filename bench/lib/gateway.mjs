@@ -17,6 +17,10 @@ export function gatewayEnv(dataDir, port) {
     CONNEXA_DEMO: 'false',
     CONNEXA_ADMIN_TOKEN: randomBytes(24).toString('hex'),
     CONNEXA_SHUTDOWN_GRACE_MS: '5000',
+    // Load runs measure throughput, not the abuse limits: the limits stay in
+    // the path (every check still runs) but set far above what a run sends.
+    CONNEXA_SEND_RATE_PER_INSTANCE: '1000000',
+    CONNEXA_QUEUE_MAX_PER_INSTANCE: '100000000',
   };
 }
 
