@@ -59,6 +59,14 @@ export interface Config {
     readAfterMs: number;
   };
   shutdownGraceMs: number;
+  limits: {
+    /** Idempotency keys are honoured this long after their first use. */
+    idempotencyTtlMs: number;
+    /** Sends accepted per instance per second (0: no limit). */
+    sendRatePerInstance: number;
+    /** Messages waiting per instance before sends get 429 queue_full (0: no limit). */
+    queueMaxPerInstance: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -181,6 +189,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       readAfterMs: r.int('CONNEXA_SANDBOX_READ_MS', 2_000, 0, 3_600_000),
     },
     shutdownGraceMs: r.int('CONNEXA_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    limits: {
+      idempotencyTtlMs: r.int('CONNEXA_IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30) * 60 * 60_000,
+      sendRatePerInstance: r.int('CONNEXA_SEND_RATE_PER_INSTANCE', 100, 0, 100_000_000),
+      queueMaxPerInstance: r.int('CONNEXA_QUEUE_MAX_PER_INSTANCE', 10_000, 0, 1_000_000_000),
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

@@ -12,6 +12,10 @@ import type { Config } from './config.js';
 import { PhoneNormalizer } from './domain/phone.js';
 import { UuidV7 } from './domain/uuid7.js';
 import { Acceptor } from './dispatch/acceptor.js';
+import { Admission } from './accept/admission.js';
+import { IdempotencyGate } from './accept/idempotency-gate.js';
+import { QueueDepth } from './accept/queue-depth.js';
+import { Sender } from './accept/sender.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { EngineResolver } from './dispatch/engine-resolver.js';
 import { MediaPreparer } from './dispatch/media-preparer.js';
@@ -34,6 +38,8 @@ import type { Readiness } from './http/routes/health.js';
 import { SendValidator } from './http/validate-send.js';
 import { openStore } from './store/database.js';
 import { AcceptStatements } from './store/messages.js';
+import { IdempotencyStatements } from './store/idempotency.js';
+import { QueueDepthStatements } from './store/queue-depth.js';
 import { migrate } from './store/migrate.js';
 import { OutboxStatements } from './store/outbox.js';
 import { OutcomeStatements } from './store/outcomes.js';
@@ -139,7 +145,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     maxActiveLanes: 2000,
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
-  const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake());
+  const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake(), config.limits.idempotencyTtlMs);
+  const idempotency = new IdempotencyStatements(store);
+  const queueDepth = new QueueDepthStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
@@ -149,11 +157,19 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     logger,
     db: store.db,
     auth: new InstanceAuthenticator(store.db),
-    validator: new SendValidator(new PhoneNormalizer(), {
-      mediaMaxBytes: config.mediaMaxBytes,
-      allowPrivateNetworks: config.mediaAllowPrivateNetworks,
-    }, () => messageIds.next()),
-    acceptor,
+    sender: new Sender(
+      new Admission(new QueueDepth((id) => queueDepth.depth(id)), {
+        ratePerSecond: config.limits.sendRatePerInstance,
+        queueMax: config.limits.queueMaxPerInstance,
+        queueFullRetryAfterS: 10,
+      }),
+      new SendValidator(new PhoneNormalizer(), {
+        mediaMaxBytes: config.mediaMaxBytes,
+        allowPrivateNetworks: config.mediaAllowPrivateNetworks,
+      }, () => messageIds.next()),
+      acceptor,
+      new IdempotencyGate(idempotency, config.limits.idempotencyTtlMs),
+    ),
     inbox,
     admin,
     adminToken: adminToken.token,
@@ -169,21 +185,26 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
 
   for (const engine of engines.values()) await engine.start();
-  let pruneTimer: NodeJS.Timeout | undefined;
   if (config.dispatch.enabled) {
     await dispatcher.start();
     scheduler.start();
     sessions.startAll();
     deliverer.start();
     await whatsapp.pruneSent(Date.now() - SENT_KEPT_MS);
-    pruneTimer = setInterval(() => {
-      whatsapp.pruneSent(Date.now() - SENT_KEPT_MS).catch((err: unknown) => logger.error({ err }, 'could not prune sent messages'));
-      webhookDeliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS).catch((err: unknown) => logger.error({ err }, 'could not prune webhook events'));
-    }, 60 * 60_000);
-    pruneTimer.unref();
   } else {
     logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
   }
+  const prune = (what: string, work: Promise<unknown>): void => {
+    work.catch((err: unknown) => logger.error({ err }, `could not prune ${what}`));
+  };
+  prune('idempotency keys', idempotency.pruneBefore(Date.now() - config.limits.idempotencyTtlMs));
+  const pruneTimer = setInterval(() => {
+    prune('idempotency keys', idempotency.pruneBefore(Date.now() - config.limits.idempotencyTtlMs));
+    if (!config.dispatch.enabled) return;
+    prune('sent messages', whatsapp.pruneSent(Date.now() - SENT_KEPT_MS));
+    prune('webhook events', webhookDeliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS));
+  }, 60 * 60_000);
+  pruneTimer.unref();
   const demo = config.demoOnFirstStart ? await createDemoIfEmpty(store.db, admin) : undefined;
   const address = await app.listen({ port: config.port, host: config.host });
   const url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '127.0.0.1');
@@ -211,7 +232,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       await scheduler.stop();
       sessions.stopAll();
       await deliverer.stop();
-      if (pruneTimer !== undefined) clearInterval(pruneTimer);
+      clearInterval(pruneTimer);
       for (const engine of engines.values()) await engine.stop();
       await store.close();
       logger.info('stopped');

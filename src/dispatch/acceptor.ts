@@ -1,23 +1,45 @@
 /**
  * The accept path's write: a message is acknowledged only once its batch is
- * committed, and the dispatcher is woken right after.
+ * committed, and the dispatcher is woken right after. A message whose
+ * idempotency key another request already holds is not stored.
  */
 import type { NewMessage } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import type { AcceptStatements } from '../store/messages.js';
 
+export type AcceptOutcome = 'stored' | 'key_taken';
+
+export interface AcceptStats {
+  /** Messages waiting for their commit. */
+  pending: number;
+  /** How long the latest commit took, in ms. */
+  lastCommitMs: number;
+}
+
 export class Acceptor {
   private readonly writer: BatchWriter<NewMessage>;
+  private readonly skipped = new Set<string>();
+  private lastCommitMs = 0;
 
-  constructor(statements: AcceptStatements, onCommitted: () => void) {
+  constructor(statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs = 24 * 60 * 60_000) {
     this.writer = new BatchWriter(async (batch) => {
-      await statements.insert(batch);
+      const started = performance.now();
+      try {
+        for (const id of await statements.insert(batch, idempotencyTtlMs)) this.skipped.add(id);
+      } finally {
+        this.lastCommitMs = performance.now() - started;
+      }
       onCommitted();
     });
   }
 
-  accept(message: NewMessage): Promise<void> {
-    return this.writer.submit(message);
+  async accept(message: NewMessage): Promise<AcceptOutcome> {
+    await this.writer.submit(message);
+    return this.skipped.delete(message.id) ? 'key_taken' : 'stored';
+  }
+
+  stats(): AcceptStats {
+    return { pending: this.writer.pending, lastCommitMs: this.lastCommitMs };
   }
 
   drain(): Promise<void> {

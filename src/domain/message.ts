@@ -45,4 +45,6 @@ export interface NewMessage {
       }
     | undefined;
   acceptedAt: number;
+  /** The request's Idempotency-Key, stored with the message in one commit. */
+  idempotency?: { key: string; requestHash: string };
 }

@@ -4,7 +4,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AdminService } from '../admin/service.js';
-import type { Acceptor } from '../dispatch/acceptor.js';
+import type { Sender } from '../accept/sender.js';
 import type { InboxStore } from '../engines/sandbox/inbox-store.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
@@ -26,14 +26,12 @@ import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
-import type { SendValidator } from './validate-send.js';
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
   db: Db;
   auth: InstanceAuthenticator;
-  validator: SendValidator;
-  acceptor: Acceptor;
+  sender: Sender;
   inbox: InboxStore;
   admin: AdminService;
   adminToken: string;
@@ -88,8 +86,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   healthRoutes(app, { db: deps.db, readiness: deps.readiness });
   sendRoutes(app, {
     auth: deps.auth,
-    validator: deps.validator,
-    acceptor: deps.acceptor,
+    sender: deps.sender,
     textBodyLimit: TEXT_BODY_LIMIT,
     mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, deps.mediaMaxBytes)),
   });

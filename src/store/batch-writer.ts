@@ -31,6 +31,11 @@ export class BatchWriter<T> {
     });
   }
 
+  /** Items submitted and not yet flushed. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
   /** Resolves once everything submitted so far has been flushed (or failed). */
   drain(): Promise<void> {
     if (!this.flushing && this.queue.length === 0) return Promise.resolve();

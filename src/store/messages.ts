@@ -1,8 +1,9 @@
 /**
  * Reads of messages and their timelines (Kysely), and the accept write: one
  * durable transaction per batch appends the message rows and their inline
- * media. Nothing else is written on the accept path: the dispatcher takes new
- * rows into its outbox afterwards (outbox.ts, `ingest`).
+ * media, and the idempotency key of a send that has one. Nothing else is
+ * written on the accept path: the dispatcher takes new rows into its outbox
+ * afterwards (outbox.ts, `ingest`).
  */
 import type { NewMessage } from '../domain/message.js';
 import type { Db, Store } from './database.js';
@@ -11,6 +12,7 @@ import type { EventRow, MessageRow } from './schema.js';
 export class AcceptStatements {
   private readonly insertMessage;
   private readonly insertMedia;
+  private readonly claimKey;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -21,11 +23,29 @@ export class AcceptStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     );
     this.insertMedia = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`);
+    // Takes the key, or an expired row of it; a live row of another request wins.
+    this.claimKey = s.prepare<[string, string, string, string, number, number]>(
+      `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (instance_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+         message_id = excluded.message_id, created_at = excluded.created_at
+       WHERE idempotency_keys.created_at < ?`,
+    );
   }
 
-  insert(messages: NewMessage[]): Promise<void> {
+  /**
+   * Stores the batch in one durable commit. Returns the ids of messages that
+   * were not stored because their idempotency key is already held.
+   */
+  insert(messages: NewMessage[], idempotencyTtlMs = 24 * 60 * 60_000): Promise<string[]> {
     return this.store.writeTx(true, () => {
+      const skipped: string[] = [];
       for (const m of messages) {
+        const key = m.idempotency;
+        if (key !== undefined
+          && this.claimKey.run(m.instanceId, key.key, key.requestHash, m.id, m.acceptedAt, m.acceptedAt - idempotencyTtlMs).changes === 0) {
+          skipped.push(m.id);
+          continue;
+        }
         const media = m.media;
         const info = media?.info;
         this.insertMessage.run(
@@ -39,6 +59,7 @@ export class AcceptStatements {
         );
         if (media?.bytes !== undefined) this.insertMedia.run(m.id, media.bytes);
       }
+      return skipped;
     });
   }
 }

@@ -11,6 +11,7 @@ import * as m003 from './migrations/003_whatsapp_state.js';
 import * as m004 from './migrations/004_instance_config.js';
 import * as m005 from './migrations/005_whatsapp_sent.js';
 import * as m006 from './migrations/006_webhooks.js';
+import * as m007 from './migrations/007_idempotency.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_instance_config': m004,
   '005_whatsapp_sent': m005,
   '006_webhooks': m006,
+  '007_idempotency': m007,
 };
 
 export type MigrateOutcome =

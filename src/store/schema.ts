@@ -192,6 +192,14 @@ export interface WaKeysTable {
   sealed: Buffer;
 }
 
+export interface IdempotencyKeysTable {
+  instance_id: string;
+  key: string;
+  request_hash: string;
+  message_id: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   instances: InstancesTable;
@@ -208,6 +216,7 @@ export interface Database {
   wa_sent: WaSentTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type MessageRow = Selectable<MessagesTable>;

@@ -2,16 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import { fieldError } from '../../domain/errors.js';
 import { MESSAGE_TYPES, type MessageType } from '../../domain/message.js';
-import type { Acceptor } from '../../dispatch/acceptor.js';
+import { IDEMPOTENCY_HEADER, readIdempotencyKey } from '../../accept/idempotency-gate.js';
+import type { Sender } from '../../accept/sender.js';
 import { errorSchema } from '../error-handler.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
-import type { SendBody, SendValidator } from '../validate-send.js';
+import type { SendBody } from '../validate-send.js';
 import type { MediaKind } from '../../media/kinds.js';
 
 export interface SendRouteDeps {
   auth: InstanceAuthenticator;
-  validator: SendValidator;
-  acceptor: Acceptor;
+  sender: Sender;
   textBodyLimit: number;
   /** The body limit of a media route, sized to that kind's largest file. */
   mediaBodyLimit: (kind: MediaKind) => number;
@@ -34,6 +34,16 @@ const bodySchema = {
   },
 } as const;
 
+const headersSchema = {
+  type: 'object',
+  properties: {
+    [IDEMPOTENCY_HEADER.toLowerCase()]: {
+      type: 'string',
+      description: 'Makes the send safe to retry: the same key and body within 24 h return the first message_id instead of sending again',
+    },
+  },
+} as const;
+
 const responses = {
   200: { type: 'object', properties: { message_id: { type: 'string', format: 'uuid' } }, required: ['message_id'] },
   '4xx': errorSchema,
@@ -45,12 +55,13 @@ export function sendRoutes(app: FastifyInstance, deps: SendRouteDeps): void {
     app.post<{ Body: SendBody }>(`/api/v1/message/${type}`, {
       onRequest: deps.auth.hook(),
       bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit(type),
-      schema: { body: bodySchema, response: responses },
+      schema: { body: bodySchema, headers: headersSchema, response: responses },
     }, async (request, reply) => {
       const instance = requireInstance(request);
-      const message = await deps.validator.validate(type satisfies MessageType, instance.id, request.body ?? {});
-      await deps.acceptor.accept(message);
-      return reply.code(200).send({ message_id: message.id });
+      const key = readIdempotencyKey(request.headers['idempotency-key']);
+      const result = await deps.sender.send(instance.id, type satisfies MessageType, request.body ?? {}, key);
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+      return reply.code(200).send({ message_id: result.messageId });
     });
   }
 

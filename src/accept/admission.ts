@@ -1,0 +1,57 @@
+/**
+ * Whether a send may be accepted now: the instance's queue has room and the
+ * instance is within its send rate. Both refusals are 429 with Retry-After;
+ * neither stores anything. Pacing (how fast WhatsApp sees messages) is a
+ * separate, later step: this only bounds what clients can pile up.
+ */
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ApiError } from '../domain/errors.js';
+import type { QueueDepth } from './queue-depth.js';
+
+export interface AdmissionOptions {
+  /** Sends accepted per instance per second; 0 turns the limit off. */
+  ratePerSecond: number;
+  /** Messages waiting per instance before sends are refused; 0 turns the limit off. */
+  queueMax: number;
+  /** Retry-After of a queue_full answer, in seconds. */
+  queueFullRetryAfterS: number;
+}
+
+export class Admission {
+  private readonly rate: RateLimiterMemory | undefined;
+
+  constructor(private readonly depth: QueueDepth, private readonly options: AdmissionOptions) {
+    this.rate = options.ratePerSecond > 0
+      ? new RateLimiterMemory({ points: options.ratePerSecond, duration: 1, keyPrefix: 'send' })
+      : undefined;
+  }
+
+  /**
+   * Admits one send or throws a 429. An admitted send holds a place in the
+   * queue until `settle` says whether it was stored.
+   */
+  async admit(instanceId: string): Promise<void> {
+    const { queueMax } = this.options;
+    if (queueMax > 0 && this.depth.current(instanceId) >= queueMax) {
+      throw new ApiError(429, 'queue_full',
+        `This instance already has ${queueMax} messages waiting to be sent; retry once some have gone out`,
+        undefined, { 'Retry-After': String(this.options.queueFullRetryAfterS) });
+    }
+    this.depth.reserve(instanceId);
+    if (this.rate === undefined) return;
+    try {
+      await this.rate.consume(instanceId);
+    } catch (err) {
+      this.depth.settle(instanceId, false);
+      if (!(err instanceof RateLimiterRes)) throw err;
+      throw new ApiError(429, 'rate_limited',
+        `Too many sends: this instance accepts at most ${this.options.ratePerSecond} per second`,
+        undefined, { 'Retry-After': String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))) });
+    }
+  }
+
+  /** The admitted send was stored (it stays counted) or not (its place is freed). */
+  settle(instanceId: string, stored: boolean): void {
+    this.depth.settle(instanceId, stored);
+  }
+}
