@@ -34,6 +34,7 @@ import { InboxStore } from './engines/sandbox/inbox-store.js';
 import { SandboxScheduler } from './engines/sandbox/scheduler.js';
 import { buildApp } from './http/app.js';
 import { InstanceAuthenticator } from './http/instance-auth.js';
+import { AuthFailures } from './http/auth-failures.js';
 import type { Readiness } from './http/routes/health.js';
 import { SendValidator } from './http/validate-send.js';
 import { openStore } from './store/database.js';
@@ -156,7 +157,10 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const app = buildApp({
     logger,
     db: store.db,
-    auth: new InstanceAuthenticator(store.db),
+    auth: new InstanceAuthenticator(store.db, new AuthFailures({
+      maxFailures: config.limits.authMaxFailures,
+      windowSeconds: config.limits.authFailureWindowS,
+    })),
     sender: new Sender(
       new Admission(new QueueDepth((id) => queueDepth.depth(id)), {
         ratePerSecond: config.limits.sendRatePerInstance,

@@ -9,6 +9,7 @@ import { ApiError } from '../domain/errors.js';
 import { hashToken } from '../domain/tokens.js';
 import type { Db } from '../store/database.js';
 import { findInstanceByTokenHash } from '../store/instances.js';
+import type { AuthFailures } from './auth-failures.js';
 
 export interface AuthenticatedInstance {
   id: string;
@@ -43,12 +44,14 @@ export class InstanceAuthenticator {
 
   constructor(
     private readonly db: Db,
+    private readonly failures: AuthFailures,
     private readonly ttlMs = 30_000,
     private readonly capacity = 10_000,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async authenticate(header: string | undefined): Promise<AuthenticatedInstance> {
+  /** `address` is the client's IP: failed attempts are counted per user_id + address. */
+  async authenticate(header: string | undefined, address: string): Promise<AuthenticatedInstance> {
     if (header === undefined) {
       throw unauthorized('unauthorized', 'Authentication required: use HTTP Basic auth with your user_id as the username and your instance_token as the password');
     }
@@ -59,12 +62,15 @@ export class InstanceAuthenticator {
     if (creds === undefined) {
       throw unauthorized('unauthorized', 'The Authorization header must be HTTP Basic with user_id:instance_token');
     }
+    await this.failures.check(creds.user, address);
     const tokenHash = hashToken(creds.password);
     // The lookup is by hash of a 256-bit random token, so its timing reveals nothing useful.
     const row = await findInstanceByTokenHash(this.db, tokenHash);
     if (row === undefined || row.user_id !== creds.user) {
+      await this.failures.failed(creds.user, address);
       throw unauthorized('invalid_credentials', 'The user_id and instance_token do not match an instance');
     }
+    await this.failures.succeeded(creds.user, address);
     const instance = { id: row.id, userId: row.user_id, engine: row.engine };
     if (this.cache.size >= this.capacity) this.cache.clear();
     this.cache.set(header, { instance, expires: now + this.ttlMs });
@@ -79,7 +85,7 @@ export class InstanceAuthenticator {
   /** A Fastify onRequest hook that authenticates and sets `request.instance`. */
   hook() {
     return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-      request.instance = await this.authenticate(request.headers.authorization);
+      request.instance = await this.authenticate(request.headers.authorization, request.ip);
     };
   }
 }
