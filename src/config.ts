@@ -70,6 +70,16 @@ export interface Config {
     authMaxFailures: number;
     authFailureWindowS: number;
   };
+  overload: {
+    /** Mean event-loop delay that sheds sends, ms (0: not checked). */
+    maxEventLoopDelayMs: number;
+    /** An accept commit this slow sheds sends for a few seconds, ms (0: not checked). */
+    maxCommitMs: number;
+    /** Sends waiting for their commit beyond this shed new ones. */
+    maxPendingAccepts: number;
+    sampleMs: number;
+    retryAfterS: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -198,6 +208,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       queueMaxPerInstance: r.int('CONNEXA_QUEUE_MAX_PER_INSTANCE', 10_000, 0, 1_000_000_000),
       authMaxFailures: r.int('CONNEXA_AUTH_MAX_FAILURES', 10, 0, 1_000_000),
       authFailureWindowS: r.int('CONNEXA_AUTH_FAILURE_WINDOW_S', 900, 1, 86_400),
+    },
+    overload: {
+      maxEventLoopDelayMs: r.int('CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),
+      maxCommitMs: r.int('CONNEXA_OVERLOAD_COMMIT_MS', 1_000, 0, 60_000),
+      maxPendingAccepts: r.int('CONNEXA_OVERLOAD_PENDING_ACCEPTS', 20_000, 1, 10_000_000),
+      sampleMs: r.int('CONNEXA_OVERLOAD_SAMPLE_MS', 1_000, 10, 60_000),
+      retryAfterS: 5,
     },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -174,6 +174,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       acceptor,
       new IdempotencyGate(idempotency, config.limits.idempotencyTtlMs),
     ),
+    overload: config.overload,
+    acceptStats: () => acceptor.stats(),
     inbox,
     admin,
     adminToken: adminToken.token,

@@ -12,14 +12,16 @@ export type AcceptOutcome = 'stored' | 'key_taken';
 export interface AcceptStats {
   /** Messages waiting for their commit. */
   pending: number;
-  /** How long the latest commit took, in ms. */
+  /** How long the latest commit took, in ms, and when it ended (epoch ms). */
   lastCommitMs: number;
+  lastCommitAt: number;
 }
 
 export class Acceptor {
   private readonly writer: BatchWriter<NewMessage>;
   private readonly skipped = new Set<string>();
   private lastCommitMs = 0;
+  private lastCommitAt = 0;
 
   constructor(statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs = 24 * 60 * 60_000) {
     this.writer = new BatchWriter(async (batch) => {
@@ -28,6 +30,7 @@ export class Acceptor {
         for (const id of await statements.insert(batch, idempotencyTtlMs)) this.skipped.add(id);
       } finally {
         this.lastCommitMs = performance.now() - started;
+        this.lastCommitAt = Date.now();
       }
       onCommitted();
     });
@@ -39,7 +42,7 @@ export class Acceptor {
   }
 
   stats(): AcceptStats {
-    return { pending: this.writer.pending, lastCommitMs: this.lastCommitMs };
+    return { pending: this.writer.pending, lastCommitMs: this.lastCommitMs, lastCommitAt: this.lastCommitAt };
   }
 
   drain(): Promise<void> {

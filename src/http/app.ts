@@ -5,6 +5,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AdminService } from '../admin/service.js';
 import type { Sender } from '../accept/sender.js';
+import type { AcceptStats } from '../dispatch/acceptor.js';
+import { registerOverloadGuard, type OverloadOptions } from './overload.js';
 import type { InboxStore } from '../engines/sandbox/inbox-store.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
@@ -32,6 +34,8 @@ export interface AppDeps {
   db: Db;
   auth: InstanceAuthenticator;
   sender: Sender;
+  overload: OverloadOptions;
+  acceptStats: () => AcceptStats;
   inbox: InboxStore;
   admin: AdminService;
   adminToken: string;
@@ -84,11 +88,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   healthRoutes(app, { db: deps.db, readiness: deps.readiness });
-  sendRoutes(app, {
-    auth: deps.auth,
-    sender: deps.sender,
-    textBodyLimit: TEXT_BODY_LIMIT,
-    mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, deps.mediaMaxBytes)),
+  // Sends shed load when the process is overloaded; nothing else does.
+  void app.register(async (scope) => {
+    await registerOverloadGuard(scope, deps.overload, deps.acceptStats);
+    sendRoutes(scope, {
+      auth: deps.auth,
+      sender: deps.sender,
+      textBodyLimit: TEXT_BODY_LIMIT,
+      mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, deps.mediaMaxBytes)),
+    });
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });

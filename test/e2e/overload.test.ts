@@ -1,0 +1,122 @@
+/**
+ * Load shedding, against the real server (in this process, so the test can
+ * starve its event loop): while the loop lags, or right after accept commits
+ * became slow, sends are refused with 503 overloaded and Retry-After, while
+ * status reads keep answering; once the pressure is gone, sends are accepted.
+ */
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestGateway, type Tenant, type TestGateway } from '../helpers/gateway.js';
+
+let g: TestGateway | undefined;
+afterEach(async () => {
+  await g?.stop();
+  g = undefined;
+});
+
+const text = { phone: '554499999999', data: { text: 'under pressure' } };
+
+function busy(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { /* starve the event loop */ }
+}
+
+/** Holds SQLite's write lock from another connection (a worker thread) for `ms`; resolves once it is held. */
+async function holdWriteLock(file: string, ms: number): Promise<{ released: Promise<void> }> {
+  const script = `
+    const { parentPort } = require('node:worker_threads');
+    const Database = require(${JSON.stringify(path.resolve('node_modules/better-sqlite3'))});
+    const db = new Database(${JSON.stringify(file)});
+    db.exec('BEGIN IMMEDIATE');
+    parentPort.postMessage('locked');
+    setTimeout(() => { db.exec('COMMIT'); db.close(); }, ${ms});`;
+  const worker = new Worker(script, { eval: true });
+  const released = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  // Wrapped: an async function returning the promise itself would wait for it.
+  return { released };
+}
+
+/** Start-up itself can lag the loop for a sample: wait until sends are accepted. */
+async function acceptedOnceSettled(gw: TestGateway, t: Tenant): Promise<Awaited<ReturnType<TestGateway['send']>>> {
+  for (let i = 0; i < 40; i++) {
+    const r = await gw.send(t, 'text', text);
+    if (r.status === 200) return r;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('sends were never accepted');
+}
+
+describe('overload', () => {
+  it('a lagging event loop sheds sends with 503 + Retry-After; status reads still answer; then it recovers', async () => {
+    g = await startTestGateway({ CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '100', CONNEXA_OVERLOAD_SAMPLE_MS: '100', CONNEXA_OVERLOAD_COMMIT_MS: '0' });
+    const gw = g;
+    const t = await gw.tenant();
+    const ok = await acceptedOnceSettled(gw, t);
+
+    // Sustained lag: the loop is blocked 200 ms out of every ~210 ms for 2 s.
+    const starve = setInterval(() => busy(200), 10);
+    const seen: number[] = [];
+    let shed: Awaited<ReturnType<TestGateway['send']>> | undefined;
+    let readStatus = 0;
+    try {
+      const until = Date.now() + 2_000;
+      while (Date.now() < until) {
+        const r = await gw.send(t, 'text', text);
+        seen.push(r.status);
+        if (r.status === 503) {
+          shed = r;
+          readStatus = (await gw.get(t, `/api/v1/message/${ok.body.message_id ?? ''}`)).status;
+          break;
+        }
+      }
+    } finally {
+      clearInterval(starve);
+    }
+    expect(shed?.body.error?.code).toBe('overloaded');
+    expect(Number(shed?.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(readStatus).toBe(200);
+
+    // The pressure is gone: within a few samples sends are accepted again.
+    let after = 0;
+    for (let i = 0; i < 40 && after !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = (await gw.send(t, 'text', text)).status;
+    }
+    expect(after).toBe(200);
+  });
+
+  it('slow database commits shed sends for a while; status reads still answer', async () => {
+    g = await startTestGateway({ CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0', CONNEXA_OVERLOAD_SAMPLE_MS: '100', CONNEXA_OVERLOAD_COMMIT_MS: '200' });
+    const gw = g;
+    const t = await gw.tenant();
+    const { released } = await holdWriteLock(path.join(gw.dir, 'connexa.db'), 600);
+    // This send waits for the lock: stored, but its commit took ~600 ms.
+    const started = Date.now();
+    const slow = await gw.send(t, 'text', text);
+    expect(slow.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThan(300);
+    await released;
+
+    let shed: Awaited<ReturnType<TestGateway['send']>> | undefined;
+    for (let i = 0; i < 20 && shed === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      const r = await gw.send(t, 'text', text);
+      if (r.status === 503) shed = r;
+    }
+    expect(shed?.body.error?.code).toBe('overloaded');
+    expect(shed?.body.error?.message).toMatch(/store messages/);
+    expect((await gw.get(t, `/api/v1/message/${slow.body.message_id ?? ''}`)).status).toBe(200);
+
+    let after = 0;
+    for (let i = 0; i < 60 && after !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = (await gw.send(t, 'text', text)).status;
+    }
+    expect(after).toBe(200);
+  });
+});
