@@ -27,6 +27,8 @@ export interface Config {
   mediaMaxBytes: number;
   mediaAllowPrivateNetworks: boolean;
   mediaFetchTimeoutMs: number;
+  /** Media URLs downloaded at once by the dispatcher. */
+  mediaMaxConcurrentDownloads: number;
   logLevel: LogLevel;
   webhooks: {
     allowPrivateNetworks: boolean;
@@ -34,6 +36,8 @@ export interface Config {
     /** Multiplies the retry schedule; only tests change it. */
     retryScale: number;
     pollMs: number;
+    /** Deliveries in flight at once, over all endpoints (each endpoint has at most one). */
+    maxConcurrent: number;
   };
   whatsapp: {
     /** Where Baileys connects; only tests change it (a local WebSocket server). */
@@ -177,12 +181,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     mediaMaxBytes: r.int('CONNEXA_MEDIA_MAX_BYTES', 100 * MB, 1024, 2 * 1024 * MB),
     mediaAllowPrivateNetworks: r.bool('CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', false),
     mediaFetchTimeoutMs: r.int('CONNEXA_MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),
+    mediaMaxConcurrentDownloads: r.int('CONNEXA_MEDIA_MAX_CONCURRENT_DOWNLOADS', 8, 1, 1_000),
     logLevel: r.oneOf('CONNEXA_LOG_LEVEL', LOG_LEVELS, 'info'),
     webhooks: {
       allowPrivateNetworks: r.bool('CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
       timeoutMs: r.int('CONNEXA_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
       retryScale: r.int('CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE', 1000, 1, 1000) / 1000,
       pollMs: r.int('CONNEXA_WEBHOOK_POLL_MS', 250, 10, 60_000),
+      maxConcurrent: r.int('CONNEXA_WEBHOOK_MAX_CONCURRENT', 512, 1, 10_000),
     },
     whatsapp: {
       webSocketUrl: r.raw('CONNEXA_WHATSAPP_WS_URL'),

@@ -99,7 +99,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     retryScale: config.webhooks.retryScale,
     pollMs: config.webhooks.pollMs,
     // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
-    maxConcurrent: 512,
+    maxConcurrent: config.webhooks.maxConcurrent,
   }, logger.child({ component: 'webhooks' }));
   const receipts = new ReceiptStatements(store, webhookOutbox);
   const inbox = new InboxStore(store);
@@ -138,7 +138,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     globalMaxBytes: config.mediaMaxBytes,
     fetchTimeoutMs: config.mediaFetchTimeoutMs,
     allowPrivateNetworks: config.mediaAllowPrivateNetworks,
-    maxConcurrentDownloads: 8,
+    maxConcurrentDownloads: config.mediaMaxConcurrentDownloads,
   });
   const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox), new EngineResolver(store.db, engines), media, {
     nodeId: config.nodeId,
