@@ -21,6 +21,8 @@ export interface Config {
   /** Where generated secrets (admin token) live: the directory of the SQLite file. */
   dataDir: string;
   adminToken: string | undefined;
+  /** When set, GET /metrics needs it as a Bearer token. */
+  metricsToken: string | undefined;
   /** Encrypts session keys and engine secrets; generated into dataDir when absent. */
   secretKey: Buffer | undefined;
   nodeId: string;
@@ -176,6 +178,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     database,
     dataDir: database.file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(database.file),
     adminToken,
+    metricsToken: r.raw('CONNEXA_METRICS_TOKEN'),
     secretKey,
     nodeId: r.string('CONNEXA_NODE_ID', 'node-1'),
     mediaMaxBytes: r.int('CONNEXA_MEDIA_MAX_BYTES', 100 * MB, 1024, 2 * 1024 * MB),

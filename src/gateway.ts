@@ -10,7 +10,10 @@ import { AdminService } from './admin/service.js';
 import { createDemoIfEmpty, demoBanner, resolveAdminToken, resolveSecretKey } from './bootstrap.js';
 import type { Config } from './config.js';
 import { PhoneNormalizer } from './domain/phone.js';
-import { UuidV7 } from './domain/uuid7.js';
+import { UuidV7, uuidV7Time } from './domain/uuid7.js';
+import { Metrics } from './metrics/metrics.js';
+import { meteredEngine } from './metrics/metered-engine.js';
+import { InstanceStateStatements } from './store/instance-states.js';
 import { Acceptor } from './dispatch/acceptor.js';
 import { Admission } from './accept/admission.js';
 import { IdempotencyGate } from './accept/idempotency-gate.js';
@@ -44,7 +47,7 @@ import { QueueDepthStatements } from './store/queue-depth.js';
 import { migrate } from './store/migrate.js';
 import { OutboxStatements } from './store/outbox.js';
 import { OutcomeStatements } from './store/outcomes.js';
-import { ReceiptStatements } from './store/receipts.js';
+import { ReceiptStatements, type Receipt } from './store/receipts.js';
 import { WhatsAppStatements } from './store/whatsapp.js';
 import { WebhookDeliveries } from './store/webhook-deliveries.js';
 import { WebhookEndpoints } from './store/webhook-endpoints.js';
@@ -88,6 +91,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     logger.warn({ file: secretKey.generatedAt }, 'generated the key that encrypts stored secrets; back it up with the database');
   }
   const outbox = new OutboxStatements(store);
+  const queueDepth = new QueueDepthStatements(store);
+  const instanceStates = new InstanceStateStatements(store);
+  const metrics = new Metrics({ queues: () => queueDepth.snapshot(), instanceStates: () => instanceStates.all() });
   const eventIds = new UuidV7();
   const webhookOutbox = new WebhookOutbox(store, () => eventIds.next());
   const sealer = new Sealer(secretKey.key);
@@ -100,8 +106,19 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     pollMs: config.webhooks.pollMs,
     // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
     maxConcurrent: config.webhooks.maxConcurrent,
+    onOutcome: (outcome, event) => {
+      metrics.webhookDeliveries.inc({ outcome: outcome.kind });
+      const created = uuidV7Time(event.event_id.replace(/^evt_/, ''));
+      if (outcome.kind === 'delivered' && created !== undefined) metrics.webhookLag.observe(Math.max(0, outcome.at - created) / 1000);
+    },
   }, logger.child({ component: 'webhooks' }));
-  const receipts = new ReceiptStatements(store, webhookOutbox);
+  const receiptStatements = new ReceiptStatements(store, webhookOutbox);
+  const receipts = {
+    apply: (batch: Receipt[]): Promise<void> => {
+      for (const r of batch) metrics.receipts.inc({ status: r.status });
+      return receiptStatements.apply(batch);
+    },
+  };
   const inbox = new InboxStore(store);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
   const whatsapp = new WhatsAppStatements(store, webhookOutbox);
@@ -122,15 +139,15 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     staggerMs: config.whatsapp.startStaggerMs,
   });
   const engines = new Map<EngineName, Engine>([
-    ['sandbox', sandbox],
-    ['baileys', new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), {
+    ['sandbox', meteredEngine(sandbox, metrics)],
+    ['baileys', meteredEngine(new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), {
       willSend: (messageId, providerId) => whatsapp.willSend(messageId, providerId),
       sent: (instanceId, jid, sent) => {
         if (sent.message === null || sent.message === undefined || typeof sent.key.id !== 'string') return;
         whatsapp.rememberSent(instanceId, sent.key.id, jid, proto.Message.encode(sent.message).finish(), Date.now())
           .catch((err: unknown) => logger.error({ err }, 'could not keep a sent message for retries'));
       },
-    })],
+    }), metrics)],
   ]);
   const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
     (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
@@ -148,7 +165,6 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   }, logger.child({ component: 'dispatcher' }));
   const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake(), config.limits.idempotencyTtlMs);
   const idempotency = new IdempotencyStatements(store);
-  const queueDepth = new QueueDepthStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
@@ -176,6 +192,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     ),
     overload: config.overload,
     acceptStats: () => acceptor.stats(),
+    metrics,
+    metricsToken: config.metricsToken,
     inbox,
     admin,
     adminToken: adminToken.token,

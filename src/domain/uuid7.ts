@@ -27,3 +27,10 @@ export class UuidV7 {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 }
+
+/** The Unix milliseconds a v7 id was minted at, or undefined for other ids. */
+export function uuidV7Time(id: string): number | undefined {
+  if (id.length !== 36 || id[14] !== '7') return undefined;
+  const ms = Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+  return Number.isFinite(ms) ? ms : undefined;
+}

@@ -7,6 +7,8 @@ import type { AdminService } from '../admin/service.js';
 import type { Sender } from '../accept/sender.js';
 import type { AcceptStats } from '../dispatch/acceptor.js';
 import { registerOverloadGuard, type OverloadOptions } from './overload.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsRoutes } from './routes/metrics.js';
 import type { InboxStore } from '../engines/sandbox/inbox-store.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   sender: Sender;
   overload: OverloadOptions;
   acceptStats: () => AcceptStats;
+  metrics: Metrics;
+  metricsToken: string | undefined;
   inbox: InboxStore;
   admin: AdminService;
   adminToken: string;
@@ -51,6 +55,7 @@ export interface AppDeps {
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
+const SEND_ROUTE_PREFIX = '/api/v1/message/';
 
 /** A base64 body is 4/3 of the file, plus JSON around it. */
 export function mediaBodyLimit(mediaMaxBytes: number): number {
@@ -82,12 +87,18 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   // Problems are logged at info, the rest at debug, so a busy gateway's log stays readable.
   app.addHook('onResponse', async (request, reply) => {
-    const line = { method: request.method, url: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
+    if (reply.statusCode === 200 && request.method === 'POST' && route.startsWith(SEND_ROUTE_PREFIX) && !route.includes(':')) {
+      deps.metrics.acceptLatency.observe({ type: route.slice(SEND_ROUTE_PREFIX.length) }, reply.elapsedTime / 1000);
+    }
+    const line = { method: request.method, url: route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
     if (reply.statusCode >= 400) request.log.info(line, 'request');
     else request.log.debug(line, 'request');
   });
 
   healthRoutes(app, { db: deps.db, readiness: deps.readiness });
+  metricsRoutes(app, { metrics: deps.metrics, token: deps.metricsToken });
   // Sends shed load when the process is overloaded; nothing else does.
   void app.register(async (scope) => {
     await registerOverloadGuard(scope, deps.overload, deps.acceptStats);

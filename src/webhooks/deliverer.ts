@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { isPublicAddress } from '../media/address-guard.js';
 import { createGuardedAgent, systemLookup, type MediaLookup } from '../media/guarded-agent.js';
 import { assertLiteralAllowed, parseMediaUrl } from '../media/media-url.js';
-import type { DueEvent, WebhookDeliveries } from '../store/webhook-deliveries.js';
+import type { DeliveryOutcome, DueEvent, WebhookDeliveries } from '../store/webhook-deliveries.js';
 import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
 import { MAX_DELIVERY_ATTEMPTS, nextDelayMs, retryAfterMs } from './schedule.js';
 import { signatureHeader } from './signature.js';
@@ -25,6 +25,8 @@ export interface DelivererOptions {
   pollMs: number;
   maxConcurrent: number;
   lookup?: MediaLookup;
+  /** Told of every attempt's outcome (metrics). */
+  onOutcome?: (outcome: DeliveryOutcome, event: DueEvent) => void;
 }
 
 export class WebhookDeliverer {
@@ -114,13 +116,13 @@ export class WebhookDeliverer {
       retryAfter = retryAfterMs(res.headers['retry-after'], this.now());
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       if (status >= 200 && status < 300) {
-        await this.deliveries.record({ kind: 'delivered', id: e.id, status, at: this.now() });
+        await this.settle(e, { kind: 'delivered', id: e.id, status, at: this.now() });
         return;
       }
       if (status === 410) {
         // Events keep queueing (in order) while disabled; saving the endpoint again resumes from this one.
         await this.endpoints.disableGone(e.instance_id, 'The receiver answered 410 Gone', this.now());
-        await this.deliveries.record({ kind: 'retry', id: e.id, status, error: 'The receiver answered 410 Gone; the endpoint is disabled until it is saved again', at: this.now(), nextAt: this.now() });
+        await this.settle(e, { kind: 'retry', id: e.id, status, error: 'The receiver answered 410 Gone; the endpoint is disabled until it is saved again', at: this.now(), nextAt: this.now() });
         return;
       }
       error = status >= 300 && status < 400 ? `The receiver answered ${status} (redirects are not followed)` : `The receiver answered ${status}`;
@@ -135,8 +137,13 @@ export class WebhookDeliverer {
     const backoff = attempts >= MAX_DELIVERY_ATTEMPTS ? undefined : nextDelayMs(attempts, this.o.retryScale);
     // Retry-After can ask for a longer wait, never a shorter one (the schedule must span a day).
     const delay = backoff === undefined ? undefined : Math.max(backoff, retryAfter ?? 0);
-    await this.deliveries.record(delay === undefined
+    await this.settle(e, delay === undefined
       ? { kind: 'dead', id: e.id, status, error: `${error}; gave up after ${attempts} attempts`, at: this.now() }
       : { kind: 'retry', id: e.id, status, error, at: this.now(), nextAt: this.now() + delay });
+  }
+
+  private settle(e: DueEvent, outcome: DeliveryOutcome): Promise<void> {
+    this.o.onOutcome?.(outcome, e);
+    return this.deliveries.record(outcome);
   }
 }
