@@ -22,19 +22,22 @@ import {
   cleanup, freePort, makeTmpRoot, setPinning, sleep, startServer, stop, tail, waitReady, which,
 } from './lib/processes.mjs';
 import { docSection, fmtMs, fmtRps, machine, summarize, writeDoc } from './lib/report.mjs';
-import { runWrk, writeLua } from './lib/wrk.mjs';
+import { runWrk, writeImageLua, writeLua } from './lib/wrk.mjs';
+import { IMAGE_BEGIN, IMAGE_END, imageSection, summarizeImage } from './lib/image-report.mjs';
+import { randomPng } from './lib/png.mjs';
 
 const WARMUP_S = 2;
 let tmpRoot; // set in main(); removed by cleanup()
 
 // ---------------------------------------------------------------- arguments
 
-const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [--connections N] [--write]
+const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [--connections N] [--skip-image] [--write]
 
   --duration N     seconds per measured wrk run (default 8; plus a ${WARMUP_S} s warm-up)
   --rounds N       bare/gateway rounds, alternating (default 2)
   --connections N  wrk connections (default 64)
-  --write          rewrite the accept section of docs/BENCHMARKS.md`;
+  --skip-image     only the text runs (no 1 MB base64 image runs)
+  --write          rewrite the accept sections of docs/BENCHMARKS.md`;
 
 function parseCli() {
   let values;
@@ -45,6 +48,7 @@ function parseCli() {
         rounds: { type: 'string', default: '2' },
         connections: { type: 'string', default: '64' },
         write: { type: 'boolean', default: false },
+        'skip-image': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }));
@@ -69,6 +73,7 @@ function parseCli() {
     rounds: int('rounds', 1, 50),
     connections: int('connections', 1, 10_000),
     write: values.write,
+    image: !values['skip-image'],
   };
 }
 
@@ -137,6 +142,9 @@ async function main() {
     + ` wrk -t1 -c${opts.connections}; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`);
 
   const rounds = [];
+  const imageRuns = [];
+  const png = randomPng(1024 * 1024);
+  const pngBase64 = png.toString('base64');
   for (let round = 1; round <= opts.rounds; round++) {
     const dataDir = path.join(tmpRoot, `data-${round}`);
     fs.mkdirSync(dataDir);
@@ -150,10 +158,10 @@ async function main() {
     console.log(`round ${round}  bare     ${fmtRps(bare.rps).padStart(7)} req/s  p50 ${fmtMs(bare.p50)}  p99 ${fmtMs(bare.p99)}`
       + `  max ${fmtMs(bare.max)}  non-2xx ${bare.non2xx}${bare.socketErrors ? `  ${bare.socketDetail}` : ''}`);
     await sleep(500);
-    const report = (label, g) => {
+    const report = (label, g, base = bare) => {
       console.log(`round ${round}  ${label.padEnd(10)} ${fmtRps(g.rps).padStart(7)} req/s  p50 ${fmtMs(g.p50)}  p99 ${fmtMs(g.p99)}`
         + `  max ${fmtMs(g.max)}  non-2xx ${g.non2xx}${g.socketErrors ? `  ${g.socketDetail}` : ''}`
-        + `  → ${(g.rps / bare.rps).toFixed(2)} x bare`);
+        + `  → ${(g.rps / base.rps).toFixed(2)} x bare`);
       if (g.log !== undefined) console.log(`  gateway log (last lines):\n${g.log.replace(/^/gm, '    ')}`);
     };
     const accept = await benchGateway(round, lua, { ...env, CONNEXA_DISPATCH: 'false' }, auth, opts, 'accept');
@@ -172,6 +180,24 @@ async function main() {
     rounds.push({ bare, accept, gateway });
     fs.rmSync(dataDir, { recursive: true, force: true });
     await sleep(500);
+    if (opts.image) {
+      // The same pair of servers with a 1 MB base64 PNG per request.
+      const imageLua = path.join(tmpRoot, `image-${round}.lua`);
+      writeImageLua(imageLua, auth, pngBase64);
+      const bareImage = await benchBare(round, imageLua, opts);
+      console.log(`round ${round}  bare image ${fmtRps(bareImage.rps).padStart(7)} req/s  p50 ${fmtMs(bareImage.p50)}  p99 ${fmtMs(bareImage.p99)}`);
+      fs.mkdirSync(dataDir);
+      const env3 = gatewayEnv(dataDir, await freePort());
+      const creds3 = await createCredentials(env3);
+      const auth3 = `Basic ${Buffer.from(`${creds3.user_id}:${creds3.instance_token}`).toString('base64')}`;
+      const imageLua3 = path.join(tmpRoot, `image-${round}-b.lua`);
+      writeImageLua(imageLua3, auth3, pngBase64);
+      const acceptImage = await benchGateway(round, imageLua3, { ...env3, CONNEXA_DISPATCH: 'false' }, auth3, opts, 'accept-image');
+      report('acc. image', { ...acceptImage, rps: acceptImage.rps }, bareImage);
+      imageRuns.push({ bare: bareImage, accept: acceptImage });
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await sleep(500);
+    }
   }
 
   const summaries = [
@@ -184,11 +210,14 @@ async function main() {
     }
     console.log(s.verdict);
   }
+  const image = imageRuns.length > 0 ? summarizeImage(imageRuns, png.length) : undefined;
   if (opts.write) {
     writeDoc(docSection(rounds, summaries, m, opts));
+    if (image !== undefined) writeDoc(imageSection(imageRuns, image, m, opts, png.length), IMAGE_BEGIN, IMAGE_END);
     console.log(`wrote ${path.relative(process.cwd(), DOC) || DOC}`);
   }
   for (const s of summaries) console.log(s.line);
+  if (image !== undefined) console.log(image.line);
 }
 
 main().catch((err) => {

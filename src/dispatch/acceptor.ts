@@ -7,6 +7,9 @@ import type { NewMessage } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import type { AcceptStatements } from '../store/messages.js';
 
+/** About what one accept commit may carry in inline media. */
+const MAX_COMMIT_BYTES = 4 * 1024 * 1024;
+
 export type AcceptOutcome = 'stored' | 'key_taken';
 
 export interface AcceptStats {
@@ -24,6 +27,7 @@ export class Acceptor {
   private lastCommitAt = 0;
 
   constructor(statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs = 24 * 60 * 60_000) {
+    // Inline media is weighed by its bytes: a commit of many large files would hold the event loop.
     this.writer = new BatchWriter(async (batch) => {
       const started = performance.now();
       try {
@@ -33,7 +37,7 @@ export class Acceptor {
         this.lastCommitAt = Date.now();
       }
       onCommitted();
-    });
+    }, 256, (m) => 512 + (m.media?.bytes?.length ?? 0), MAX_COMMIT_BYTES);
   }
 
   async accept(message: NewMessage): Promise<AcceptOutcome> {

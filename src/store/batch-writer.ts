@@ -20,8 +20,12 @@ export class BatchWriter<T> {
 
   constructor(
     private readonly flush: FlushFn<T>,
-    // Bounded so one synchronous commit never holds the event loop for long.
+    // Bounded so one synchronous commit never holds the event loop for long:
+    // at most this many items, and (when items are weighed, e.g. by their
+    // bytes) at most `maxWeight` per commit, though always at least one item.
     private readonly maxBatch = 256,
+    private readonly weigh?: (item: T) => number,
+    private readonly maxWeight = Number.POSITIVE_INFINITY,
   ) {}
 
   submit(item: T): Promise<void> {
@@ -52,12 +56,24 @@ export class BatchWriter<T> {
     });
   }
 
+  private batchLength(): number {
+    const limit = Math.min(this.maxBatch, this.queue.length);
+    if (this.weigh === undefined) return limit;
+    let weight = 0;
+    for (let n = 0; n < limit; n++) {
+      const item = this.queue[n];
+      weight += item === undefined ? 0 : this.weigh(item.item);
+      if (weight > this.maxWeight) return Math.max(1, n);
+    }
+    return limit;
+  }
+
   private async run(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
+        const batch = this.queue.splice(0, this.batchLength());
         try {
           await this.flush(batch.map((p) => p.item));
           for (const p of batch) p.resolve();

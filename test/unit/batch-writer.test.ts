@@ -32,4 +32,13 @@ describe('group commit', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     await expect(w.submit(1)).resolves.toBeUndefined();
   });
+
+  it('weighed items are split so no commit carries more than the maximum weight (but always one item)', async () => {
+    const flushes: number[][] = [];
+    const w = new BatchWriter<number>(async (items) => {
+      flushes.push(items);
+    }, 256, (n) => n, 10);
+    await Promise.all([4, 4, 4, 12, 1, 1].map((n) => w.submit(n)));
+    expect(flushes).toEqual([[4, 4], [4], [12], [1, 1]]);
+  });
 });
