@@ -75,6 +75,8 @@ export interface Config {
     /** Failed sign-ins allowed per user_id + client address within the window (0: no limit). */
     authMaxFailures: number;
     authFailureWindowS: number;
+    /** A locked-out sign-in is answered after this delay, ms (0: at once). */
+    authLockoutDelayMs: number;
   };
   overload: {
     /** Mean event-loop delay that sheds sends, ms (0: not checked). */
@@ -217,6 +219,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       queueMaxPerInstance: r.int('CONNEXA_QUEUE_MAX_PER_INSTANCE', 10_000, 0, 1_000_000_000),
       authMaxFailures: r.int('CONNEXA_AUTH_MAX_FAILURES', 10, 0, 1_000_000),
       authFailureWindowS: r.int('CONNEXA_AUTH_FAILURE_WINDOW_S', 900, 1, 86_400),
+      authLockoutDelayMs: r.int('CONNEXA_AUTH_LOCKOUT_DELAY_MS', 500, 0, 10_000),
     },
     overload: {
       maxEventLoopDelayMs: r.int('CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),

@@ -176,6 +176,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     auth: new InstanceAuthenticator(store.db, new AuthFailures({
       maxFailures: config.limits.authMaxFailures,
       windowSeconds: config.limits.authFailureWindowS,
+      lockoutDelayMs: config.limits.authLockoutDelayMs,
     })),
     sender: new Sender(
       new Admission(new QueueDepth((id) => queueDepth.depth(id)), {

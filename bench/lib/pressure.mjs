@@ -101,7 +101,7 @@ export function machineLines(m, command) {
   return [
     `- Date: ${m.date}`,
     `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ${m.os};`
-      + ` load average ${load} (1/5/15 min) at the end: the machine was shared with other work while measuring`,
+      + ` load average ${load} (1/5/15 min) at the end${os.loadavg()[0] > 1.5 ? ': the machine was busy with other work while measuring' : ''}`,
     `- Node ${m.node}; code: commit ${m.commit}${m.dirty ? ' with uncommitted changes in src/ (others were editing)' : ''}`,
     `- Run: \`${command}\``,
   ].join('\n');

@@ -13,10 +13,19 @@ export interface AuthFailureOptions {
   /** Failures allowed per user_id + address within the window; 0 turns counting off. */
   maxFailures: number;
   windowSeconds: number;
+  /**
+   * A locked-out attempt is answered after this delay (a tarpit): a guesser's
+   * connections sit idle instead of costing the server a request each.
+   */
+  lockoutDelayMs: number;
 }
+
+/** At most this many locked-out answers are held at once; beyond it they go out at once. */
+const MAX_HELD = 1024;
 
 export class AuthFailures {
   private readonly counter: RateLimiterMemory | undefined;
+  private held = 0;
 
   constructor(private readonly options: AuthFailureOptions) {
     this.counter = options.maxFailures > 0
@@ -32,7 +41,13 @@ export class AuthFailures {
   async check(user: string, address: string): Promise<void> {
     const state = await this.counter?.get(AuthFailures.key(user, address));
     if (state !== null && state !== undefined && state.consumedPoints >= this.options.maxFailures) {
-      throw this.locked(state.msBeforeNext);
+      const refusal = this.locked(state.msBeforeNext);
+      if (this.options.lockoutDelayMs > 0 && this.held < MAX_HELD) {
+        this.held++;
+        await new Promise((resolve) => setTimeout(resolve, this.options.lockoutDelayMs));
+        this.held--;
+      }
+      throw refusal;
     }
   }
 

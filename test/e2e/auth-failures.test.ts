@@ -11,7 +11,7 @@ import { basic, startTestGateway, type TestGateway } from '../helpers/gateway.js
 let g: TestGateway;
 
 beforeAll(async () => {
-  g = await startTestGateway({ CONNEXA_AUTH_MAX_FAILURES: '5', CONNEXA_AUTH_FAILURE_WINDOW_S: '60' });
+  g = await startTestGateway({ CONNEXA_AUTH_MAX_FAILURES: '5', CONNEXA_AUTH_FAILURE_WINDOW_S: '60', CONNEXA_AUTH_LOCKOUT_DELAY_MS: '300' });
 });
 afterAll(async () => g?.stop());
 
@@ -41,8 +41,11 @@ describe('failed sign-ins', () => {
 
     const wrong = basic(victim.userId, 'cnx_wrong-password');
     for (let i = 0; i < 5; i++) expect((await status(wrong)).status).toBe(401);
+    const lockedAt = Date.now();
     const locked = await status(wrong);
     expect(locked.status).toBe(429);
+    // Held back (a tarpit), so a guesser's connections mostly wait.
+    expect(Date.now() - lockedAt).toBeGreaterThanOrEqual(290);
     expect(locked.code).toBe('too_many_auth_failures');
     expect(Number(locked.retryAfter)).toBeGreaterThan(0);
     // The right password from the same address does not get through either…
