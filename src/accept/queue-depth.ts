@@ -13,16 +13,28 @@ export class QueueDepth {
     private readonly count: (instanceId: string) => number,
     private readonly refreshMs = 1_000,
     private readonly now: () => number = Date.now,
+    /** Past this many counted instances, stale counts are dropped (they would be re-read anyway). */
+    private readonly capacity = 10_000,
   ) {}
 
   current(instanceId: string): number {
     const now = this.now();
     let entry = this.counted.get(instanceId);
     if (entry === undefined || now - entry.at >= this.refreshMs) {
+      if (entry === undefined && this.counted.size >= this.capacity) this.dropStale(now);
       entry = { count: this.count(instanceId), at: now };
       this.counted.set(instanceId, entry);
     }
     return entry.count + (this.reserved.get(instanceId) ?? 0);
+  }
+
+  private dropStale(now: number): void {
+    for (const [id, e] of this.counted) if (now - e.at >= this.refreshMs) this.counted.delete(id);
+  }
+
+  /** Instances whose count is held (for tests and metrics). */
+  get size(): number {
+    return this.counted.size;
   }
 
   /** A send is being admitted: it counts from now on. */

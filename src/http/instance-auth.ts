@@ -72,7 +72,11 @@ export class InstanceAuthenticator {
     }
     await this.failures.succeeded(creds.user, address);
     const instance = { id: row.id, userId: row.user_id, engine: row.engine };
-    if (this.cache.size >= this.capacity) this.cache.clear();
+    // Full: the oldest entry goes (insertion order), not the whole cache at once.
+    if (this.cache.size >= this.capacity) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done !== true) this.cache.delete(oldest.value);
+    }
     this.cache.set(header, { instance, expires: now + this.ttlMs });
     return instance;
   }

@@ -27,4 +27,13 @@ describe('QueueDepth', () => {
     expect(depth.current('a')).toBe(2);
     expect(queries).toBe(2);
   });
+
+  it('stays bounded: past its capacity, stale counts are dropped', () => {
+    let now = 0;
+    const depth = new QueueDepth(() => 0, 1_000, () => now, 3);
+    for (const id of ['a', 'b', 'c']) depth.current(id);
+    now = 5_000;
+    depth.current('d');
+    expect(depth.size).toBe(1);
+  });
 });
