@@ -91,7 +91,8 @@ describe('overload', () => {
   });
 
   it('slow database commits shed sends for a while; status reads still answer', async () => {
-    g = await startTestGateway({ CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0', CONNEXA_OVERLOAD_SAMPLE_MS: '100', CONNEXA_OVERLOAD_COMMIT_MS: '200' });
+    // Sampled every 200 ms: a slow commit counts for 5 samples (1 s).
+    g = await startTestGateway({ CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0', CONNEXA_OVERLOAD_SAMPLE_MS: '200', CONNEXA_OVERLOAD_COMMIT_MS: '200' });
     const gw = g;
     const t = await gw.tenant();
     const { released } = await holdWriteLock(path.join(gw.dir, 'connexa.db'), 600);
@@ -103,8 +104,8 @@ describe('overload', () => {
     await released;
 
     let shed: Awaited<ReturnType<TestGateway['send']>> | undefined;
-    for (let i = 0; i < 20 && shed === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 60 && shed === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 20));
       const r = await gw.send(t, 'text', text);
       if (r.status === 503) shed = r;
     }
