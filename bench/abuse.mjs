@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.mjs';
 import { DIST_MAIN } from './lib/constants.mjs';
 import { gatewayEnv } from './lib/gateway.mjs';
 import { createTenant, fmtInt, machineLines, markers, writeSection } from './lib/pressure.mjs';
@@ -29,27 +29,14 @@ import { fmtMs, machine } from './lib/report.mjs';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SENDER = path.join(HERE, 'lib', 'open-loop.mjs');
 const ATTACKER = path.join(HERE, 'lib', 'attacker.mjs');
+const USAGE = `Usage: node bench/abuse.mjs [--rate 300] [--duration 10] [--attempts 10000] [--attackers 128] [--write]
 
-function options() {
-  const { values } = parseArgs({
-    options: {
-      rate: { type: 'string', default: '300' },
-      duration: { type: 'string', default: '10' },
-      attempts: { type: 'string', default: '10000' },
-      attackers: { type: 'string', default: '128' },
-      write: { type: 'boolean', default: false },
-    },
-  });
-  const int = (name, min, max) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name}: expected an integer from ${min} to ${max}`);
-    return n;
-  };
-  return {
-    rate: int('rate', 1, 20_000), duration: int('duration', 2, 600),
-    attempts: int('attempts', 1, 1_000_000), attackers: int('attackers', 1, 1_000), write: values.write,
-  };
-}
+  --rate N       the normal user's sends per second (open loop)
+  --duration N   seconds measured, alone and then under attack (plus a 2 s warm-up)
+  --attempts N   wrong passwords sent against the victim
+  --attackers N  connections the attacker uses
+  --write        rewrite the abuse section of docs/BENCHMARKS.md`;
+
 
 async function node(tmp, script, name, cfg, timeoutMs) {
   const file = path.join(tmp, `${name}.json`);
@@ -68,7 +55,7 @@ function verdict(base, attacked) {
 }
 
 async function main() {
-  const opts = options();
+  const opts = parseCli(USAGE, { rate: [300, 1, 20_000], duration: [10, 2, 600], attempts: [10_000, 1, 1_000_000], attackers: [128, 1, 1_000] });
   if (!fs.existsSync(DIST_MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
   setPinning(which('taskset') !== undefined && os.availableParallelism() >= 2);
   const tmp = makeTmpRoot();

@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.mjs';
 import { BARE_SERVER, DIST_CLI, DIST_MAIN, DOC, SEND_PATH } from './lib/constants.mjs';
 import { createCredentials, gatewayEnv, probe } from './lib/gateway.mjs';
 import {
@@ -39,43 +39,6 @@ const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [-
   --skip-image     only the text runs (no 1 MB base64 image runs)
   --write          rewrite the accept sections of docs/BENCHMARKS.md`;
 
-function parseCli() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        duration: { type: 'string', default: '8' },
-        rounds: { type: 'string', default: '2' },
-        connections: { type: 'string', default: '64' },
-        write: { type: 'boolean', default: false },
-        'skip-image': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`${err.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const int = (name, min, max) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    duration: int('duration', 1, 3600),
-    rounds: int('rounds', 1, 50),
-    connections: int('connections', 1, 10_000),
-    write: values.write,
-    image: !values['skip-image'],
-  };
-}
 
 // ------------------------------------------------------------------ rounds
 
@@ -123,7 +86,8 @@ async function benchGateway(round, lua, env, auth, opts, label) {
 // --------------------------------------------------------------------- main
 
 async function main() {
-  const opts = parseCli();
+  const cli = parseCli(USAGE, { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000] }, { 'skip-image': { type: 'boolean', default: false } });
+  const opts = { ...cli, image: !cli['skip-image'] };
   if (!fs.existsSync(DIST_MAIN) || !fs.existsSync(DIST_CLI)) {
     console.error(`${path.relative(process.cwd(), DIST_MAIN) || DIST_MAIN} is missing: run \`npm run build\` first.`);
     process.exit(1);

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.mjs';
 import { DIST_MAIN, DOC, SEND_PATH } from './lib/constants.mjs';
 import { gatewayEnv } from './lib/gateway.mjs';
 import { api, createTenant, fmtInt, mapLimit, markers, machineLines, readInbox, writeSection } from './lib/pressure.mjs';
@@ -33,43 +33,6 @@ const USAGE = `Usage: node bench/crash.mjs [--kills N] [--duration SECONDS] [--s
   --instances N    sandbox instances the senders share out (default 2)
   --write          rewrite the crash section of docs/BENCHMARKS.md`;
 
-function parseCli() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        kills: { type: 'string', default: '6' },
-        duration: { type: 'string', default: '20' },
-        senders: { type: 'string', default: '8' },
-        instances: { type: 'string', default: '2' },
-        write: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`${err.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const int = (name, min, max) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    kills: int('kills', 5, 100),
-    duration: int('duration', 5, 600),
-    senders: int('senders', 1, 64),
-    instances: int('instances', 1, 16),
-    write: values.write,
-  };
-}
 
 // ------------------------------------------------------------------ the gateway
 
@@ -306,7 +269,7 @@ ${END}`;
 // --------------------------------------------------------------------- main
 
 async function main() {
-  const opts = parseCli();
+  const opts = parseCli(USAGE, { kills: [6, 5, 100], duration: [20, 5, 600], senders: [8, 1, 64], instances: [2, 1, 16] });
   if (!fs.existsSync(DIST_MAIN)) {
     console.error(`${path.relative(process.cwd(), DIST_MAIN) || DIST_MAIN} is missing: run \`npm run build\` first.`);
     process.exit(1);

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.mjs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { DOC, ROOT } from './lib/constants.mjs';
@@ -39,43 +39,6 @@ const USAGE = `Usage: node bench/idle-memory.mjs [--instances N] [--idle SECONDS
                    DevTools (writing one inflates RSS: read only the heap figures then)
   --write          rewrite the idle-memory section of docs/BENCHMARKS.md`;
 
-function parseCli() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        instances: { type: 'string', default: '10000' },
-        idle: { type: 'string', default: '5' },
-        concurrency: { type: 'string', default: '16' },
-        snapshots: { type: 'string' },
-        write: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`${err.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const int = (name, min, max) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    instances: int('instances', 100, 100_000),
-    idle: int('idle', 1, 300),
-    concurrency: int('concurrency', 1, 256),
-    snapshots: values.snapshots === undefined ? undefined : path.resolve(values.snapshots),
-    write: values.write,
-  };
-}
 
 // A full GC on demand: --expose-gc when given, otherwise switched on from here.
 const gc = typeof globalThis.gc === 'function' ? globalThis.gc : (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
@@ -130,7 +93,8 @@ ${END}`;
 }
 
 async function main() {
-  const opts = parseCli();
+  const cli = parseCli(USAGE, { instances: [10000, 100, 100_000], idle: [5, 1, 300], concurrency: [16, 1, 256] }, { snapshots: { type: 'string' } });
+  const opts = { ...cli, snapshots: cli.snapshots === undefined ? undefined : path.resolve(cli.snapshots) };
   const dist = (p) => pathToFileURL(path.join(ROOT, 'dist', p)).href;
   if (!fs.existsSync(path.join(ROOT, 'dist', 'gateway.js'))) {
     console.error('dist/gateway.js is missing: run `npm run build` first.');
