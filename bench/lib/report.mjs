@@ -1,4 +1,4 @@
-// Reporting for the accept benchmark: machine description, medians, summary lines, the docs/BENCHMARKS.md section writer.
+// Reporting for the benchmarks (the accept benchmark's tables and verdicts): machine description, medians, summary lines, the docs/BENCHMARKS.md section writer.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -155,7 +155,8 @@ ${summaries.map((s) => `- \`${s.line}\`\n  ${s.verdict}`).join('\n')}
 ${END}`;
 }
 
-export function writeDoc(section) {
+/** Replaces the section between `begin` and `end` in docs/BENCHMARKS.md (appends it if absent). */
+export function writeDoc(section, begin = BEGIN, end = END) {
   let text;
   try {
     text = fs.readFileSync(DOC, 'utf8');
@@ -165,10 +166,10 @@ export function writeDoc(section) {
   if (text === undefined) {
     text = `${docHeader()}${section}\n`;
   } else {
-    const b = text.indexOf(BEGIN);
-    const e = text.indexOf(END, b);
+    const b = text.indexOf(begin);
+    const e = text.indexOf(end, b);
     text = b >= 0 && e > b
-      ? `${text.slice(0, b)}${section}${text.slice(e + END.length)}`
+      ? `${text.slice(0, b)}${section}${text.slice(e + end.length)}`
       : `${text.trimEnd()}\n\n${section}\n`;
   }
   fs.mkdirSync(path.dirname(DOC), { recursive: true });
