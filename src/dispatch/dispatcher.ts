@@ -6,6 +6,11 @@
  * sleep until the retry time, holding back the messages behind it. All state
  * lives in rows: a crash leaves lanes locked, and the next start releases them,
  * so every accepted message is sent after a restart.
+ *
+ * Latency: an accept commit wakes a pass in the same turn of the event loop;
+ * one commit ingests, claims and counts each lane's first attempt, and the
+ * sends start right after it. A lane's last outcome and its release share a
+ * commit too.
  */
 import type { Logger } from 'pino';
 import { CodedError } from '../domain/errors.js';
@@ -16,11 +21,14 @@ import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
 import { retryDelayMs } from './backoff.js';
+import { LaneShares } from './lane-shares.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';
 
-/** New messages taken into the outbox per transaction. */
+/** New messages taken into the outbox per pass. */
 const INGEST_BATCH = 256;
+/** Claim queries per pass (of `batchSize` lanes each): bounds the work of one turn of the event loop. */
+const CLAIM_ROUNDS = 4;
 /** A lane lock not renewed for this long is considered abandoned. */
 const LANE_LEASE_MS = 10 * 60_000;
 
@@ -38,15 +46,18 @@ export interface DispatcherOptions {
   laneBatch: number;
 }
 
+/** What a lane's send came to, and the lane given back with its last one: both in one commit. */
+interface Completion {
+  outcome?: Outcome;
+  release?: LaneRelease;
+}
+
 export class Dispatcher {
   private readonly active = new Set<Promise<void>>();
   private readonly starts: BatchWriter<AttemptStart>;
-  private readonly outcomes: BatchWriter<Outcome>;
-  private readonly releases: BatchWriter<LaneRelease>;
+  private readonly completions: BatchWriter<Completion>;
   private readonly aborter = new AbortController();
-  /** Lanes in hand per instance, and how many its engine is worth (learned when a lane runs). */
-  private readonly activeByInstance = new Map<string, number>();
-  private readonly lanesPerInstance = new Map<string, number>();
+  private readonly shares = new LaneShares();
   private readonly claimer = new Coalescer(
     () => this.claimPass(),
     (err) => this.logger.error({ err }, 'dispatcher could not claim work; will retry on the next poll'),
@@ -66,8 +77,11 @@ export class Dispatcher {
     private readonly now: () => number = Date.now,
   ) {
     this.starts = new BatchWriter((items) => this.results.begin(items));
-    this.outcomes = new BatchWriter((items) => this.results.record(items));
-    this.releases = new BatchWriter((items) => this.outbox.releaseLanes(items));
+    // outbox and results share one store: outcomes, then the lanes they free, in one transaction.
+    this.completions = new BatchWriter((items) => this.outbox.transaction(() => {
+      this.results.recordInTx(items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])));
+      this.outbox.releaseInTx(items.flatMap((c) => (c.release === undefined ? [] : [c.release])));
+    }));
   }
 
   async start(): Promise<void> {
@@ -98,15 +112,20 @@ export class Dispatcher {
       await new Promise((r) => setImmediate(r));
     }
     await this.starts.drain();
-    await this.outcomes.drain();
-    await this.releases.drain();
+    await this.completions.drain();
   }
 
-  /** Something may be due: new messages were accepted, or a lane was released. */
+  /**
+   * Something may be due: new messages were accepted, or a lane was released.
+   * The pass runs as soon as the caller's callback (the accept commit, say)
+   * has finished, in the same turn of the event loop: waiting for the next
+   * turn would add a whole poll phase (every request ready by then) to each
+   * message's dispatch latency. Calls until then share the one pass.
+   */
   wake(): void {
     if (this.stopped || this.wakeScheduled) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    process.nextTick(() => {
       this.wakeScheduled = false;
       void this.pump();
     });
@@ -116,37 +135,56 @@ export class Dispatcher {
     return this.claimer.run();
   }
 
-  /** One claim pass; true when it filled its batch (more is probably due). */
+  /**
+   * One claim pass, one commit: lock the due lanes there is room for (oldest
+   * first, each instance within its share), take new messages into the
+   * outbox (the lanes they open are taken at once while room is left), and
+   * count the attempt each lane's first message is about to get. True when
+   * it filled a batch (more is probably due); it then yields first.
+   */
   private async claimPass(): Promise<boolean> {
-    while ((await this.outbox.ingest(INGEST_BATCH)) === INGEST_BATCH && !this.stopped) {
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    const room = Math.min(this.options.batchSize, this.options.maxActiveLanes - this.active.size);
-    if (room <= 0 || this.stopped) return false;
-    const lanes = await this.outbox.claimLanes(this.options.nodeId, this.now(), room, this.options.laneBatch, this.busyInstances());
-    for (const lane of lanes) {
-      if (await this.hasRoomFor(lane.instanceId)) this.track(this.runLane(lane));
-      // Over the instance's share: give the lane back untouched; the next claim skips the instance.
-      else await this.releases.submit({ lane: { instanceId: lane.instanceId, recipient: lane.recipient }, runAt: undefined });
-    }
-    return lanes.length === room;
+    const room = Math.min(this.options.batchSize * CLAIM_ROUNDS, this.options.maxActiveLanes - this.active.size);
+    const now = this.now();
+    const counted = new Set<string>();
+    const { ingested, lanes, full } = await this.outbox.transaction(() => {
+      const lanes: ClaimedLane[] = [];
+      const admit = this.shares.admitter();
+      // Lanes already waiting go first, oldest first; then the lanes new messages open, while there is room.
+      let full = false;
+      while (!this.stopped && lanes.length < room) {
+        const want = Math.min(this.options.batchSize, room - lanes.length);
+        const claimed = this.outbox.claimInTx(this.options.nodeId, now, want, this.options.laneBatch, this.shares.busy(), admit);
+        lanes.push(...claimed);
+        full = claimed.length === want;
+        if (!full) break;
+      }
+      const open = !this.stopped && !full && lanes.length < room;
+      const ingested = this.outbox.ingestInTx(INGEST_BATCH, open
+        ? { nodeId: this.options.nodeId, now, room: room - lanes.length, perLane: this.options.laneBatch, admit }
+        : undefined);
+      if (open && ingested.lanes.length === room - lanes.length) full = true;
+      lanes.push(...ingested.lanes);
+      const starts: AttemptStart[] = [];
+      for (const { messages: [head] } of lanes) {
+        if (head === undefined || head.attempts >= this.options.maxAttempts) continue;
+        starts.push({ messageId: head.row.id, attempt: head.attempts + 1, at: now });
+        counted.add(head.row.id);
+      }
+      this.results.beginInTx(starts);
+      return { ingested: ingested.count, lanes, full };
+    });
+    for (const lane of lanes) this.track(this.runLane(lane, counted.has(lane.messages[0]?.row.id ?? '')));
+    const more = !this.stopped && (ingested === INGEST_BATCH || full);
+    if (more) await new Promise((resolve) => setImmediate(resolve));
+    return more;
   }
 
-  private async hasRoomFor(instanceId: string): Promise<boolean> {
-    if (!this.lanesPerInstance.has(instanceId)) {
-      const engine = await this.engines.forInstance(instanceId).catch(() => undefined);
-      // An instance without a usable engine still gets its lanes worked (and its messages failed).
-      this.lanesPerInstance.set(instanceId, engine?.capabilities.lanesPerInstance ?? Number.POSITIVE_INFINITY);
-    }
-    return (this.activeByInstance.get(instanceId) ?? 0) < (this.lanesPerInstance.get(instanceId) ?? Number.POSITIVE_INFINITY);
-  }
-
-  private busyInstances(): string[] {
-    const busy: string[] = [];
-    for (const [instanceId, active] of this.activeByInstance) {
-      if (active >= (this.lanesPerInstance.get(instanceId) ?? Number.POSITIVE_INFINITY)) busy.push(instanceId);
-    }
-    return busy;
+  /** The first lane of an instance learns what its engine is worth. */
+  private async learnShare(instanceId: string): Promise<void> {
+    const engine = await this.engines.forInstance(instanceId).catch(() => undefined);
+    // An instance without a usable engine still gets its lanes worked (and its messages failed).
+    this.shares.learn(instanceId, engine?.capabilities.lanesPerInstance ?? Number.POSITIVE_INFINITY);
+    this.wake();
   }
 
   private track(p: Promise<void>): void {
@@ -157,47 +195,57 @@ export class Dispatcher {
     });
   }
 
-  private async runLane(claimed: ClaimedLane): Promise<void> {
+  /** Works a claimed lane; its first message's attempt is already counted when `headCounted`. */
+  private async runLane(claimed: ClaimedLane, headCounted: boolean): Promise<void> {
     const lane = { instanceId: claimed.instanceId, recipient: claimed.recipient };
-    let runAt: number | undefined;
+    let release: LaneRelease = { lane, runAt: undefined };
+    let released = false;
     let batch = claimed.messages;
-    this.activeByInstance.set(lane.instanceId, (this.activeByInstance.get(lane.instanceId) ?? 0) + 1);
+    let counted = headCounted;
+    this.shares.take(lane.instanceId);
     try {
+      if (!this.shares.knows(lane.instanceId)) await this.learnShare(lane.instanceId);
       lane: while (batch.length > 0) {
-        for (const item of batch) {
-          if (this.stopped) break lane;
-          const outcome = await this.attempt(item);
-          await this.outcomes.submit(outcome);
-          if (outcome.kind === 'retry') {
-            runAt = outcome.runAt;
+        const last = batch.length < this.options.laneBatch;
+        for (const [i, item] of batch.entries()) {
+          // A counted attempt is made even when stopping (a shutdown turns it into a retry).
+          const isCounted = counted && i === 0;
+          if (this.stopped && !isCounted) break lane;
+          const outcome = await this.attempt(item, isCounted);
+          const done = outcome.kind === 'retry' || (last && i === batch.length - 1);
+          if (outcome.kind === 'retry') release = { lane, runAt: outcome.runAt };
+          await this.completions.submit(done ? { outcome, release } : { outcome });
+          if (done) {
+            released = true;
             break lane;
           }
         }
-        if (this.stopped || batch.length < this.options.laneBatch) break;
+        if (this.stopped || last) break;
         batch = await this.outbox.takeFromLane(lane, this.now(), this.options.laneBatch);
+        counted = false;
       }
     } catch (err) {
       // Could not record: come back to the lane later rather than lose track of it.
       this.logger.error({ err }, 'dispatcher failed while working a lane; it will be retried');
-      runAt = this.now() + this.options.pollIntervalMs;
+      release = { lane, runAt: this.now() + this.options.pollIntervalMs };
     }
-    try {
-      await this.releases.submit({ lane, runAt });
-    } catch (err) {
-      this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
+    if (!released) {
+      try {
+        await this.completions.submit({ release });
+      } catch (err) {
+        this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
+      }
     }
-    const left = (this.activeByInstance.get(lane.instanceId) ?? 1) - 1;
-    if (left > 0) this.activeByInstance.set(lane.instanceId, left);
-    else this.activeByInstance.delete(lane.instanceId);
+    this.shares.give(lane.instanceId);
   }
 
-  private async attempt({ row, attempts }: LaneMessage): Promise<Outcome> {
+  private async attempt({ row, attempts }: LaneMessage, counted: boolean): Promise<Outcome> {
     const attempt = attempts + 1;
     if (attempt > this.options.maxAttempts) {
       // Earlier attempts never reported back (the process died during them).
       return { kind: 'failed', messageId: row.id, code: 'attempts_exhausted', reason: `Gave up after ${attempts} attempts that did not complete`, at: this.now() };
     }
-    await this.starts.submit({ messageId: row.id, attempt, at: this.now() });
+    if (!counted) await this.starts.submit({ messageId: row.id, attempt, at: this.now() });
     try {
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');
       const engine = await this.engines.forInstance(row.instance_id);

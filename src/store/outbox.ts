@@ -25,6 +25,25 @@ export interface ClaimedLane extends Lane {
   messages: LaneMessage[];
 }
 
+/** Lets a pass take a newly opened lane at once, while it has room (see `ingestInTx`). */
+export interface IngestClaim {
+  nodeId: string;
+  now: number;
+  /** New lanes to take at most. */
+  room: number;
+  /** Messages handed over per lane at most. */
+  perLane: number;
+  /** Whether the instance may take one more lane (its share). */
+  admit: (instanceId: string) => boolean;
+}
+
+export interface Ingested {
+  /** Messages taken into the outbox. */
+  count: number;
+  /** The new lanes taken for this node, with their messages. */
+  lanes: ClaimedLane[];
+}
+
 export interface LaneRelease {
   lane: Lane;
   /** Set when the lane's head is backing off until then. */
@@ -51,8 +70,9 @@ export class OutboxStatements {
   constructor(private readonly store: Store) {
     const s = store.sqlite;
     this.cursor = s.prepare<[], { seq: number }>(`SELECT seq FROM dispatch_cursor WHERE name = 'outbox'`);
-    this.newMessages = s.prepare<[number, number], { seq: number; id: string; instance_id: string; recipient: string; created_at: number }>(
-      `SELECT seq, id, instance_id, recipient, created_at FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
+    // With the columns a send needs: a message that opens a lane may be handed over at once.
+    this.newMessages = s.prepare<[number, number], DispatchRow & { seq: number; created_at: number }>(
+      `SELECT seq, created_at, ${DISPATCH_COLUMNS.join(', ')} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
     );
     this.insertOutbox = s.prepare(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`);
     this.openLane = s.prepare(
@@ -89,43 +109,81 @@ export class OutboxStatements {
   }
 
   /**
-   * Takes newly accepted messages into the outbox and their lanes, in
-   * acceptance order, moving the cursor in the same transaction so each
-   * message is taken exactly once, across crashes too. Returns how many.
+   * Runs `fn` in one write transaction (not durable). The dispatcher composes
+   * the `...InTx` methods here and in OutcomeStatements (built on the same
+   * store) so that one pass costs one commit.
    */
-  ingest(limit: number): Promise<number> {
-    return this.store.writeTx(false, () => {
-      const after = this.cursor.get()?.seq ?? 0;
-      const rows = this.newMessages.all(after, limit);
-      for (const m of rows) {
-        this.insertOutbox.run(m.id, m.instance_id, m.recipient, m.seq);
-        this.openLane.run(m.instance_id, m.recipient, m.created_at);
-      }
-      const last = rows[rows.length - 1];
-      if (last !== undefined) this.moveCursor.run(last.seq);
-      return rows.length;
-    });
+  transaction<T>(fn: () => T): Promise<T> {
+    return this.store.writeTx(false, fn);
+  }
+
+  /** `ingestInTx` in a transaction of its own. */
+  async ingest(limit: number): Promise<number> {
+    return (await this.transaction(() => this.ingestInTx(limit))).count;
   }
 
   /**
-   * Locks up to `limit` due lanes for this node and takes the first messages
-   * of each, leaving out the instances in `busy`.
+   * Takes newly accepted messages into the outbox and their lanes, in
+   * acceptance order, moving the cursor in the same transaction so each
+   * message is taken exactly once, across crashes too.
+   *
+   * With `claim`, a message that opens a lane (none of its recipient's
+   * messages was waiting) takes the lane for this node at once, as a claim
+   * would have, while there is room and its instance is admitted; later
+   * messages of that lane in the batch join it. The caller passes `claim`
+   * only once no older lane is due, so new lanes never go ahead of waiting ones.
+   * Call inside a write transaction.
    */
-  claimLanes(nodeId: string, now: number, limit: number, perLane: number, busy: readonly string[] = []): Promise<ClaimedLane[]> {
-    return this.store.writeTx(false, () => {
-      const lanes: ClaimedLane[] = [];
-      for (const l of this.dueLanes.all(now, JSON.stringify(busy), limit)) {
-        if (this.lockLane.run(nodeId, now, l.instance_id, l.recipient).changes !== 1) continue;
-        const lane = { instanceId: l.instance_id, recipient: l.recipient };
-        lanes.push({ ...lane, messages: this.take(lane, perLane) });
+  ingestInTx(limit: number, claim?: IngestClaim): Ingested {
+    const after = this.cursor.get()?.seq ?? 0;
+    const rows = this.newMessages.all(after, limit);
+    const taken = new Map<string, ClaimedLane>();
+    for (const { seq, created_at, ...row } of rows) {
+      this.insertOutbox.run(row.id, row.instance_id, row.recipient, seq);
+      const key = `${row.instance_id}\n${row.recipient}`;
+      const mine = taken.get(key);
+      if (mine !== undefined) {
+        if (mine.messages.length < (claim?.perLane ?? 0)) mine.messages.push({ row, attempts: 0 });
+        continue;
       }
-      return lanes;
-    });
+      const opened = this.openLane.run(row.instance_id, row.recipient, created_at).changes === 1;
+      if (opened && claim !== undefined && taken.size < claim.room && claim.admit(row.instance_id)) {
+        this.lockLane.run(claim.nodeId, claim.now, row.instance_id, row.recipient);
+        taken.set(key, { instanceId: row.instance_id, recipient: row.recipient, messages: [{ row, attempts: 0 }] });
+      }
+    }
+    const last = rows[rows.length - 1];
+    if (last !== undefined) this.moveCursor.run(last.seq);
+    return { count: rows.length, lanes: [...taken.values()] };
+  }
+
+  /** `claimInTx` in a transaction of its own. */
+  claimLanes(nodeId: string, now: number, limit: number, perLane: number, busy: readonly string[] = []): Promise<ClaimedLane[]> {
+    return this.transaction(() => this.claimInTx(nodeId, now, limit, perLane, busy));
+  }
+
+  /**
+   * Locks up to `limit` due lanes for this node, oldest first, and takes the
+   * first messages of each, leaving out the instances in `busy` and the lanes
+   * `admit` turns down (left as they are). Call inside a write transaction.
+   */
+  claimInTx(
+    nodeId: string, now: number, limit: number, perLane: number,
+    busy: readonly string[] = [], admit: (instanceId: string) => boolean = () => true,
+  ): ClaimedLane[] {
+    const lanes: ClaimedLane[] = [];
+    for (const l of this.dueLanes.all(now, JSON.stringify(busy), limit)) {
+      if (!admit(l.instance_id)) continue;
+      if (this.lockLane.run(nodeId, now, l.instance_id, l.recipient).changes !== 1) continue;
+      const lane = { instanceId: l.instance_id, recipient: l.recipient };
+      lanes.push({ ...lane, messages: this.take(lane, perLane) });
+    }
+    return lanes;
   }
 
   /** The next messages of a lane this node holds, renewing its lock. */
   takeFromLane(lane: Lane, now: number, limit: number): Promise<LaneMessage[]> {
-    return this.store.writeTx(false, () => {
+    return this.transaction(() => {
       this.renewLane.run(now, lane.instanceId, lane.recipient);
       return this.take(lane, limit);
     });
@@ -135,20 +193,24 @@ export class OutboxStatements {
     return this.laneHead.all(lane.instanceId, lane.recipient, limit).map(({ outbox_attempts, ...row }) => ({ row, attempts: outbox_attempts }));
   }
 
+  /** `releaseInTx` in a transaction of its own. */
+  releaseLanes(releases: LaneRelease[]): Promise<void> {
+    return this.transaction(() => this.releaseInTx(releases));
+  }
+
   /**
    * Gives lanes back. A lane whose head is backing off sleeps until `runAt`;
    * an empty lane is removed; any other is unlocked for the next claim.
+   * Call inside a write transaction.
    */
-  releaseLanes(releases: LaneRelease[]): Promise<void> {
-    return this.store.writeTx(false, () => {
-      for (const { lane, runAt } of releases) {
-        if (runAt !== undefined) {
-          this.delay.run(runAt, lane.instanceId, lane.recipient);
-        } else if (this.closeLane.run(lane.instanceId, lane.recipient, lane.instanceId, lane.recipient).changes === 0) {
-          this.unlockLane.run(lane.instanceId, lane.recipient);
-        }
+  releaseInTx(releases: readonly LaneRelease[]): void {
+    for (const { lane, runAt } of releases) {
+      if (runAt !== undefined) {
+        this.delay.run(runAt, lane.instanceId, lane.recipient);
+      } else if (this.closeLane.run(lane.instanceId, lane.recipient, lane.instanceId, lane.recipient).changes === 0) {
+        this.unlockLane.run(lane.instanceId, lane.recipient);
       }
-    });
+    }
   }
 
   /**

@@ -56,43 +56,51 @@ export class OutcomeStatements {
     this.deleteMedia = s.prepare(`DELETE FROM media WHERE message_id = ?`);
   }
 
-  begin(starts: AttemptStart[]): Promise<void> {
-    return this.store.writeTx(false, () => {
-      for (const a of starts) {
-        this.countAttempt.run(a.attempt, a.messageId);
-        this.markSending.run(a.attempt, a.at, a.messageId);
-        this.event.run(a.messageId, 'sending', a.at, null, a.attempt > 1 ? `attempt ${a.attempt}` : null);
-      }
-    });
+  /** `beginInTx` in a transaction of its own. */
+  begin(starts: readonly AttemptStart[]): Promise<void> {
+    return this.store.writeTx(false, () => this.beginInTx(starts));
   }
 
-  record(outcomes: Outcome[]): Promise<void> {
-    return this.store.writeTx(false, () => {
-      for (const o of outcomes) {
-        switch (o.kind) {
-          case 'sent':
-            if (this.markSent.run(o.providerId, o.at, o.at, o.messageId).changes === 1) {
-              this.event.run(o.messageId, 'sent', o.at, null, null);
-              this.webhooks?.message(o.messageId, 'sent', o.at);
-            } else {
-              this.setProviderId.run(o.providerId, o.messageId);
-            }
-            this.leaveQueue(o.messageId);
-            break;
-          case 'retry':
-            this.noteError.run(o.code, o.reason, o.at, o.messageId);
-            this.event.run(o.messageId, 'retry_scheduled', o.at, o.code, `${o.reason} (next attempt at ${new Date(o.runAt).toISOString()})`);
-            break;
-          case 'failed':
-            if (this.markFailed.run(o.code, o.reason, o.at, o.at, o.messageId).changes === 1) {
-              this.event.run(o.messageId, 'failed', o.at, o.code, o.reason);
-              this.webhooks?.message(o.messageId, 'failed', o.at, { code: o.code, message: o.reason });
-            }
-            this.leaveQueue(o.messageId);
-            break;
-        }
+  /** Counts attempts about to be made. Call inside a write transaction. */
+  beginInTx(starts: readonly AttemptStart[]): void {
+    for (const a of starts) {
+      this.countAttempt.run(a.attempt, a.messageId);
+      this.markSending.run(a.attempt, a.at, a.messageId);
+      this.event.run(a.messageId, 'sending', a.at, null, a.attempt > 1 ? `attempt ${a.attempt}` : null);
+    }
+  }
+
+  /** `recordInTx` in a transaction of its own. */
+  record(outcomes: readonly Outcome[]): Promise<void> {
+    return this.store.writeTx(false, () => this.recordInTx(outcomes));
+  }
+
+  /** Records what attempts came to. Call inside a write transaction. */
+  recordInTx(outcomes: readonly Outcome[]): void {
+    for (const o of outcomes) {
+      switch (o.kind) {
+        case 'sent':
+          if (this.markSent.run(o.providerId, o.at, o.at, o.messageId).changes === 1) {
+            this.event.run(o.messageId, 'sent', o.at, null, null);
+            this.webhooks?.message(o.messageId, 'sent', o.at);
+          } else {
+            this.setProviderId.run(o.providerId, o.messageId);
+          }
+          this.leaveQueue(o.messageId);
+          break;
+        case 'retry':
+          this.noteError.run(o.code, o.reason, o.at, o.messageId);
+          this.event.run(o.messageId, 'retry_scheduled', o.at, o.code, `${o.reason} (next attempt at ${new Date(o.runAt).toISOString()})`);
+          break;
+        case 'failed':
+          if (this.markFailed.run(o.code, o.reason, o.at, o.at, o.messageId).changes === 1) {
+            this.event.run(o.messageId, 'failed', o.at, o.code, o.reason);
+            this.webhooks?.message(o.messageId, 'failed', o.at, { code: o.code, message: o.reason });
+          }
+          this.leaveQueue(o.messageId);
+          break;
       }
-    });
+    }
   }
 
   private leaveQueue(messageId: string): void {
