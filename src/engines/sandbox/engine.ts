@@ -6,7 +6,7 @@
  */
 import { CodedError } from '../../domain/errors.js';
 import { deriveProviderId } from '../../domain/provider-id.js';
-import { BatchWriter } from '../../store/batch-writer.js';
+import { TurnWriter } from '../../dispatch/turn-writer.js';
 import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
 import type { Arrival, InboxStore } from './inbox-store.js';
 import { behaviourFor } from './magic.js';
@@ -19,14 +19,15 @@ export interface SandboxTiming {
 export class SandboxEngine implements Engine {
   readonly name = 'sandbox' as const;
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
-  private readonly writer: BatchWriter<Arrival>;
+  private readonly writer: TurnWriter<Arrival>;
 
   constructor(
     inbox: InboxStore,
     private readonly timing: SandboxTiming,
     private readonly now: () => number = Date.now,
   ) {
-    this.writer = new BatchWriter((items) => inbox.record(items));
+    // Arrivals of one pass's sends are recorded together right after the pass, in the same turn.
+    this.writer = new TurnWriter((items) => inbox.record(items));
   }
 
   async start(): Promise<void> {}
