@@ -33,7 +33,7 @@ const USAGE = `Usage: node bench/dispatch.mjs [options]
   --rate N         sends per second, on a fixed schedule (default 2000)
   --instances N    sandbox instances the sends are spread over (default 1000)
   --duration N     measured seconds (default 20)
-  --warmup N       seconds of the same load before, not measured (default 2)
+  --warmup N       seconds of the same load before, not measured (default 5)
   --connections N  keep-alive connections of the load generator (default 256)
   --cpu-prof DIR   run the gateway with node --cpu-prof, profiles in DIR
   --note TEXT      a line added to the written section (e.g. "machine shared")
@@ -47,7 +47,7 @@ function parseCli() {
         rate: { type: 'string', default: '2000' },
         instances: { type: 'string', default: '1000' },
         duration: { type: 'string', default: '20' },
-        warmup: { type: 'string', default: '2' },
+        warmup: { type: 'string', default: '5' },
         connections: { type: 'string', default: '256' },
         'cpu-prof': { type: 'string' },
         note: { type: 'string' },
