@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCli } from './lib/cli.mjs';
 import { fileURLToPath } from 'node:url';
 import { DIST_MAIN, DOC } from './lib/constants.mjs';
 import { dispatchStats, waitDrained } from './lib/dispatch-db.mjs';
@@ -39,48 +39,11 @@ const USAGE = `Usage: node bench/dispatch.mjs [options]
   --note TEXT      a line added to the written section (e.g. "machine shared")
   --write          rewrite the dispatch section of docs/BENCHMARKS.md`;
 
-function parseCli() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        rate: { type: 'string', default: '2000' },
-        instances: { type: 'string', default: '1000' },
-        duration: { type: 'string', default: '20' },
-        warmup: { type: 'string', default: '5' },
-        connections: { type: 'string', default: '256' },
-        'cpu-prof': { type: 'string' },
-        note: { type: 'string' },
-        write: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    console.error(`${err.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const int = (name, min, max) => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      console.error(`--${name}: expected an integer from ${min} to ${max}, got "${values[name]}"`);
-      process.exit(2);
-    }
-    return n;
-  };
-  return {
-    rate: int('rate', 1, 100_000),
-    instances: int('instances', 1, 100_000),
-    duration: int('duration', 1, 3600),
-    warmup: int('warmup', 0, 600),
-    connections: int('connections', 1, 10_000),
-    cpuProf: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
-    note: values.note,
-    write: values.write,
-  };
+function options() {
+  const cli = parseCli(USAGE, {
+    rate: [2000, 1, 100_000], instances: [1000, 1, 100_000], duration: [20, 1, 3600], warmup: [5, 0, 600], connections: [256, 1, 10_000],
+  }, { 'cpu-prof': { type: 'string' }, note: { type: 'string' } });
+  return { ...cli, cpuProf: cli['cpu-prof'] === undefined ? undefined : path.resolve(cli['cpu-prof']) };
 }
 
 async function runLoad(tmpRoot, base, auths, opts) {
@@ -95,7 +58,7 @@ async function runLoad(tmpRoot, base, auths, opts) {
 }
 
 async function main() {
-  const opts = parseCli();
+  const opts = options();
   if (!fs.existsSync(DIST_MAIN)) {
     console.error('dist/main.js is missing: run `npm run build` first.');
     process.exit(1);
