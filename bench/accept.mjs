@@ -31,11 +31,12 @@ let tmpRoot; // set in main(); removed by cleanup()
 
 // ---------------------------------------------------------------- arguments
 
-const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [--connections N] [--skip-image] [--write]
+const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [--connections N] [--image-connections N] [--skip-image] [--write]
 
   --duration N     seconds per measured wrk run (default 8; plus a ${WARMUP_S} s warm-up)
   --rounds N       bare/gateway rounds, alternating (default 2)
   --connections N  wrk connections (default 64)
+  --image-connections N  wrk connections of the image runs (default 16)
   --skip-image     only the text runs (no 1 MB base64 image runs)
   --write          rewrite the accept sections of docs/BENCHMARKS.md`;
 
@@ -86,7 +87,7 @@ async function benchGateway(round, lua, env, auth, opts, label) {
 // --------------------------------------------------------------------- main
 
 async function main() {
-  const cli = parseCli(USAGE, { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000] }, { 'skip-image': { type: 'boolean', default: false } });
+  const cli = parseCli(USAGE, { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000], 'image-connections': [16, 1, 10_000] }, { 'skip-image': { type: 'boolean', default: false } });
   const opts = { ...cli, image: !cli['skip-image'] };
   if (!fs.existsSync(DIST_MAIN) || !fs.existsSync(DIST_CLI)) {
     console.error(`${path.relative(process.cwd(), DIST_MAIN) || DIST_MAIN} is missing: run \`npm run build\` first.`);
@@ -148,7 +149,8 @@ async function main() {
       // The same pair of servers with a 1 MB base64 PNG per request.
       const imageLua = path.join(tmpRoot, `image-${round}.lua`);
       writeImageLua(imageLua, auth, pngBase64);
-      const bareImage = await benchBare(round, imageLua, opts);
+      const imageOpts = { ...opts, connections: opts['image-connections'] };
+      const bareImage = await benchBare(round, imageLua, imageOpts);
       console.log(`round ${round}  bare image ${fmtRps(bareImage.rps).padStart(7)} req/s  p50 ${fmtMs(bareImage.p50)}  p99 ${fmtMs(bareImage.p99)}`);
       fs.mkdirSync(dataDir);
       const env3 = gatewayEnv(dataDir, await freePort());
@@ -156,7 +158,7 @@ async function main() {
       const auth3 = `Basic ${Buffer.from(`${creds3.user_id}:${creds3.instance_token}`).toString('base64')}`;
       const imageLua3 = path.join(tmpRoot, `image-${round}-b.lua`);
       writeImageLua(imageLua3, auth3, pngBase64);
-      const acceptImage = await benchGateway(round, imageLua3, { ...env3, CONNEXA_DISPATCH: 'false' }, auth3, opts, 'accept-image');
+      const acceptImage = await benchGateway(round, imageLua3, { ...env3, CONNEXA_DISPATCH: 'false' }, auth3, imageOpts, 'accept-image');
       report('acc. image', { ...acceptImage, rps: acceptImage.rps }, bareImage);
       imageRuns.push({ bare: bareImage, accept: acceptImage });
       fs.rmSync(dataDir, { recursive: true, force: true });
