@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { fieldError } from '../../domain/errors.js';
 import { MESSAGE_TYPES, type MessageType } from '../../domain/message.js';
-import { IDEMPOTENCY_HEADER, readIdempotencyKey } from '../../accept/idempotency-gate.js';
+import { readIdempotencyKey } from '../../accept/idempotency-gate.js';
 import type { Sender } from '../../accept/sender.js';
 import { errorSchema } from '../error-handler.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
@@ -34,16 +34,6 @@ const bodySchema = {
   },
 } as const;
 
-const headersSchema = {
-  type: 'object',
-  properties: {
-    [IDEMPOTENCY_HEADER.toLowerCase()]: {
-      type: 'string',
-      description: 'Makes the send safe to retry: the same key and body within 24 h return the first message_id instead of sending again',
-    },
-  },
-} as const;
-
 const responses = {
   200: { type: 'object', properties: { message_id: { type: 'string', format: 'uuid' } }, required: ['message_id'] },
   '4xx': errorSchema,
@@ -55,7 +45,7 @@ export function sendRoutes(app: FastifyInstance, deps: SendRouteDeps): void {
     app.post<{ Body: SendBody }>(`/api/v1/message/${type}`, {
       onRequest: deps.auth.hook(),
       bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit(type),
-      schema: { body: bodySchema, headers: headersSchema, response: responses },
+      schema: { body: bodySchema, response: responses },
     }, async (request, reply) => {
       const instance = requireInstance(request);
       const key = readIdempotencyKey(request.headers['idempotency-key']);
