@@ -157,7 +157,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     allowPrivateNetworks: config.mediaAllowPrivateNetworks,
     maxConcurrentDownloads: config.mediaMaxConcurrentDownloads,
   });
-  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox), new EngineResolver(store.db, engines), media, {
+  const engineResolver = new EngineResolver(store.db, engines);
+  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox), engineResolver, media, {
     nodeId: config.nodeId,
     ...config.dispatch,
     maxActiveLanes: 2000,
@@ -195,6 +196,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     acceptStats: () => acceptor.stats(),
     metrics,
     metricsToken: config.metricsToken,
+    instanceDeleted: (id) => engineResolver.forget(id),
     inbox,
     admin,
     adminToken: adminToken.token,

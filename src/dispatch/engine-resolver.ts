@@ -1,6 +1,8 @@
 /**
  * Finds the engine of an instance. An instance's engine never changes, so the
- * answer is cached for the life of the process.
+ * answer is cached (bounded; the oldest entry goes when full) until the
+ * instance is deleted: a deleted instance's queued messages then fail with
+ * `instance_not_found` instead of going out through a remembered engine.
  */
 import { CodedError } from '../domain/errors.js';
 import type { Engine, EngineName } from '../engines/engine.js';
@@ -14,7 +16,13 @@ export class EngineResolver {
   constructor(
     private readonly db: Db,
     private readonly engines: ReadonlyMap<EngineName, Engine>,
+    private readonly capacity = 10_000,
   ) {}
+
+  /** The instance was deleted: stop answering from the cache. */
+  forget(instanceId: string): void {
+    this.byInstance.delete(instanceId);
+  }
 
   async forInstance(instanceId: string): Promise<Engine> {
     let name = this.byInstance.get(instanceId);
@@ -23,6 +31,10 @@ export class EngineResolver {
       if (row === undefined) throw new CodedError('instance_not_found', 'The instance of this message no longer exists');
       if (!isEngineName(row.engine)) throw new CodedError('engine_unavailable', `Engine "${row.engine}" is not available in this build`);
       name = row.engine;
+      if (this.byInstance.size >= this.capacity) {
+        const oldest = this.byInstance.keys().next();
+        if (oldest.done !== true) this.byInstance.delete(oldest.value);
+      }
       this.byInstance.set(instanceId, name);
     }
     const engine = this.engines.get(name);

@@ -40,6 +40,7 @@ export interface AppDeps {
   acceptStats: () => AcceptStats;
   metrics: Metrics;
   metricsToken: string | undefined;
+  instanceDeleted: (instanceId: string) => void;
   inbox: InboxStore;
   admin: AdminService;
   adminToken: string;
@@ -111,7 +112,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
-  adminRoutes(app, { admin: deps.admin, adminToken: deps.adminToken, db: deps.db, sessions: deps.sessions, auth: deps.auth });
+  adminRoutes(app, {
+    admin: deps.admin, adminToken: deps.adminToken, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted,
+  });
   instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });
   contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });

@@ -18,6 +18,8 @@ export interface AdminRouteDeps {
   db: Db;
   sessions: WhatsAppSessions;
   auth: InstanceAuthenticator;
+  /** Told after an instance is deleted, so per-instance caches elsewhere let go of it. */
+  instanceDeleted: (instanceId: string) => void;
 }
 
 export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
@@ -73,6 +75,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     deps.auth.forgetInstance(id);
     if (instance.engine === 'baileys') await deps.sessions.logout(id);
     deps.sessions.forget(id);
+    deps.instanceDeleted(id);
     return reply.code(204).send();
   });
 

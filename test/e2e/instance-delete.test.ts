@@ -1,0 +1,46 @@
+/**
+ * Deleting an instance stops its queue: a message still waiting for a retry
+ * when its instance is deleted fails with instance_not_found instead of being
+ * sent through an engine remembered from before.
+ */
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startTestGateway, waitFor, waitForStatus, type TestGateway } from '../helpers/gateway.js';
+
+let g: TestGateway;
+beforeAll(async () => {
+  // Retries wait ~1 s, long enough to delete the instance in between.
+  g = await startTestGateway({ CONNEXA_DISPATCH_RETRY_BASE_MS: '1000', CONNEXA_DISPATCH_RETRY_MAX_MS: '1000' });
+});
+afterAll(async () => g?.stop());
+
+it('a deleted instance’s queued message fails with instance_not_found and never arrives', async () => {
+  const t = await g.tenant();
+  // The first send teaches the dispatcher this instance's engine.
+  const first = await g.send(t, 'text', { phone: '554499999999', data: { text: 'before' } });
+  await waitForStatus(g, t, first.body.message_id ?? '', ['sent', 'delivered', 'read']);
+  // Fails once (sandbox magic number), then waits for its retry.
+  const queued = await g.send(t, 'text', { phone: '15550100501', data: { text: 'after delete' } });
+  const id = queued.body.message_id ?? '';
+  await waitFor(async () => {
+    const r = await g.get(t, `/api/v1/message/${id}`);
+    return r.body.events?.some((e) => e.status === 'retry_scheduled') === true ? true : undefined;
+  }, 5_000, 'the first attempt to fail');
+
+  const del = await fetch(`${g.url}/api/v1/admin/instances/${t.instanceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect(del.status).toBe(204);
+
+  const db = new SQLite(path.join(g.dir, 'connexa.db'), { readonly: true });
+  try {
+    const row = await waitFor(async () => {
+      const r = db.prepare('SELECT status, error_code FROM messages WHERE id = ?').get(id) as { status: string; error_code: string | null } | undefined;
+      return r !== undefined && r.status !== 'sending' && r.status !== 'queued' ? r : undefined;
+    }, 10_000, 'the queued message to settle');
+    expect(row).toEqual({ status: 'failed', error_code: 'instance_not_found' });
+    const arrived = db.prepare(`SELECT count(*) AS n FROM sandbox_inbox WHERE message_id = ?`).get(id) as { n: number };
+    expect(arrived.n).toBe(0);
+  } finally {
+    db.close();
+  }
+});
