@@ -80,6 +80,8 @@ export class BatchWriter<T> {
         } catch (err) {
           for (const p of batch) p.reject(err);
         }
+        // More waiting: let the event loop run (timers, I/O) before the next commit.
+        if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.flushing = false;

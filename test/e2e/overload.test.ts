@@ -92,7 +92,10 @@ describe('overload', () => {
 
   it('slow database commits shed sends for a while; status reads still answer', async () => {
     // Sampled every 200 ms: a slow commit counts for 5 samples (1 s).
-    g = await startTestGateway({ CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0', CONNEXA_OVERLOAD_SAMPLE_MS: '200', CONNEXA_OVERLOAD_COMMIT_MS: '200' });
+    // No dispatcher: its own writes would otherwise meet the held lock first.
+    g = await startTestGateway({
+      CONNEXA_DISPATCH: 'false', CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0', CONNEXA_OVERLOAD_SAMPLE_MS: '200', CONNEXA_OVERLOAD_COMMIT_MS: '200',
+    });
     const gw = g;
     const t = await gw.tenant();
     const { released } = await holdWriteLock(path.join(gw.dir, 'connexa.db'), 600);

@@ -41,4 +41,19 @@ describe('group commit', () => {
     await Promise.all([4, 4, 4, 12, 1, 1].map((n) => w.submit(n)));
     expect(flushes).toEqual([[4, 4], [4], [12], [1, 1]]);
   });
+
+  it('lets the event loop run between the commits of a long queue', async () => {
+    const events: string[] = [];
+    const w = new BatchWriter<number>(async (items) => {
+      // A synchronous commit, like SQLite's, that takes a few milliseconds.
+      const end = Date.now() + 3;
+      while (Date.now() < end) { /* busy */ }
+      events.push(`flush ${items.length}`);
+    }, 2);
+    const all = Promise.all([1, 2, 3, 4, 5, 6].map((n) => w.submit(n)));
+    setTimeout(() => events.push('timer'), 0);
+    await all;
+    expect(events.indexOf('timer')).toBeGreaterThan(0);
+    expect(events.indexOf('timer')).toBeLessThan(events.length - 1);
+  });
 });
