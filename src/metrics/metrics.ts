@@ -24,6 +24,8 @@ export interface ScrapeSources {
   now?: () => number;
 }
 
+/** How long one reading of the queues serves scrapes. */
+const QUEUE_READING_MS = 5_000;
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400];
 
@@ -40,6 +42,14 @@ export class Metrics {
   constructor(sources: ScrapeSources) {
     const registers = [this.registry];
     const now = sources.now ?? Date.now;
+    // One database reading per scrape (both queue gauges share it), reused for a
+    // few seconds so that scraping in a loop cannot keep the event loop busy.
+    let reading: { at: number; queues: QueueReading[] } | undefined;
+    const queues = (): QueueReading[] => {
+      const t = now();
+      if (reading === undefined || t - reading.at >= QUEUE_READING_MS) reading = { at: t, queues: sources.queues() };
+      return reading.queues;
+    };
     // Process metrics, event-loop delay (nodejs_eventloop_lag_*) included.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.requests = new Counter({
@@ -75,7 +85,7 @@ export class Metrics {
       labelNames: ['instance_id'], registers,
       collect() {
         this.reset();
-        for (const q of sources.queues()) this.set({ instance_id: q.instance_id }, q.depth);
+        for (const q of queues()) this.set({ instance_id: q.instance_id }, q.depth);
       },
     });
     new Gauge({
@@ -84,7 +94,7 @@ export class Metrics {
       collect() {
         this.reset();
         const t = now();
-        for (const q of sources.queues()) this.set({ instance_id: q.instance_id }, Math.max(0, (t - q.oldest) / 1000));
+        for (const q of queues()) this.set({ instance_id: q.instance_id }, Math.max(0, (t - q.oldest) / 1000));
       },
     });
     new Gauge({
