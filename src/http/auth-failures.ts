@@ -5,8 +5,13 @@
  * and another user is never affected. Only failures are counted, and only
  * credential lookups (cache misses) consult the count, so successful clients
  * pay nothing.
+ *
+ * The counts live in a bounded LRU (no timer per entry): a flood of made-up
+ * user_ids costs a fixed amount of memory and pushes out the oldest counts.
+ * IPv6 clients are counted per /64, the block one subscriber usually holds.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../domain/errors.js';
 
 export interface AuthFailureOptions {
@@ -18,50 +23,71 @@ export interface AuthFailureOptions {
    * connections sit idle instead of costing the server a request each.
    */
   lockoutDelayMs: number;
+  /** How many user_id + address pairs are tracked at most. */
+  capacity?: number;
 }
 
 /** At most this many locked-out answers are held at once; beyond it they go out at once. */
 const MAX_HELD = 1024;
 
+/** The part of a client address that identifies one client: IPv4 as is, IPv6 by its /64. */
+export function clientKey(address: string): string {
+  try {
+    const ip = ipaddr.parse(address);
+    if (ip.kind() === 'ipv4') return ip.toString();
+    const v6 = ip as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
+    return `${v6.parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+  } catch {
+    return address;
+  }
+}
+
 export class AuthFailures {
-  private readonly counter: RateLimiterMemory | undefined;
+  private readonly counts: LRUCache<string, { failures: number }> | undefined;
   private held = 0;
 
   constructor(private readonly options: AuthFailureOptions) {
-    this.counter = options.maxFailures > 0
-      ? new RateLimiterMemory({ points: options.maxFailures, duration: options.windowSeconds, keyPrefix: 'auth' })
+    this.counts = options.maxFailures > 0
+      ? new LRUCache({ max: options.capacity ?? 100_000, ttl: options.windowSeconds * 1000, ttlAutopurge: false })
       : undefined;
   }
 
   private static key(user: string, address: string): string {
-    return `${user.slice(0, 80)}|${address}`;
+    return `${user.slice(0, 80)}|${clientKey(address)}`;
   }
 
   /** Throws 429 when this user_id + address has used up its failures. */
   async check(user: string, address: string): Promise<void> {
-    const state = await this.counter?.get(AuthFailures.key(user, address));
-    if (state !== null && state !== undefined && state.consumedPoints >= this.options.maxFailures) {
-      const refusal = this.locked(state.msBeforeNext);
-      if (this.options.lockoutDelayMs > 0 && this.held < MAX_HELD) {
-        this.held++;
-        await new Promise((resolve) => setTimeout(resolve, this.options.lockoutDelayMs));
-        this.held--;
-      }
-      throw refusal;
+    if (this.counts === undefined) return;
+    const key = AuthFailures.key(user, address);
+    const entry = this.counts.get(key);
+    if (entry === undefined || entry.failures < this.options.maxFailures) return;
+    const refusal = this.locked(this.counts.getRemainingTTL(key));
+    if (this.options.lockoutDelayMs > 0 && this.held < MAX_HELD) {
+      this.held++;
+      await new Promise((resolve) => setTimeout(resolve, this.options.lockoutDelayMs));
+      this.held--;
     }
+    throw refusal;
   }
 
-  async failed(user: string, address: string): Promise<void> {
-    try {
-      await this.counter?.consume(AuthFailures.key(user, address));
-    } catch (err) {
-      if (err instanceof RateLimiterRes) throw this.locked(err.msBeforeNext);
-      throw err;
-    }
+  failed(user: string, address: string): void {
+    if (this.counts === undefined) return;
+    const key = AuthFailures.key(user, address);
+    const entry = this.counts.get(key);
+    // The window runs from the first failure: later ones do not extend it.
+    if (entry === undefined) this.counts.set(key, { failures: 1 });
+    else entry.failures += 1;
   }
 
-  async succeeded(user: string, address: string): Promise<void> {
-    await this.counter?.delete(AuthFailures.key(user, address));
+  succeeded(user: string, address: string): void {
+    this.counts?.delete(AuthFailures.key(user, address));
+  }
+
+  /** Pairs currently tracked. */
+  get size(): number {
+    return this.counts?.size ?? 0;
   }
 
   private locked(msBeforeNext: number): ApiError {

@@ -67,10 +67,10 @@ export class InstanceAuthenticator {
     // The lookup is by hash of a 256-bit random token, so its timing reveals nothing useful.
     const row = await findInstanceByTokenHash(this.db, tokenHash);
     if (row === undefined || row.user_id !== creds.user) {
-      await this.failures.failed(creds.user, address);
+      this.failures.failed(creds.user, address);
       throw unauthorized('invalid_credentials', 'The user_id and instance_token do not match an instance');
     }
-    await this.failures.succeeded(creds.user, address);
+    this.failures.succeeded(creds.user, address);
     const instance = { id: row.id, userId: row.user_id, engine: row.engine };
     // Full: the oldest entry goes (insertion order), not the whole cache at once.
     if (this.cache.size >= this.capacity) {

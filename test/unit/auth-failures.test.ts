@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../src/domain/errors.js';
+import { AuthFailures, clientKey } from '../../src/http/auth-failures.js';
+
+const refused = async (p: Promise<void>): Promise<number | undefined> => {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return err instanceof ApiError ? err.status : -1;
+  }
+};
+
+describe('AuthFailures', () => {
+  it('identifies IPv4 clients by address and IPv6 clients by their /64', () => {
+    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(clientKey('2001:db8:1:2::1')).toBe(clientKey('2001:db8:1:2:ffff::9'));
+    expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
+  });
+
+  it('locks the pair after the threshold; rotating addresses inside one /64 does not escape it', async () => {
+    const f = new AuthFailures({ maxFailures: 3, windowSeconds: 60, lockoutDelayMs: 0 });
+    for (let i = 1; i <= 3; i++) {
+      expect(await refused(f.check('u', `2001:db8::${i}`))).toBeUndefined();
+      f.failed('u', `2001:db8::${i}`);
+    }
+    expect(await refused(f.check('u', '2001:db8::99'))).toBe(429);
+    expect(await refused(f.check('other-user', '2001:db8::99'))).toBeUndefined();
+    expect(await refused(f.check('u', '2001:db9::1'))).toBeUndefined();
+  });
+
+  it('tracks a bounded number of pairs, so made-up user_ids cannot grow memory', () => {
+    const f = new AuthFailures({ maxFailures: 3, windowSeconds: 60, lockoutDelayMs: 0, capacity: 100 });
+    for (let i = 0; i < 10_000; i++) f.failed(`random-${i}`, '198.51.100.1');
+    expect(f.size).toBe(100);
+  });
+});
