@@ -162,6 +162,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     nodeId: config.nodeId,
     ...config.dispatch,
     maxActiveLanes: 2000,
+    onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
   const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake(), config.limits.idempotencyTtlMs);

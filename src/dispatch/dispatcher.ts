@@ -45,6 +45,8 @@ export interface DispatcherOptions {
   maxActiveLanes: number;
   /** Messages taken from a lane per query. */
   laneBatch: number;
+  /** Told what each attempt came to, and the engine it went to when known (metrics). */
+  onOutcome?: (outcome: Outcome, engine: string | undefined) => void;
 }
 
 /** What a lane's send came to, and the lane given back with its last one: both in one commit. */
@@ -241,7 +243,14 @@ export class Dispatcher {
     this.shares.give(lane.instanceId);
   }
 
-  private async attempt({ row, attempts }: LaneMessage, counted: boolean): Promise<Outcome> {
+  private async attempt(item: LaneMessage, counted: boolean): Promise<Outcome> {
+    const seen: { engine?: string } = {};
+    const outcome = await this.tryOnce(item, counted, seen);
+    this.options.onOutcome?.(outcome, seen.engine);
+    return outcome;
+  }
+
+  private async tryOnce({ row, attempts }: LaneMessage, counted: boolean, seen: { engine?: string }): Promise<Outcome> {
     const attempt = attempts + 1;
     if (attempt > this.options.maxAttempts) {
       // Earlier attempts never reported back (the process died during them).
@@ -251,6 +260,7 @@ export class Dispatcher {
     try {
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');
       const engine = await this.engines.forInstance(row.instance_id);
+      seen.engine = engine.name;
       const media = await this.media.prepare(row, this.aborter.signal);
       const message: OutgoingMessage = {
         messageId: row.id,

@@ -1,9 +1,9 @@
 /**
- * An engine as the metrics see it: every send attempt is counted by outcome,
- * and the first attempt of a message records its dispatch latency (from the
- * time in its UUIDv7 id, minted when the request was accepted, to now).
+ * An engine as the metrics see it: the first attempt of a message records its
+ * dispatch latency (from the time in its UUIDv7 id, minted when the request was
+ * accepted, to the hand-off). Outcomes are counted by the dispatcher, which
+ * also sees the failures that happen before the engine is called.
  */
-import { CodedError } from '../domain/errors.js';
 import { uuidV7Time } from '../domain/uuid7.js';
 import type { Engine, OutgoingMessage, SendResult } from '../engines/engine.js';
 import type { Metrics } from './metrics.js';
@@ -15,20 +15,12 @@ export function meteredEngine(engine: Engine, metrics: Metrics, now: () => numbe
     capabilities: engine.capabilities,
     start: () => engine.start(),
     stop: () => engine.stop(),
-    async send(message: OutgoingMessage): Promise<SendResult> {
+    send(message: OutgoingMessage): Promise<SendResult> {
       if (message.attempt <= 1) {
         const minted = uuidV7Time(message.messageId);
         if (minted !== undefined) metrics.dispatchLatency.observe(labels, Math.max(0, now() - minted) / 1000);
       }
-      try {
-        const result = await engine.send(message);
-        metrics.sends.inc({ ...labels, outcome: 'sent' });
-        return result;
-      } catch (err) {
-        const transient = err instanceof CodedError ? err.transient : true;
-        metrics.sends.inc({ ...labels, outcome: transient ? 'retry' : 'failed' });
-        throw err;
-      }
+      return engine.send(message);
     },
   };
 }

@@ -65,7 +65,7 @@ export class Metrics {
       labelNames: ['engine'], buckets: LATENCY_BUCKETS, registers,
     });
     this.sends = new Counter({
-      name: 'connexa_sends_total', help: 'Engine send attempts by engine and outcome (sent, retry, failed)',
+      name: 'connexa_sends_total', help: 'Send attempts by engine and outcome (sent, retry, failed), failures before the engine included',
       labelNames: ['engine', 'outcome'], registers,
     });
     this.receipts = new Counter({

@@ -41,8 +41,10 @@ let engine: RecordingEngine;
 let dispatcher: Dispatcher;
 let instanceId: string;
 let fixture: Fixture | undefined;
+let observed: string[] = [];
 
 beforeEach(async () => {
+  observed = [];
   dir = tempDir('connexa-dispatch-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
   expect((await migrate(store.db)).ok).toBe(true);
@@ -53,7 +55,8 @@ beforeEach(async () => {
   const media = new MediaPreparer(store, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
   dispatcher = new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store),
     new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
-    { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8 },
+    { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8,
+      onOutcome: (o, e) => observed.push(`${o.messageId}:${o.kind}:${e ?? '-'}`) },
     pino({ level: 'silent' }));
 });
 
@@ -83,6 +86,8 @@ describe('dispatcher', () => {
     await waitFor(async () => ((await row('behind')).status === 'sent' ? true : undefined), 5000, 'the next message to go');
     expect(await row('stuck')).toMatchObject({ status: 'failed', error_code: 'attempts_exhausted' });
     expect(engine.sent.map((m) => m.messageId)).toEqual(['behind']);
+    // Every attempt's outcome is reported, also one that never reached an engine.
+    expect(observed).toEqual(expect.arrayContaining(['stuck:failed:-', 'behind:sent:sandbox']));
   });
 
   it('a slow, paced instance works only its share of lanes; another instance is not held up', async () => {

@@ -70,6 +70,9 @@ describe('/metrics', () => {
     await waitForStatus(g, t, sent.body.message_id ?? '', ['read']);
     await waitFor(async () => (delivered >= 1 ? true : undefined), 10_000, 'the webhook');
     await g.send(t, 'text', { phone: '', data: { text: 'bad' } });
+    // Not on WhatsApp (a sandbox magic number): a failed attempt.
+    const nobody = await g.send(t, 'text', { phone: '15550100404', data: { text: 'nobody' } });
+    await waitForStatus(g, t, nobody.body.message_id ?? '', ['failed']);
 
     const { text } = await scrape(g, TOKEN);
     expect(sample(text, 'connexa_http_requests_total', { route: '/api/v1/message/text', method: 'POST', status: '200' })).toBeGreaterThanOrEqual(1);
@@ -77,6 +80,7 @@ describe('/metrics', () => {
     expect(sample(text, 'connexa_accept_duration_seconds_count', { type: 'text' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'connexa_dispatch_latency_seconds_count', { engine: 'sandbox' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'connexa_sends_total', { engine: 'sandbox', outcome: 'sent' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'connexa_sends_total', { engine: 'sandbox', outcome: 'failed' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'connexa_receipts_total', { status: 'delivered' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'connexa_receipts_total', { status: 'read' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'connexa_webhook_deliveries_total', { outcome: 'delivered' })).toBeGreaterThanOrEqual(1);
