@@ -48,8 +48,9 @@ export class IdempotencyGate {
 
   async run(instanceId: string, claim: IdempotencyClaim, create: (claim: IdempotencyClaim) => Promise<CreateOutcome>): Promise<IdempotentResult> {
     const slot = `${instanceId}\n${claim.key}`;
-    // Bounded: each turn either answers, creates, or waits for a request that then finished.
-    for (let turn = 0; turn < 5; turn++) {
+    // Waiting for a request of this process does not use a turn; only losing
+    // the key to another node's commit does (bounded, so this always ends).
+    for (let lost = 0; lost < 3;) {
       const row = this.statements.lookup(instanceId, claim.key, this.now() - this.ttlMs);
       if (row !== undefined) {
         if (row.request_hash !== claim.requestHash) {
@@ -69,6 +70,7 @@ export class IdempotencyGate {
       try {
         const outcome = await creating;
         if (outcome.stored) return { messageId: outcome.messageId, replayed: false };
+        lost++;
       } finally {
         this.inflight.delete(slot);
       }

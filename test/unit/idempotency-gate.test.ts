@@ -1,0 +1,70 @@
+/**
+ * The idempotency gate's paths that the HTTP tests cannot reach: another node
+ * commits the key between this node's lookup and its own commit, and a key
+ * that keeps being lost ends with 409 idempotency_key_busy.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IdempotencyGate } from '../../src/accept/idempotency-gate.js';
+import { ApiError } from '../../src/domain/errors.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { IdempotencyStatements } from '../../src/store/idempotency.js';
+import { AcceptStatements } from '../../src/store/messages.js';
+import { migrate } from '../../src/store/migrate.js';
+import { tempDir } from '../helpers/gateway.js';
+
+let dir: string;
+let store: Store;
+beforeEach(async () => {
+  dir = tempDir('connexa-gate-');
+  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  expect((await migrate(store.db)).ok).toBe(true);
+});
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('IdempotencyGate', () => {
+  it('when another node took the key first, answers with that node’s message', async () => {
+    const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
+    const other = new AcceptStatements(store);
+    let calls = 0;
+    const result = await gate.run('inst', { key: 'k', requestHash: 'h' }, async (claim) => {
+      calls++;
+      // The other node's commit lands first; ours then finds the key held.
+      await other.insert([{ id: 'theirs', instanceId: 'inst', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(), media: undefined, idempotency: claim }]);
+      return { stored: false };
+    });
+    expect(result).toEqual({ messageId: 'theirs', replayed: true });
+    expect(calls).toBe(1);
+  });
+
+  it('a key that keeps being lost ends with 409 idempotency_key_busy and Retry-After', async () => {
+    const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
+    let calls = 0;
+    const err = await gate.run('inst', { key: 'k', requestHash: 'h' }, async () => {
+      calls++;
+      return { stored: false };
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).code).toBe('idempotency_key_busy');
+    expect((err as ApiError).headers?.['Retry-After']).toBe('1');
+    expect(calls).toBe(3);
+  });
+
+  it('waiting requests do not run out of turns while earlier holders fail', async () => {
+    const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
+    const claim = { key: 'k', requestHash: 'h' };
+    let n = 0;
+    const failing = () => gate.run('inst', claim, async () => {
+      n++;
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error(`disk full ${n}`);
+    });
+    const results = await Promise.allSettled(Array.from({ length: 8 }, failing));
+    // Each request gets the real error, never a made-up 409.
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof Error && !(r.reason instanceof ApiError))).toBe(true);
+  });
+});
