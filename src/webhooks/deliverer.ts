@@ -16,6 +16,7 @@ import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
 import { MAX_DELIVERY_ATTEMPTS, nextDelayMs, retryAfterMs } from './schedule.js';
 import { signatureHeader } from './signature.js';
 import { Coalescer } from '../util/coalescer.js';
+import { EndpointAgents } from './endpoint-agents.js';
 
 export interface DelivererOptions {
   allowPrivateNetworks: boolean;
@@ -32,6 +33,7 @@ export interface DelivererOptions {
 export class WebhookDeliverer {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly agents: EndpointAgents;
   private readonly claimer = new Coalescer(
     () => this.claimPass(),
     (err) => this.logger.error({ err }, 'webhook delivery loop failed; retrying'),
@@ -43,7 +45,10 @@ export class WebhookDeliverer {
     private readonly o: DelivererOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const isAllowed = o.allowPrivateNetworks ? () => true : isPublicAddress;
+    this.agents = new EndpointAgents(() => createGuardedAgent(o.lookup ?? systemLookup, isAllowed));
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.pump(), this.o.pollMs);
@@ -53,6 +58,7 @@ export class WebhookDeliverer {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.inFlight.values()]);
+    await this.agents.closeAll();
   }
 
   private pump(): Promise<void> {
@@ -94,7 +100,8 @@ export class WebhookDeliverer {
     let error: string;
     let retryAfter: number | undefined;
     const isAllowed = this.o.allowPrivateNetworks ? () => true : isPublicAddress;
-    const agent = createGuardedAgent(this.o.lookup ?? systemLookup, isAllowed);
+    const agent = this.agents.get(e.instance_id, endpoint.url);
+    let healthy = false;
     try {
       const url = parseMediaUrl(endpoint.url, 'The webhook URL');
       assertLiteralAllowed(url, isAllowed);
@@ -115,6 +122,7 @@ export class WebhookDeliverer {
       status = res.statusCode;
       retryAfter = retryAfterMs(res.headers['retry-after'], this.now());
       await res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
+      healthy = status !== 410;
       if (status >= 200 && status < 300) {
         await this.settle(e, { kind: 'delivered', id: e.id, status, at: this.now() });
         return;
@@ -131,7 +139,8 @@ export class WebhookDeliverer {
         ? `No answer within ${this.o.timeoutMs} ms`
         : `Could not deliver: ${err instanceof Error ? err.message.slice(0, 200) : 'network error'}`;
     } finally {
-      await agent.destroy().catch(() => undefined);
+      // A failed connection, a timeout or a 410: the next attempt starts from a fresh agent.
+      if (!healthy) this.agents.drop(e.instance_id);
     }
     const attempts = e.attempts + 1;
     const backoff = attempts >= MAX_DELIVERY_ATTEMPTS ? undefined : nextDelayMs(attempts, this.o.retryScale);
