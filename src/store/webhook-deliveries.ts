@@ -41,8 +41,10 @@ export class WebhookDeliveries {
        ORDER BY e.next_attempt_at LIMIT ?`,
     );
     this.delivered = s.prepare(`UPDATE webhook_events SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?`);
-    this.retry = s.prepare(`UPDATE webhook_events SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`);
-    this.dead = s.prepare(`UPDATE webhook_events SET status = 'failed', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ?`);
+    // A failed attempt counts only while the event is still pending: an attempt in flight
+    // when the endpoint was deleted must not overwrite why the event was dropped.
+    this.retry = s.prepare(`UPDATE webhook_events SET attempts = attempts + 1, last_status = ?, last_error = ?, next_attempt_at = ? WHERE id = ? AND status = 'pending'`);
+    this.dead = s.prepare(`UPDATE webhook_events SET status = 'failed', attempts = attempts + 1, last_status = ?, last_error = ? WHERE id = ? AND status = 'pending'`);
     this.page = s.prepare<[string, number, number], WebhookEventRow>(`SELECT * FROM webhook_events WHERE instance_id = ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.pageFirst = s.prepare<[string, number], WebhookEventRow>(`SELECT * FROM webhook_events WHERE instance_id = ? ORDER BY id DESC LIMIT ?`);
     this.retryOne = s.prepare(
