@@ -37,7 +37,7 @@ export class Acceptor {
         this.lastCommitAt = Date.now();
       }
       onCommitted();
-    }, 256, (m) => 512 + (m.media?.bytes?.length ?? 0), MAX_COMMIT_BYTES);
+    }, { weigh: (m) => 512 + (m.media?.bytes?.length ?? 0), maxWeight: MAX_COMMIT_BYTES });
   }
 
   async accept(message: NewMessage): Promise<AcceptOutcome> {

@@ -22,7 +22,6 @@ import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '..
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
 import { retryDelayMs } from './backoff.js';
 import { LaneShares } from './lane-shares.js';
-import { TurnWriter } from './turn-writer.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';
 
@@ -58,7 +57,7 @@ interface Completion {
 export class Dispatcher {
   private readonly active = new Set<Promise<void>>();
   private readonly starts: BatchWriter<AttemptStart>;
-  private readonly completions: TurnWriter<Completion>;
+  private readonly completions: BatchWriter<Completion>;
   private readonly aborter = new AbortController();
   private readonly shares = new LaneShares();
   private readonly claimer = new Coalescer(
@@ -82,10 +81,10 @@ export class Dispatcher {
     // A lane's later attempts are counted in the next turn: one yield per message for a long lane.
     this.starts = new BatchWriter((items) => this.results.begin(items));
     // outbox and results share one store: outcomes, then the lanes they free, in one transaction, in this turn.
-    this.completions = new TurnWriter((items) => this.outbox.transaction(() => {
+    this.completions = new BatchWriter((items) => this.outbox.transaction(() => {
       this.results.recordInTx(items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])));
       this.outbox.releaseInTx(items.flatMap((c) => (c.release === undefined ? [] : [c.release])));
-    }));
+    }), { thisTurn: true });
   }
 
   async start(): Promise<void> {

@@ -37,7 +37,7 @@ describe('group commit', () => {
     const flushes: number[][] = [];
     const w = new BatchWriter<number>(async (items) => {
       flushes.push(items);
-    }, 256, (n) => n, 10);
+    }, { weigh: (n) => n, maxWeight: 10 });
     await Promise.all([4, 4, 4, 12, 1, 1].map((n) => w.submit(n)));
     expect(flushes).toEqual([[4, 4], [4], [12], [1, 1]]);
   });
@@ -49,11 +49,49 @@ describe('group commit', () => {
       const end = Date.now() + 3;
       while (Date.now() < end) { /* busy */ }
       events.push(`flush ${items.length}`);
-    }, 2);
+    }, { maxBatch: 2 });
     const all = Promise.all([1, 2, 3, 4, 5, 6].map((n) => w.submit(n)));
     setTimeout(() => events.push('timer'), 0);
     await all;
     expect(events.indexOf('timer')).toBeGreaterThan(0);
     expect(events.indexOf('timer')).toBeLessThan(events.length - 1);
+  });
+
+  it('with thisTurn, writes what one burst submitted together, before the next turn', async () => {
+    const events: string[] = [];
+    const writer = new BatchWriter<number>(async (items) => {
+      events.push(`flush ${items.join(',')}`);
+    }, { thisTurn: true });
+    setImmediate(() => events.push('next turn'));
+    await Promise.all([writer.submit(1), writer.submit(2), writer.submit(3)]);
+    await new Promise((r) => setImmediate(r));
+    expect(events).toEqual(['flush 1,2,3', 'next turn']);
+  });
+
+  it('by default, commits in the next turn, after callbacks already queued for it', async () => {
+    const events: string[] = [];
+    const writer = new BatchWriter<number>(async (items) => {
+      events.push(`flush ${items.join(',')}`);
+    });
+    setImmediate(() => events.push('queued first'));
+    await Promise.all([writer.submit(1), writer.submit(2)]);
+    expect(events).toEqual(['queued first', 'flush 1,2']);
+  });
+
+  it('items submitted during a flush go in the next one; a failed flush rejects only its own items', async () => {
+    const flushed: number[][] = [];
+    let later: Promise<void> | undefined;
+    const writer = new BatchWriter<number>(async (items) => {
+      flushed.push(items);
+      if (later === undefined) {
+        later = writer.submit(4);
+        throw new Error('disk full');
+      }
+    }, { maxBatch: 2, thisTurn: true });
+    const first = [writer.submit(1), writer.submit(2), writer.submit(3)].map((p) => p.then(() => 'ok', (e: Error) => e.message));
+    expect(await Promise.all(first)).toEqual(['disk full', 'disk full', 'ok']);
+    await later;
+    expect(flushed).toEqual([[1, 2], [3, 4]]);
+    await writer.drain();
   });
 });

@@ -6,7 +6,7 @@
  */
 import { CodedError } from '../../domain/errors.js';
 import { deriveProviderId } from '../../domain/provider-id.js';
-import { TurnWriter } from '../../dispatch/turn-writer.js';
+import { BatchWriter } from '../../store/batch-writer.js';
 import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
 import type { Arrival, InboxStore } from './inbox-store.js';
 import { behaviourFor } from './magic.js';
@@ -19,7 +19,7 @@ export interface SandboxTiming {
 export class SandboxEngine implements Engine {
   readonly name = 'sandbox' as const;
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
-  private readonly writer: TurnWriter<Arrival>;
+  private readonly writer: BatchWriter<Arrival>;
 
   constructor(
     inbox: InboxStore,
@@ -27,7 +27,7 @@ export class SandboxEngine implements Engine {
     private readonly now: () => number = Date.now,
   ) {
     // Arrivals of one pass's sends are recorded together right after the pass, in the same turn.
-    this.writer = new TurnWriter((items) => inbox.record(items));
+    this.writer = new BatchWriter((items) => inbox.record(items), { thisTurn: true });
   }
 
   async start(): Promise<void> {}
