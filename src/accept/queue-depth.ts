@@ -5,31 +5,30 @@
  * right now (reserved, not yet committed), are added on top. Reserving before
  * the commit is what keeps a burst of concurrent sends from overshooting.
  */
+import { LRUCache } from 'lru-cache';
+
 export class QueueDepth {
-  private readonly counted = new Map<string, { count: number; at: number }>();
+  /** Bounded: the least recently used count goes first (it would be re-read anyway). */
+  private readonly counted: LRUCache<string, { count: number; at: number }>;
   private readonly reserved = new Map<string, number>();
 
   constructor(
     private readonly count: (instanceId: string) => number,
     private readonly refreshMs = 1_000,
     private readonly now: () => number = Date.now,
-    /** Past this many counted instances, stale counts are dropped (they would be re-read anyway). */
-    private readonly capacity = 10_000,
-  ) {}
+    capacity = 10_000,
+  ) {
+    this.counted = new LRUCache({ max: capacity });
+  }
 
   current(instanceId: string): number {
     const now = this.now();
     let entry = this.counted.get(instanceId);
     if (entry === undefined || now - entry.at >= this.refreshMs) {
-      if (entry === undefined && this.counted.size >= this.capacity) this.dropStale(now);
       entry = { count: this.count(instanceId), at: now };
       this.counted.set(instanceId, entry);
     }
     return entry.count + (this.reserved.get(instanceId) ?? 0);
-  }
-
-  private dropStale(now: number): void {
-    for (const [id, e] of this.counted) if (now - e.at >= this.refreshMs) this.counted.delete(id);
   }
 
   /** Instances whose count is held (for tests and metrics). */

@@ -1,9 +1,10 @@
 /**
  * Finds the engine of an instance. An instance's engine never changes, so the
- * answer is cached (bounded; the oldest entry goes when full) until the
+ * answer is cached (bounded; the least recently used goes when full) until the
  * instance is deleted: a deleted instance's queued messages then fail with
  * `instance_not_found` instead of going out through a remembered engine.
  */
+import { LRUCache } from 'lru-cache';
 import { CodedError } from '../domain/errors.js';
 import type { Engine, EngineName } from '../engines/engine.js';
 import { isEngineName } from '../engines/engine.js';
@@ -11,13 +12,15 @@ import type { Db } from '../store/database.js';
 import { getInstance } from '../store/instances.js';
 
 export class EngineResolver {
-  private readonly byInstance = new Map<string, EngineName>();
+  private readonly byInstance: LRUCache<string, EngineName>;
 
   constructor(
     private readonly db: Db,
     private readonly engines: ReadonlyMap<EngineName, Engine>,
-    private readonly capacity = 10_000,
-  ) {}
+    capacity = 10_000,
+  ) {
+    this.byInstance = new LRUCache({ max: capacity });
+  }
 
   /** The instance was deleted: stop answering from the cache. */
   forget(instanceId: string): void {
@@ -31,10 +34,6 @@ export class EngineResolver {
       if (row === undefined) throw new CodedError('instance_not_found', 'The instance of this message no longer exists');
       if (!isEngineName(row.engine)) throw new CodedError('engine_unavailable', `Engine "${row.engine}" is not available in this build`);
       name = row.engine;
-      if (this.byInstance.size >= this.capacity) {
-        const oldest = this.byInstance.keys().next();
-        if (oldest.done !== true) this.byInstance.delete(oldest.value);
-      }
       this.byInstance.set(instanceId, name);
     }
     const engine = this.engines.get(name);

@@ -5,6 +5,7 @@
  * header value, so a repeat caller costs one map lookup: no decoding, no hash.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import { ApiError } from '../domain/errors.js';
 import { hashToken } from '../domain/tokens.js';
 import type { Db } from '../store/database.js';
@@ -40,24 +41,24 @@ export function parseBasic(header: string | undefined): { user: string; password
 }
 
 export class InstanceAuthenticator {
-  private readonly cache = new Map<string, { instance: AuthenticatedInstance; expires: number }>();
+  private readonly cache: LRUCache<string, AuthenticatedInstance>;
 
   constructor(
     private readonly db: Db,
     private readonly failures: AuthFailures,
-    private readonly ttlMs = 30_000,
-    private readonly capacity = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs = 30_000,
+    capacity = 10_000,
+  ) {
+    this.cache = new LRUCache({ max: capacity, ttl: ttlMs });
+  }
 
   /** `address` is the client's IP: failed attempts are counted per user_id + address. */
   async authenticate(header: string | undefined, address: string): Promise<AuthenticatedInstance> {
     if (header === undefined) {
       throw unauthorized('unauthorized', 'Authentication required: use HTTP Basic auth with your user_id as the username and your instance_token as the password');
     }
-    const now = this.now();
     const hit = this.cache.get(header);
-    if (hit !== undefined && hit.expires > now) return hit.instance;
+    if (hit !== undefined) return hit;
     const creds = parseBasic(header);
     if (creds === undefined) {
       throw unauthorized('unauthorized', 'The Authorization header must be HTTP Basic with user_id:instance_token');
@@ -72,18 +73,14 @@ export class InstanceAuthenticator {
     }
     this.failures.succeeded(creds.user, address);
     const instance = { id: row.id, userId: row.user_id, engine: row.engine };
-    // Full: the oldest entry goes (insertion order), not the whole cache at once.
-    if (this.cache.size >= this.capacity) {
-      const oldest = this.cache.keys().next();
-      if (oldest.done !== true) this.cache.delete(oldest.value);
-    }
-    this.cache.set(header, { instance, expires: now + this.ttlMs });
+    this.cache.set(header, instance);
     return instance;
   }
 
   /** Forgets cached credentials of an instance (deleted, or its token rotated). */
   forgetInstance(instanceId: string): void {
-    for (const [k, v] of this.cache) if (v.instance.id === instanceId) this.cache.delete(k);
+    const keys = [...this.cache.entries()].filter(([, v]) => v.id === instanceId).map(([k]) => k);
+    for (const k of keys) this.cache.delete(k);
   }
 
   /** A Fastify onRequest hook that authenticates and sets `request.instance`. */

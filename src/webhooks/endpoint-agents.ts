@@ -5,40 +5,28 @@
  * guarded lookup; a changed URL gets a fresh agent. Bounded: past `capacity`
  * endpoints the least recently used agent is closed.
  */
+import { LRUCache } from 'lru-cache';
 import type { Agent } from 'undici';
 
 export class EndpointAgents {
-  private readonly byInstance = new Map<string, { url: string; agent: Agent }>();
+  private readonly byInstance: LRUCache<string, { url: string; agent: Agent }>;
 
-  constructor(
-    private readonly make: () => Agent,
-    private readonly capacity = 2_000,
-  ) {}
+  constructor(private readonly make: () => Agent, capacity = 2_000) {
+    // Whatever leaves the cache (evicted, replaced, dropped) is closed.
+    this.byInstance = new LRUCache({ max: capacity, dispose: (held) => void held.agent.destroy().catch(() => undefined) });
+  }
 
   get(instanceId: string, url: string): Agent {
     const held = this.byInstance.get(instanceId);
-    if (held !== undefined && held.url === url) {
-      // Most recently used goes to the end of the map's order.
-      this.byInstance.delete(instanceId);
-      this.byInstance.set(instanceId, held);
-      return held.agent;
-    }
-    if (held !== undefined) this.drop(instanceId);
-    if (this.byInstance.size >= this.capacity) {
-      const oldest = this.byInstance.keys().next();
-      if (oldest.done !== true) this.drop(oldest.value);
-    }
+    if (held !== undefined && held.url === url) return held.agent;
     const agent = this.make();
     this.byInstance.set(instanceId, { url, agent });
     return agent;
   }
 
-  /** Closes the endpoint's agent (its URL changed, it was disabled, or it misbehaved). */
+  /** Closes the endpoint's agent (it failed, timed out, or the endpoint answered 410). */
   drop(instanceId: string): void {
-    const held = this.byInstance.get(instanceId);
-    if (held === undefined) return;
     this.byInstance.delete(instanceId);
-    held.agent.destroy().catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {

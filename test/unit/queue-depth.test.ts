@@ -28,12 +28,12 @@ describe('QueueDepth', () => {
     expect(queries).toBe(2);
   });
 
-  it('stays bounded: past its capacity, stale counts are dropped', () => {
-    let now = 0;
-    const depth = new QueueDepth(() => 0, 1_000, () => now, 3);
-    for (const id of ['a', 'b', 'c']) depth.current(id);
-    now = 5_000;
-    depth.current('d');
-    expect(depth.size).toBe(1);
+  it('stays bounded: past its capacity, the least recently used count goes', () => {
+    let queries = 0;
+    const depth = new QueueDepth(() => { queries += 1; return 0; }, 1_000, () => 0, 3);
+    for (const id of ['a', 'b', 'c', 'd']) depth.current(id);
+    expect(depth.size).toBe(3);
+    depth.current('a');
+    expect(queries).toBe(5);
   });
 });
