@@ -26,7 +26,7 @@ export class Acceptor {
   private lastCommitMs = 0;
   private lastCommitAt = 0;
 
-  constructor(statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs = 24 * 60 * 60_000) {
+  constructor(statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs: number) {
     // Inline media is weighed by its bytes: a commit of many large files would hold the event loop.
     this.writer = new BatchWriter(async (batch) => {
       const started = performance.now();

@@ -5,6 +5,9 @@
  */
 import type { Store } from './database.js';
 
+/** Keys are honoured at least this long (the contract promises 24 h). */
+export const MIN_IDEMPOTENCY_TTL_MS = 24 * 60 * 60_000;
+
 export interface IdempotencyRow {
   request_hash: string;
   message_id: string;

@@ -6,6 +6,7 @@
  * afterwards (outbox.ts, `ingest`).
  */
 import type { NewMessage } from '../domain/message.js';
+import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type { Db, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
 
@@ -36,7 +37,7 @@ export class AcceptStatements {
    * Stores the batch in one durable commit. Returns the ids of messages that
    * were not stored because their idempotency key is already held.
    */
-  insert(messages: NewMessage[], idempotencyTtlMs = 24 * 60 * 60_000): Promise<string[]> {
+  insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
     return this.store.writeTx(true, () => {
       const skipped: string[] = [];
       for (const m of messages) {
