@@ -4,76 +4,26 @@
  * message_id must end `sent` or later, and arrive in the sandbox exactly once.
  * Runs the built server (dist/), as `npm start` would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import fs from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
+import type net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, basic, tempDir, waitFor, type ApiBody, type InboxEntry } from '../helpers/gateway.js';
+import { childGateway } from '../helpers/child-gateway.js';
+import { ADMIN_TOKEN, basic, waitFor, type ApiBody, type InboxEntry } from '../helpers/gateway.js';
 
-const MAIN = path.resolve('dist/main.js');
-const dir = tempDir('connexa-crash-');
-let child: ChildProcess | undefined;
+const server = await childGateway({
+  CONNEXA_SANDBOX_DELIVER_MS: '20',
+  CONNEXA_SANDBOX_READ_MS: '40',
+  CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  CONNEXA_WEBHOOK_POLL_MS: '20',
+  CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE: '1',
+}, 'connexa-crash-');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(port: number): Promise<void> {
-  child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      CONNEXA_PORT: String(port),
-      CONNEXA_HOST: '127.0.0.1',
-      CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'connexa.db')}`,
-      CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
-      CONNEXA_DEMO: 'false',
-      CONNEXA_LOG_LEVEL: 'warn',
-      CONNEXA_SANDBOX_DELIVER_MS: '20',
-      CONNEXA_SANDBOX_READ_MS: '40',
-      CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-      CONNEXA_WEBHOOK_POLL_MS: '20',
-      CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE: '1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitFor(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 15_000, 'server to be ready');
-}
-
-function kill(): Promise<void> {
-  const c = child;
-  if (c === undefined || c.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  });
-}
-
-afterAll(async () => {
-  await kill();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => server.dispose());
 
 describe('SIGKILL in the middle of a stream of sends', () => {
   it('loses no acknowledged message and delivers none twice', { timeout: 120_000 }, async () => {
-    expect(fs.existsSync(MAIN), 'dist/main.js is built by `npm test` before vitest runs').toBe(true);
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    await start(port);
+    const base = server.base;
+    await server.start();
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
     const user = (await (await fetch(`${base}/api/v1/admin/users`, { method: 'POST', headers: admin, body: '{"name":"crash"}' })).json()) as Record<string, string>;
     const inst = (await (await fetch(`${base}/api/v1/admin/users/${user['user_id']}/instances`, {
@@ -123,10 +73,10 @@ describe('SIGKILL in the middle of a stream of sends', () => {
         }
       });
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
-      await kill();
+      await server.kill();
       running = false;
       await Promise.all(writers);
-      await start(port);
+      await server.start();
     }
 
     // After the last restart every acknowledged message must reach sent or later.

@@ -55,15 +55,44 @@ export interface ApiBody {
   [key: string]: unknown;
 }
 
-export interface TestGateway {
+/** Calls the API with a tenant's credentials. */
+export interface ApiClient {
+  send(t: Tenant, type: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: ApiBody; headers: Headers }>;
+  get(t: Tenant, urlPath: string): Promise<{ status: number; body: ApiBody }>;
+  post(t: Tenant, urlPath: string, body?: unknown): Promise<{ status: number; body: ApiBody }>;
+}
+
+export interface TestGateway extends ApiClient {
   gateway: Gateway;
   url: string;
   dir: string;
   tenant(engine?: string, config?: unknown): Promise<Tenant>;
-  send(t: Tenant, type: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: ApiBody; headers: Headers }>;
-  get(t: Tenant, urlPath: string): Promise<{ status: number; body: ApiBody }>;
-  post(t: Tenant, urlPath: string, body?: unknown): Promise<{ status: number; body: ApiBody }>;
   stop(): Promise<void>;
+}
+
+export function apiClient(url: string): ApiClient {
+  return {
+    async send(t, type, body, headers = {}) {
+      const res = await fetch(`${url}/api/v1/message/${type}`, {
+        method: 'POST',
+        headers: { authorization: t.auth, 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as ApiBody, headers: res.headers };
+    },
+    async get(t, urlPath) {
+      const res = await fetch(url + urlPath, { headers: { authorization: t.auth, accept: 'application/json' } });
+      return { status: res.status, body: (await res.json()) as ApiBody };
+    },
+    async post(t, urlPath, body) {
+      const res = await fetch(url + urlPath, {
+        method: 'POST',
+        headers: { authorization: t.auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body ?? {}),
+      });
+      return { status: res.status, body: (await res.json()) as ApiBody };
+    },
+  };
 }
 
 export function tempDir(prefix = 'connexa-test-'): string {
@@ -119,26 +148,7 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
       const token = String(inst['instance_token']);
       return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
     },
-    async send(t, type, body, headers = {}) {
-      const res = await fetch(`${url}/api/v1/message/${type}`, {
-        method: 'POST',
-        headers: { authorization: t.auth, 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as ApiBody, headers: res.headers };
-    },
-    async get(t, urlPath) {
-      const res = await fetch(url + urlPath, { headers: { authorization: t.auth, accept: 'application/json' } });
-      return { status: res.status, body: (await res.json()) as ApiBody };
-    },
-    async post(t, urlPath, body) {
-      const res = await fetch(url + urlPath, {
-        method: 'POST',
-        headers: { authorization: t.auth, 'content-type': 'application/json' },
-        body: JSON.stringify(body ?? {}),
-      });
-      return { status: res.status, body: (await res.json()) as ApiBody };
-    },
+    ...apiClient(url),
     async stop() {
       await gateway.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -157,7 +167,7 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
   }
 }
 
-export async function waitForStatus(g: TestGateway, t: Tenant, id: string, statuses: string[], timeoutMs = 10_000): Promise<ApiBody> {
+export async function waitForStatus(g: ApiClient, t: Tenant, id: string, statuses: string[], timeoutMs = 10_000): Promise<ApiBody> {
   return waitFor(async () => {
     const r = await g.get(t, `/api/v1/message/${id}`);
     return statuses.includes(r.body.status ?? '') ? r.body : undefined;

@@ -1,0 +1,112 @@
+/**
+ * The built gateway (dist/main.js) in a process of its own, as `npm start`
+ * runs it. For tests whose verdict depends on timing or on the process: a
+ * synchronous SQLite wait in the gateway then blocks only the gateway, never
+ * the test's client, and a SIGKILL kills only the server.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ADMIN_TOKEN, apiClient, basic, tempDir, waitFor, type ApiClient, type Tenant } from './gateway.js';
+
+export const MAIN = path.resolve('dist/main.js');
+
+export interface ChildGateway extends ApiClient {
+  /** `http://127.0.0.1:port` */
+  base: string;
+  /** The folder holding the database (`connexa.db`). */
+  dir: string;
+  dbFile: string;
+  /** Starts the server (again) on the same port and database; resolves once /readyz answers 200. */
+  start(): Promise<void>;
+  /** Kills the server with SIGKILL (no-op when it is not running). */
+  kill(): Promise<void>;
+  /** Creates a user with an instance over the admin API. */
+  tenant(engine?: string): Promise<Tenant>;
+  /** Kills the server and removes its folder. */
+  dispose(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Prepares a gateway on a free port and a fresh database; `env` adds to (or overrides) the test defaults. */
+export async function childGateway(env: Record<string, string> = {}, prefix = 'connexa-child-'): Promise<ChildGateway> {
+  if (!fs.existsSync(MAIN)) throw new Error('dist/main.js is missing: `npm test` builds it before vitest runs');
+  const dir = tempDir(prefix);
+  const dbFile = path.join(dir, 'connexa.db');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+
+  const kill = (): Promise<void> => {
+    const c = child;
+    if (c === undefined || c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGKILL');
+    });
+  };
+
+  const admin = async (p: string, body: unknown): Promise<Record<string, string>> => {
+    const res = await fetch(base + p, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`admin ${p} → ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, string>;
+  };
+
+  return {
+    ...apiClient(base),
+    base,
+    dir,
+    dbFile,
+    async start() {
+      child = spawn(process.execPath, [MAIN], {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          CONNEXA_PORT: String(port),
+          CONNEXA_HOST: '127.0.0.1',
+          CONNEXA_DATABASE_URL: `sqlite:${dbFile}`,
+          CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
+          CONNEXA_DEMO: 'false',
+          CONNEXA_LOG_LEVEL: 'warn',
+          ...env,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      const started = child;
+      await waitFor(async () => {
+        if (started.exitCode !== null) throw new Error(`the gateway exited with code ${started.exitCode} while starting`);
+        try {
+          return (await fetch(`${base}/readyz`)).status === 200 ? true : undefined;
+        } catch {
+          return undefined;
+        }
+      }, 15_000, 'server to be ready');
+    },
+    kill,
+    async tenant(engine = 'sandbox') {
+      const user = await admin('/api/v1/admin/users', { name: 'Test' });
+      const userId = String(user['user_id']);
+      const inst = await admin(`/api/v1/admin/users/${userId}/instances`, { name: 'main', engine });
+      const token = String(inst['instance_token']);
+      return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
+    },
+    async dispose() {
+      await kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
