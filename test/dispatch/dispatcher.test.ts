@@ -4,7 +4,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
-import { Dispatcher } from '../../src/dispatch/dispatcher.js';
+import { CodedError } from '../../src/domain/errors.js';
+import { Dispatcher, type DispatcherOptions } from '../../src/dispatch/dispatcher.js';
 import { EngineResolver } from '../../src/dispatch/engine-resolver.js';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import type { Engine, EngineName, OutgoingMessage, SendResult } from '../../src/engines/engine.js';
@@ -20,6 +21,10 @@ class RecordingEngine implements Engine {
   readonly name = 'sandbox' as const;
   readonly capabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
   readonly sent: OutgoingMessage[] = [];
+  /** When each send was called (epoch ms), per message. */
+  readonly calls = new Map<string, number[]>();
+  /** Messages whose first send fails with a transient error. */
+  readonly failFirst = new Set<string>();
   /** Sends of this instance hang until released (a slow, paced number). */
   slowInstance: string | undefined;
   release: () => void = () => {};
@@ -29,6 +34,9 @@ class RecordingEngine implements Engine {
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
   async send(m: OutgoingMessage): Promise<SendResult> {
+    const calls = [...(this.calls.get(m.messageId) ?? []), Date.now()];
+    this.calls.set(m.messageId, calls);
+    if (calls.length === 1 && this.failFirst.has(m.messageId)) throw new CodedError('provider_unavailable', 'Try again later', true);
     if (m.instanceId === this.slowInstance) await this.gate;
     this.sent.push(m);
     return { providerId: `P-${m.messageId}` };
@@ -43,6 +51,16 @@ let instanceId: string;
 let fixture: Fixture | undefined;
 let observed: string[] = [];
 
+/** A dispatcher on this test's store and engine; `options` override the defaults below. */
+function build(options: Partial<DispatcherOptions>): Dispatcher {
+  const media = new MediaPreparer(store, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
+  return new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store),
+    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
+    { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8,
+      onOutcome: (o, e) => observed.push(`${o.messageId}:${o.kind}:${e ?? '-'}`), ...options },
+    pino({ level: 'silent' }));
+}
+
 beforeEach(async () => {
   observed = [];
   dir = tempDir('connexa-dispatch-');
@@ -52,12 +70,7 @@ beforeEach(async () => {
   const user = await admin.createUser('u');
   instanceId = (await admin.createInstance(user.user_id, 'i', 'sandbox')).instance_id;
   engine = new RecordingEngine();
-  const media = new MediaPreparer(store, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
-  dispatcher = new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store),
-    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
-    { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8,
-      onOutcome: (o, e) => observed.push(`${o.messageId}:${o.kind}:${e ?? '-'}`) },
-    pino({ level: 'silent' }));
+  dispatcher = build({});
 });
 
 afterEach(async () => {
@@ -72,6 +85,9 @@ const accept = (id: string, url?: string, recipient = '554499999999', instance =
   id, instanceId: instance, type: url === undefined ? 'text' : 'image', recipient, text: 'hi', acceptedAt: Date.now(),
   media: url === undefined ? undefined : { kind: 'image', source: { kind: 'url', url }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
 }]);
+
+const timeline = (id: string) => store.db.selectFrom('message_events').select(['kind', 'at', 'detail'])
+  .where('message_id', '=', id).orderBy('id').execute();
 
 const row = (id: string) => store.db.selectFrom('messages').select(['status', 'error_code', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
 
@@ -121,5 +137,28 @@ describe('dispatcher', () => {
     expect(engine.sent).toEqual([]);
     expect((await row('slow')).status).toBe('sending');
     expect(await store.db.selectFrom('outbox').select('message_id').execute()).toEqual([{ message_id: 'slow' }]);
+  });
+
+  it('after a transient failure the next attempt waits for its backoff: not before the scheduled time', async () => {
+    const base = 400;
+    await dispatcher.stop();
+    dispatcher = build({ retryBaseMs: base, retryMaxDelayMs: 10_000 });
+    engine.failFirst.add('flaky');
+    await accept('flaky');
+    await dispatcher.start();
+    await waitFor(async () => ((await row('flaky')).status === 'sent' ? true : undefined), 5000, 'the retry to be sent');
+
+    const events = await timeline('flaky');
+    expect(events.map((e) => e.kind)).toEqual(['sending', 'retry_scheduled', 'sending', 'sent']);
+    const [, failedAt, retriedAt] = events;
+    const scheduled = Date.parse(/next attempt at (\S+)\)/.exec(failedAt?.detail ?? '')?.[1] ?? '');
+    // The first retry waits base·[0.5, 1): the schedule, the lane and the second call all keep to it.
+    expect(scheduled - (failedAt?.at ?? 0)).toBeGreaterThanOrEqual(base / 2);
+    expect(scheduled - (failedAt?.at ?? 0)).toBeLessThanOrEqual(base);
+    expect(retriedAt?.at).toBeGreaterThanOrEqual(scheduled);
+    const [first, second] = engine.calls.get('flaky') ?? [];
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(base / 2);
+    expect(second).toBeGreaterThanOrEqual(scheduled);
+    await expect(row('flaky')).resolves.toMatchObject({ attempts: 2 });
   });
 });
