@@ -1,0 +1,34 @@
+// Mutation testing, on demand: `npm run mutate` (not in CI: slow on two cores).
+// Scores and the surviving mutants worth a test: docs/QUALITY.md.
+// scripts/mutate.mjs runs one folder at a time (MUTATE_FOLDER), each with its
+// own incremental file and report, so a long run keeps what it finished.
+const folder = process.env.MUTATE_FOLDER;
+const FOLDERS = ['accept', 'dispatch', 'store', 'webhooks', 'media'];
+const out = folder === undefined ? 'reports/mutation' : `reports/mutation/${folder}`;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  // The suite without the tests that run the built server in another process (they cannot see a mutant).
+  vitest: { configFile: 'vitest.mutate.config.ts' },
+  // Memory tests call gc().
+  testRunnerNodeArgs: ['--expose-gc'],
+  mutate: (folder === undefined ? FOLDERS : [folder]).map((f) => `src/${f}/**/*.ts`),
+  coverageAnalysis: 'perTest',
+  // Mutants in module-level constants would each need the whole suite: reported as ignored.
+  ignoreStatic: true,
+  // A re-run tests only mutants whose code or covering tests changed.
+  incremental: true,
+  incrementalFile: `${out}/incremental.json`,
+  concurrency: 2,
+  timeoutMS: 10_000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `${out}/mutation.html` },
+  jsonReporter: { fileName: `${out}/mutation.json` },
+  clearTextReporter: { allowColor: false, reportScoreTable: true, reportMutants: false },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // Stryker rewrites tsconfig paths with the TypeScript 5 API, which TypeScript 7 does not have;
+  // ours need no rewriting, so no tsconfig is handed to it.
+  tsconfigFile: 'no-tsconfig-rewrite',
+};
