@@ -17,6 +17,9 @@ for (const f of folders) if (!ALL.includes(f)) throw new Error(`unknown folder $
 const chosen = folders.length > 0 ? folders : ALL;
 
 if (!reportOnly) {
+  // Some tests run the built CLI (dist/): build it from the unmutated source first.
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
   for (const folder of chosen) {
     console.log(`\n== mutating src/${folder}`);
     const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, MUTATE_FOLDER: folder } });
