@@ -59,6 +59,8 @@ export interface Config {
     /** How often the outbox is polled when no in-process wake-up arrives. */
     pollIntervalMs: number;
     batchSize: number;
+    /** A message still unsent this long after it was accepted fails with `expired`. */
+    queueTtlMs: number;
   };
   sandbox: {
     deliverAfterMs: number;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxAttempts: r.int('CONNEXA_DISPATCH_MAX_ATTEMPTS', 8, 1, 100),
       pollIntervalMs: r.int('CONNEXA_DISPATCH_POLL_MS', 1_000, 10, 60_000),
       batchSize: r.int('CONNEXA_DISPATCH_BATCH', 64, 1, 5_000),
+      queueTtlMs: r.int('CONNEXA_QUEUE_TTL_S', 86_400, 1, 30 * 86_400) * 1000,
     },
     sandbox: {
       deliverAfterMs: r.int('CONNEXA_SANDBOX_DELIVER_MS', 1_000, 0, 3_600_000),

@@ -210,6 +210,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     webhookDeliveries,
     webhookAllowPrivateNetworks: config.webhooks.allowPrivateNetworks,
     downloadInboundMedia: whatsappMedia ?? baileysMediaDownloader(sessions, logger.child({ component: 'whatsapp-media' })),
+    waitingMessages: (id) => queueDepth.depth(id),
   });
 
   for (const engine of engines.values()) await engine.start();

@@ -7,6 +7,12 @@
  * lives in rows: a crash leaves lanes locked, and the next start releases them,
  * so every accepted message is sent after a restart.
  *
+ * Waiting: an instance whose engine says it cannot send now (a WhatsApp
+ * number not connected) is parked: its lanes are left out of claims, its
+ * messages stay `queued` with no attempt spent, until the engine reports it
+ * ready and wakes a pass. Anything unsent past the queue's time to live fails
+ * `expired`.
+ *
  * Latency: an accept commit wakes a pass in the same turn of the event loop;
  * one commit ingests, claims and counts each lane's first attempt, and the
  * sends start right after it. A lane's last outcome and its release share a
@@ -14,7 +20,7 @@
  */
 import type { Logger } from 'pino';
 import { CodedError } from '../domain/errors.js';
-import type { OutgoingMessage } from '../engines/engine.js';
+import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
 import { Coalescer } from '../util/coalescer.js';
@@ -31,6 +37,10 @@ const INGEST_BATCH = 256;
 const CLAIM_ROUNDS = 4;
 /** A lane lock not renewed for this long is considered abandoned. */
 const LANE_LEASE_MS = 10 * 60_000;
+/** How often messages past the queue's time to live are looked for, and how many are failed per commit. */
+const EXPIRY_EVERY_MS = 1_000;
+const EXPIRY_BATCH = 256;
+const DEFAULT_QUEUE_TTL_MS = 86_400_000;
 
 export interface DispatcherOptions {
   nodeId: string;
@@ -42,6 +52,8 @@ export interface DispatcherOptions {
   batchSize: number;
   /** Lanes worked on at once. */
   maxActiveLanes: number;
+  /** A message still unsent this long after it was accepted fails with `expired` (default one day). */
+  queueTtlMs?: number;
   /** Messages taken from a lane per query. */
   laneBatch: number;
   /** Told what each attempt came to, and the engine it went to when known (metrics). */
@@ -60,6 +72,11 @@ export class Dispatcher {
   private readonly completions: BatchWriter<Completion>;
   private readonly aborter = new AbortController();
   private readonly shares = new LaneShares();
+  /** Instances that cannot send now: left out of claims until their engine says they are ready. */
+  private readonly waiting = new Set<string>();
+  /** Each instance's engine, learned with its share: whether it can send is then known at claim time. */
+  private readonly known = new Map<string, Engine>();
+  private lastExpiry = 0;
   private readonly claimer = new Coalescer(
     () => this.claimPass(),
     (err) => this.logger.error({ err }, 'dispatcher could not claim work; will retry on the next poll'),
@@ -85,6 +102,11 @@ export class Dispatcher {
       this.results.recordInTx(items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])));
       this.outbox.releaseInTx(items.flatMap((c) => (c.release === undefined ? [] : [c.release])));
     }), { thisTurn: true });
+    for (const engine of this.engines.all()) {
+      engine.readiness?.onReady((instanceId) => {
+        if (this.waiting.delete(instanceId)) this.wake();
+      });
+    }
   }
 
   async start(): Promise<void> {
@@ -96,6 +118,10 @@ export class Dispatcher {
       this.outbox.renewLocks(this.options.nodeId, this.now())
         .then(() => this.outbox.expireLocks(this.now() - LANE_LEASE_MS))
         .catch((err: unknown) => this.logger.error({ err }, 'could not renew or expire lane locks'));
+      if (this.now() - this.lastExpiry >= EXPIRY_EVERY_MS) {
+        this.lastExpiry = this.now();
+        this.expireOld().catch((err: unknown) => this.logger.error({ err }, 'could not expire old messages'));
+      }
       this.wake();
     }, this.options.pollIntervalMs);
     this.wake();
@@ -149,14 +175,16 @@ export class Dispatcher {
     const room = Math.min(this.options.batchSize * CLAIM_ROUNDS, this.options.maxActiveLanes - this.active.size);
     const now = this.now();
     const counted = new Set<string>();
+    const busy = [...this.shares.busy(), ...this.waiting];
     const { ingested, lanes, full } = await this.outbox.transaction(() => {
       const lanes: ClaimedLane[] = [];
-      const admit = this.shares.admitter();
+      const admitShare = this.shares.admitter();
+      const admit = (instanceId: string) => !this.waiting.has(instanceId) && admitShare(instanceId);
       // Lanes already waiting go first, oldest first; then the lanes new messages open, while there is room.
       let full = false;
       while (!this.stopped && lanes.length < room) {
         const want = Math.min(this.options.batchSize, room - lanes.length);
-        const claimed = this.outbox.claimInTx(this.options.nodeId, now, want, this.options.laneBatch, this.shares.busy(), admit);
+        const claimed = this.outbox.claimInTx(this.options.nodeId, now, want, this.options.laneBatch, busy, admit);
         lanes.push(...claimed);
         full = claimed.length === want;
         if (!full) break;
@@ -168,8 +196,9 @@ export class Dispatcher {
       if (open && ingested.lanes.length === room - lanes.length) full = true;
       lanes.push(...ingested.lanes);
       const starts: AttemptStart[] = [];
-      for (const { messages: [head] } of lanes) {
-        if (head === undefined || head.attempts >= this.options.maxAttempts) continue;
+      for (const { instanceId, messages: [head] } of lanes) {
+        // An instance whose readiness is not known yet is asked first (runLane), then counted.
+        if (head === undefined || head.attempts >= this.options.maxAttempts || !this.readyNow(instanceId)) continue;
         starts.push({ messageId: head.row.id, attempt: head.attempts + 1, at: now });
         counted.add(head.row.id);
       }
@@ -182,9 +211,35 @@ export class Dispatcher {
     return more;
   }
 
+  /** Whether the instance's engine is known and says it can send now. */
+  private readyNow(instanceId: string): boolean {
+    const engine = this.known.get(instanceId);
+    return engine !== undefined && (engine.readiness?.canSend(instanceId) ?? true);
+  }
+
+  /**
+   * Fails messages that waited past the queue's time to live, in lanes no one
+   * is working, each with its webhook event, and gives their lanes back.
+   */
+  private async expireOld(): Promise<void> {
+    const ttl = this.options.queueTtlMs ?? DEFAULT_QUEUE_TTL_MS;
+    const at = this.now();
+    const expired = await this.outbox.transaction(() => {
+      const found = this.outbox.expiredInTx(at - ttl, EXPIRY_BATCH);
+      this.results.recordInTx(found.map(({ messageId }) => ({
+        kind: 'failed' as const, messageId, code: 'expired', at,
+        reason: `Not sent within ${Math.round(ttl / 1000)} s of being accepted (CONNEXA_QUEUE_TTL_S)`,
+      })));
+      this.outbox.releaseInTx(found.map(({ lane }) => ({ lane, runAt: undefined })));
+      return found;
+    });
+    if (expired.length > 0) this.logger.info({ messages: expired.length }, 'messages expired in the queue');
+  }
+
   /** The first lane of an instance learns what its engine is worth. */
   private async learnShare(instanceId: string): Promise<void> {
     const engine = await this.engines.forInstance(instanceId).catch(() => undefined);
+    if (engine !== undefined) this.known.set(instanceId, engine);
     // An instance without a usable engine still gets its lanes worked (and its messages failed).
     this.shares.learn(instanceId, engine?.capabilities.lanesPerInstance ?? Number.POSITIVE_INFINITY);
     this.wake();
@@ -215,7 +270,8 @@ export class Dispatcher {
           const isCounted = counted && i === 0;
           if (this.stopped && !isCounted) break lane;
           const outcome = await this.attempt(item, isCounted);
-          const done = outcome.kind === 'retry' || (last && i === batch.length - 1);
+          // A waiting instance gives its lane back as it is: claimed again once the instance is ready.
+          const done = outcome.kind === 'retry' || outcome.kind === 'waiting' || (last && i === batch.length - 1);
           if (outcome.kind === 'retry') release = { lane, runAt: outcome.runAt };
           await this.completions.submit(done ? { outcome, release } : { outcome });
           if (done) {
@@ -245,7 +301,8 @@ export class Dispatcher {
   private async attempt(item: LaneMessage, counted: boolean): Promise<Outcome> {
     const seen: { engine?: string } = {};
     const outcome = await this.tryOnce(item, counted, seen);
-    this.options.onOutcome?.(outcome, seen.engine);
+    // Waiting is not an attempt.
+    if (outcome.kind !== 'waiting') this.options.onOutcome?.(outcome, seen.engine);
     return outcome;
   }
 
@@ -255,11 +312,19 @@ export class Dispatcher {
       // Earlier attempts never reported back (the process died during them).
       return { kind: 'failed', messageId: row.id, code: 'attempts_exhausted', reason: `Gave up after ${attempts} attempts that did not complete`, at: this.now() };
     }
+    let engine: Engine | undefined;
+    let unresolved: unknown;
+    try {
+      engine = await this.engines.forInstance(row.instance_id);
+      seen.engine = engine.name;
+    } catch (err) {
+      unresolved = err;
+    }
+    if (engine !== undefined && !this.canSend(engine, row.instance_id)) return this.wait(row.id, counted);
     if (!counted) await this.starts.submit({ messageId: row.id, attempt, at: this.now() });
     try {
+      if (engine === undefined) throw unresolved;
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');
-      const engine = await this.engines.forInstance(row.instance_id);
-      seen.engine = engine.name;
       const media = await this.media.prepare(row, this.aborter.signal);
       const message: OutgoingMessage = {
         messageId: row.id,
@@ -274,8 +339,26 @@ export class Dispatcher {
       const result = await engine.send(message);
       return { kind: 'sent', messageId: row.id, providerId: result.providerId, at: this.now() };
     } catch (err) {
+      // The number dropped during the send: the attempt is given back and the message waits.
+      if (engine !== undefined && err instanceof CodedError && err.code === 'instance_not_connected' && !this.canSend(engine, row.instance_id)) {
+        return this.wait(row.id, true);
+      }
       return this.failure(row.id, attempt, err);
     }
+  }
+
+  /** Asks the engine; an instance that cannot send is parked at once (in this turn, before any ready event can pass). */
+  private canSend(engine: Engine, instanceId: string): boolean {
+    if (engine.readiness === undefined || engine.readiness.canSend(instanceId)) return true;
+    this.waiting.add(instanceId);
+    return false;
+  }
+
+  private wait(messageId: string, refund: boolean): Outcome {
+    return {
+      kind: 'waiting', messageId, refund, at: this.now(), code: 'instance_not_connected',
+      reason: 'The instance cannot send now (its number is not connected); the message waits for it',
+    };
   }
 
   private failure(messageId: string, attempt: number, err: unknown): Outcome {

@@ -22,6 +22,11 @@ export class EngineResolver {
     this.byInstance = new LRUCache({ max: capacity });
   }
 
+  /** Every engine this node runs. */
+  all(): Engine[] {
+    return [...this.engines.values()];
+  }
+
   /** The instance was deleted: stop answering from the cache. */
   forget(instanceId: string): void {
     this.byInstance.delete(instanceId);

@@ -57,6 +57,19 @@ export interface EngineCapabilities {
   lanesPerInstance: number;
 }
 
+/**
+ * Optional capability of an engine whose instances can be unable to send for a
+ * while (a WhatsApp number not linked, reconnecting, logged out). Their
+ * messages then wait, `queued`, without spending attempts, and go out in order
+ * once the instance can send again. Engines without it can always send.
+ */
+export interface SendReadiness {
+  /** Whether a message of this instance can go out now. */
+  canSend(instanceId: string): boolean;
+  /** Tells `listener` each time an instance becomes able to send. */
+  onReady(listener: (instanceId: string) => void): void;
+}
+
 export interface ReceiptSink {
   /** Resolves once the receipts are durably applied. */
   record(receipts: Receipt[]): Promise<void>;
@@ -65,6 +78,7 @@ export interface ReceiptSink {
 export interface Engine {
   readonly name: EngineName;
   readonly capabilities: EngineCapabilities;
+  readonly readiness?: SendReadiness;
   /** Throws CodedError: `transient` ones are retried with backoff. */
   send(message: OutgoingMessage): Promise<SendResult>;
   start(): Promise<void>;

@@ -53,6 +53,8 @@ export interface AppDeps {
   webhookDeliveries: WebhookDeliveries;
   webhookAllowPrivateNetworks: boolean;
   downloadInboundMedia: InboundMediaDownloader;
+  /** Messages of an instance not yet sent (queued, waiting for its number, or between retries). */
+  waitingMessages: (instanceId: string) => number;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -115,7 +117,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   adminRoutes(app, {
     admin: deps.admin, adminToken: deps.adminToken, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted,
   });
-  instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions });
+  instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions, waitingMessages: deps.waitingMessages });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });
   contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });
   webhookRoutes(app, {

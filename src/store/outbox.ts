@@ -50,6 +50,12 @@ export interface LaneRelease {
   runAt: number | undefined;
 }
 
+/** A message that waited longer than the queue's time to live, and its lane. */
+export interface ExpiredMessage {
+  messageId: string;
+  lane: Lane;
+}
+
 export class OutboxStatements {
   private readonly cursor;
   private readonly newMessages;
@@ -66,6 +72,7 @@ export class OutboxStatements {
   private readonly releaseAll;
   private readonly expire;
   private readonly renewAll;
+  private readonly expired;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -106,6 +113,13 @@ export class OutboxStatements {
     this.releaseAll = s.prepare(`UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL`);
     this.expire = s.prepare(`UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL AND locked_at < ?`);
     this.renewAll = s.prepare(`UPDATE lanes SET locked_at = ? WHERE locked_by = ?`);
+    // Only lanes nobody is working: a message in hand is never expired under its sender.
+    this.expired = s.prepare<[number, number], { message_id: string; instance_id: string; recipient: string }>(
+      `SELECT o.message_id, o.instance_id, o.recipient FROM outbox o
+       JOIN messages m ON m.seq = o.seq
+       JOIN lanes l ON l.instance_id = o.instance_id AND l.recipient = o.recipient
+       WHERE m.created_at < ? AND l.locked_by IS NULL LIMIT ?`,
+    );
   }
 
   /**
@@ -211,6 +225,15 @@ export class OutboxStatements {
         this.unlockLane.run(lane.instanceId, lane.recipient);
       }
     }
+  }
+
+  /**
+   * Messages accepted before `acceptedBefore` and still waiting, in lanes no
+   * one holds (at most `limit`). Call inside a write transaction, and fail
+   * them in it.
+   */
+  expiredInTx(acceptedBefore: number, limit: number): ExpiredMessage[] {
+    return this.expired.all(acceptedBefore, limit).map((r) => ({ messageId: r.message_id, lane: { instanceId: r.instance_id, recipient: r.recipient } }));
   }
 
   /**

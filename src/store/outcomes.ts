@@ -19,7 +19,13 @@ export interface AttemptStart {
 export type Outcome =
   | { kind: 'sent'; messageId: string; providerId: string; at: number }
   | { kind: 'retry'; messageId: string; code: string; reason: string; at: number; runAt: number }
-  | { kind: 'failed'; messageId: string; code: string; reason: string; at: number };
+  | { kind: 'failed'; messageId: string; code: string; reason: string; at: number }
+  /**
+   * The instance cannot send now (its number is not connected): the message
+   * waits for it. `refund` gives back an attempt counted for a send that
+   * found the number gone.
+   */
+  | { kind: 'waiting'; messageId: string; code: string; reason: string; at: number; refund: boolean };
 
 export class OutcomeStatements {
   private readonly countAttempt;
@@ -31,6 +37,8 @@ export class OutcomeStatements {
   private readonly markFailed;
   private readonly deleteOutbox;
   private readonly deleteMedia;
+  private readonly refundOutbox;
+  private readonly refundMessage;
 
   constructor(
     private readonly store: Store,
@@ -54,6 +62,8 @@ export class OutcomeStatements {
     );
     this.deleteOutbox = s.prepare(`DELETE FROM outbox WHERE message_id = ?`);
     this.deleteMedia = s.prepare(`DELETE FROM media WHERE message_id = ?`);
+    this.refundOutbox = s.prepare(`UPDATE outbox SET attempts = attempts - 1 WHERE message_id = ? AND attempts > 0`);
+    this.refundMessage = s.prepare(`UPDATE messages SET attempts = attempts - 1, updated_at = ? WHERE id = ? AND attempts > 0`);
   }
 
   /** `beginInTx` in a transaction of its own. */
@@ -98,6 +108,13 @@ export class OutcomeStatements {
             this.webhooks?.message(o.messageId, 'failed', o.at, { code: o.code, message: o.reason });
           }
           this.leaveQueue(o.messageId);
+          break;
+        case 'waiting':
+          if (o.refund) {
+            this.refundOutbox.run(o.messageId);
+            this.refundMessage.run(o.at, o.messageId);
+          }
+          this.event.run(o.messageId, 'waiting', o.at, o.code, o.reason);
           break;
       }
     }

@@ -25,6 +25,21 @@ class RecordingEngine implements Engine {
   readonly calls = new Map<string, number[]>();
   /** Messages whose first send fails with a transient error. */
   readonly failFirst = new Set<string>();
+  /** Instances that cannot send now; `connect` makes one ready and says so. */
+  readonly offline = new Set<string>();
+  /** Messages during whose send the instance's number drops. */
+  readonly dropDuring = new Set<string>();
+  private readonly readyListeners: ((instanceId: string) => void)[] = [];
+  readonly readiness = {
+    canSend: (instanceId: string) => !this.offline.has(instanceId),
+    onReady: (listener: (instanceId: string) => void) => {
+      this.readyListeners.push(listener);
+    },
+  };
+  connect(instanceId: string): void {
+    this.offline.delete(instanceId);
+    for (const listener of this.readyListeners) listener(instanceId);
+  }
   /** Sends of this instance hang until released (a slow, paced number). */
   slowInstance: string | undefined;
   release: () => void = () => {};
@@ -37,6 +52,10 @@ class RecordingEngine implements Engine {
     const calls = [...(this.calls.get(m.messageId) ?? []), Date.now()];
     this.calls.set(m.messageId, calls);
     if (calls.length === 1 && this.failFirst.has(m.messageId)) throw new CodedError('provider_unavailable', 'Try again later', true);
+    if (this.dropDuring.delete(m.messageId)) {
+      this.offline.add(m.instanceId);
+      throw new CodedError('instance_not_connected', 'The number disconnected', true);
+    }
     if (m.instanceId === this.slowInstance) await this.gate;
     this.sent.push(m);
     return { providerId: `P-${m.messageId}` };
@@ -88,6 +107,9 @@ const accept = (id: string, url?: string, recipient = '554499999999', instance =
 
 const timeline = (id: string) => store.db.selectFrom('message_events').select(['kind', 'at', 'detail'])
   .where('message_id', '=', id).orderBy('id').execute();
+
+const outboxAttempts = async (id: string) =>
+  (await store.db.selectFrom('outbox').select('attempts').where('message_id', '=', id).executeTakeFirst())?.attempts;
 
 const row = (id: string) => store.db.selectFrom('messages').select(['status', 'error_code', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
 
@@ -160,5 +182,54 @@ describe('dispatcher', () => {
     expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(base / 2);
     expect(second).toBeGreaterThanOrEqual(scheduled);
     await expect(row('flaky')).resolves.toMatchObject({ attempts: 2 });
+  });
+
+  it('an instance that cannot send: its messages wait queued with no attempt, unclaimed, then leave in order once it can', async () => {
+    engine.offline.add(instanceId);
+    await accept('w1');
+    await accept('w2');
+    await dispatcher.start();
+    // Many polls go by: the lane is not worked while the instance waits.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await row('w1')).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(await row('w2')).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(await outboxAttempts('w1')).toBe(0);
+    expect(engine.calls.size).toBe(0);
+    expect((await timeline('w1')).map((e) => e.kind)).toEqual(['waiting']);
+    expect(observed).toEqual([]);
+
+    engine.connect(instanceId);
+    await waitFor(async () => ((await row('w2')).status === 'sent' ? true : undefined), 5000, 'the waiting messages to go');
+    expect(engine.sent.map((m) => m.messageId)).toEqual(['w1', 'w2']);
+    expect(await row('w1')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('a number that drops during a send gives the attempt back; the message waits and goes once it is back', async () => {
+    engine.dropDuring.add('d1');
+    await accept('d1');
+    await dispatcher.start();
+    await waitFor(async () => (engine.offline.has(instanceId) && (await outboxAttempts('d1')) === 0 ? true : undefined), 5000, 'the attempt to be given back');
+    expect(await row('d1')).toMatchObject({ status: 'sending', attempts: 0 });
+    engine.connect(instanceId);
+    await waitFor(async () => ((await row('d1')).status === 'sent' ? true : undefined), 5000, 'the message to go');
+    expect(await row('d1')).toMatchObject({ attempts: 1 });
+    expect((await timeline('d1')).map((e) => e.kind)).toEqual(['sending', 'waiting', 'sending', 'sent']);
+  });
+
+  it('a message still waiting past the queue time to live fails expired; its lane goes; a newer one keeps waiting', async () => {
+    await dispatcher.stop();
+    dispatcher = build({ queueTtlMs: 60_000 });
+    engine.offline.add(instanceId);
+    const statements = new AcceptStatements(store);
+    const at = Date.now();
+    await statements.insert([{ id: 'old', instanceId, type: 'text', recipient: '554411111111', text: 'hi', acceptedAt: at - 61_000, media: undefined }]);
+    await statements.insert([{ id: 'new', instanceId, type: 'text', recipient: '554422222222', text: 'hi', acceptedAt: at - 30_000, media: undefined }]);
+    await dispatcher.start();
+    await waitFor(async () => ((await row('old')).status === 'failed' ? true : undefined), 5000, 'the old message to expire');
+    expect(await row('old')).toMatchObject({ error_code: 'expired', attempts: 0 });
+    expect(await row('new')).toMatchObject({ status: 'queued' });
+    const lanes = await store.db.selectFrom('lanes').select('recipient').execute();
+    expect(lanes).toEqual([{ recipient: '554422222222' }]);
+    expect(engine.calls.size).toBe(0);
   });
 });

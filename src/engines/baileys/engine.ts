@@ -5,7 +5,7 @@
  */
 import { CodedError } from '../../domain/errors.js';
 import type { WAMessage } from 'baileys';
-import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
+import type { Engine, EngineCapabilities, OutgoingMessage, SendReadiness, SendResult } from '../engine.js';
 import { toContentParts } from './content.js';
 import { Pacer, typingMs, type Clock, type PacingSettings, realClock } from './pacer.js';
 import type { RecipientResolver } from './recipient-resolver.js';
@@ -22,12 +22,19 @@ export interface SentLog {
 export interface SessionDirectory {
   /** The session of an instance, if this node runs it. */
   get(instanceId: string): WhatsAppSession | undefined;
+  /** Tells `listener` each time an instance's number connects. */
+  onConnected(listener: (instanceId: string) => void): void;
 }
 
 export class BaileysEngine implements Engine {
   readonly name = 'baileys' as const;
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: true, lanesPerInstance: 2 };
   private readonly pacers = new Map<string, Pacer>();
+  /** A number that is not connected (never linked, reconnecting, logged out, banned) makes its messages wait. */
+  readonly readiness: SendReadiness = {
+    canSend: (instanceId) => this.sessions.get(instanceId)?.connected !== undefined,
+    onReady: (listener) => this.sessions.onConnected(listener),
+  };
 
   constructor(
     private readonly sessions: SessionDirectory,
@@ -53,10 +60,9 @@ export class BaileysEngine implements Engine {
     const session = this.sessions.get(m.instanceId);
     const socket = session?.connected;
     if (socket === undefined) {
+      // The dispatcher asked `readiness` first: the number dropped in between, and the message waits.
       const state = session?.current.state ?? 'disconnected';
-      // Not linked yet, or reconnecting: the message waits; a logged-out or banned number fails it.
-      const permanent = state === 'logged_out' || state === 'banned';
-      throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, !permanent);
+      throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, true);
     }
     const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
     const pacer = this.pacerFor(m.instanceId);

@@ -29,11 +29,16 @@ export interface SessionsOptions {
 export class WhatsAppSessions implements SessionDirectory {
   private readonly sessions = new Map<string, WhatsAppSession>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly connectedListeners: ((instanceId: string) => void)[] = [];
 
   constructor(private readonly o: SessionsOptions) {}
 
   get(instanceId: string): WhatsAppSession | undefined {
     return this.sessions.get(instanceId);
+  }
+
+  onConnected(listener: (instanceId: string) => void): void {
+    this.connectedListeners.push(listener);
   }
 
   /** Reconnects every instance with a stored session, a little apart from each other. */
@@ -118,6 +123,7 @@ export class WhatsAppSessions implements SessionDirectory {
       ...(this.o.backoffBaseMs !== undefined ? { backoffBaseMs: this.o.backoffBaseMs } : {}),
       onChange: (snap) => {
         statements.saveState(instanceId, snap).catch((err: unknown) => logger.error({ err, instanceId }, 'could not save the instance state'));
+        if (snap.state === 'connected') for (const listener of this.connectedListeners) listener(instanceId);
       },
       attach: (listen) => {
         listen('messages.update', (updates) => {

@@ -20,11 +20,12 @@ const stateSchema = {
     instance_id: { type: 'string' }, engine: { type: 'string' },
     state: { type: 'string', enum: ['disconnected', 'connecting', 'qr', 'connected', 'logged_out', 'banned', 'failed'] },
     reason: nullable, phone: nullable, since: nullable,
+    waiting: { type: 'integer', description: 'Messages of this instance not sent yet (queued, waiting for the number, or between retries)' },
   },
 } as const;
 const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
-function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefined) {
+function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefined, waiting: number) {
   return {
     instance_id: instance.id,
     engine: instance.engine,
@@ -32,10 +33,14 @@ function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefi
     reason: snap?.reason ?? null,
     phone: snap?.phone ?? null,
     since: snap === undefined ? null : new Date(snap.since).toISOString(),
+    waiting,
   };
 }
 
-export function instanceRoutes(app: FastifyInstance, deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions }): void {
+export function instanceRoutes(
+  app: FastifyInstance,
+  deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; waitingMessages: (instanceId: string) => number },
+): void {
   const onRequest = deps.auth.hook();
   const linkable = (request: FastifyRequest): AuthenticatedInstance => {
     const instance = requireInstance(request);
@@ -51,7 +56,7 @@ export function instanceRoutes(app: FastifyInstance, deps: { auth: InstanceAuthe
 
   app.get('/api/v1/instance', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
-    return present(instance, instance.engine === 'baileys' ? deps.sessions.snapshot(instance.id) : undefined);
+    return present(instance, instance.engine === 'baileys' ? deps.sessions.snapshot(instance.id) : undefined, deps.waitingMessages(instance.id));
   });
 
   app.get('/api/v1/instance/qr', { onRequest, schema: { response: errors } }, async (request: FastifyRequest, reply: FastifyReply) => {
@@ -85,12 +90,12 @@ export function instanceRoutes(app: FastifyInstance, deps: { auth: InstanceAuthe
   app.post('/api/v1/instance/logout', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = linkable(request);
     await deps.sessions.logout(instance.id);
-    return present(instance, deps.sessions.snapshot(instance.id));
+    return present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id));
   });
 
   app.post('/api/v1/instance/restart', { onRequest, schema: { response: { 202: stateSchema, ...errors } } }, async (request, reply) => {
     const instance = linkable(request);
     deps.sessions.restart(instance.id);
-    return reply.code(202).send(present(instance, deps.sessions.snapshot(instance.id)));
+    return reply.code(202).send(present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id)));
   });
 }
