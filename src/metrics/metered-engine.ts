@@ -13,6 +13,7 @@ export function meteredEngine(engine: Engine, metrics: Metrics, now: () => numbe
   return {
     name: engine.name,
     capabilities: engine.capabilities,
+    ...(engine.readiness !== undefined ? { readiness: engine.readiness } : {}),
     start: () => engine.start(),
     stop: () => engine.stop(),
     send(message: OutgoingMessage): Promise<SendResult> {
