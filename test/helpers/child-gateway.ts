@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { ADMIN_TOKEN, apiClient, basic, tempDir, waitFor, type ApiClient, type Tenant } from './gateway.js';
+import { ADMIN_TOKEN, apiClient, createTenant, tempDir, waitFor, type ApiClient, type Tenant } from './gateway.js';
 
 export const MAIN = path.resolve('dist/main.js');
 
@@ -57,16 +57,6 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
     });
   };
 
-  const admin = async (p: string, body: unknown): Promise<Record<string, string>> => {
-    const res = await fetch(base + p, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 201) throw new Error(`admin ${p} → ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, string>;
-  };
-
   return {
     ...apiClient(base),
     base,
@@ -97,13 +87,7 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
       }, 15_000, 'server to be ready');
     },
     kill,
-    async tenant(engine = 'sandbox') {
-      const user = await admin('/api/v1/admin/users', { name: 'Test' });
-      const userId = String(user['user_id']);
-      const inst = await admin(`/api/v1/admin/users/${userId}/instances`, { name: 'main', engine });
-      const token = String(inst['instance_token']);
-      return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
-    },
+    tenant: (engine = 'sandbox') => createTenant(base, engine),
     async dispose() {
       await kill();
       fs.rmSync(dir, { recursive: true, force: true });

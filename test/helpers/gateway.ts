@@ -70,6 +70,24 @@ export interface TestGateway extends ApiClient {
   stop(): Promise<void>;
 }
 
+/** A user with one instance, created over the admin API of the gateway at `url`. */
+export async function createTenant(url: string, engine = 'sandbox', config?: unknown): Promise<Tenant> {
+  const admin = async (p: string, body: unknown): Promise<Record<string, string>> => {
+    const res = await fetch(url + p, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 201) throw new Error(`admin ${p} → ${res.status} ${await res.text()}`);
+    return (await res.json()) as Record<string, string>;
+  };
+  const user = await admin('/api/v1/admin/users', { name: 'Test' });
+  const userId = String(user['user_id']);
+  const inst = await admin(`/api/v1/admin/users/${userId}/instances`, { name: 'main', engine, config });
+  const token = String(inst['instance_token']);
+  return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
+}
+
 export function apiClient(url: string): ApiClient {
   return {
     async send(t, type, body, headers = {}) {
@@ -127,27 +145,11 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
   });
   const url = gateway.url;
 
-  async function admin(p: string, body: unknown): Promise<Record<string, string>> {
-    const res = await fetch(url + p, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (res.status !== 201) throw new Error(`admin ${p} → ${res.status} ${await res.text()}`);
-    return (await res.json()) as Record<string, string>;
-  }
-
   return {
     gateway,
     url,
     dir,
-    async tenant(engine = 'sandbox', config?: unknown) {
-      const user = await admin('/api/v1/admin/users', { name: 'Test' });
-      const inst = await admin(`/api/v1/admin/users/${String(user['user_id'])}/instances`, { name: 'main', engine, config });
-      const userId = String(user['user_id']);
-      const token = String(inst['instance_token']);
-      return { userId, instanceId: String(inst['instance_id']), token, auth: basic(userId, token) };
-    },
+    tenant: (engine = 'sandbox', config?: unknown) => createTenant(url, engine, config),
     ...apiClient(url),
     async stop() {
       await gateway.stop();
