@@ -67,4 +67,21 @@ describe('IdempotencyGate', () => {
     // Each request gets the real error, never a made-up 409.
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof Error && !(r.reason instanceof ApiError))).toBe(true);
   });
+
+  it('concurrent requests with one key in this process: one creates, the others wait for it and replay its message', async () => {
+    const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
+    const accept = new AcceptStatements(store);
+    const claim = { key: 'k', requestHash: 'h' };
+    let created = 0;
+    const create = async () => {
+      created++;
+      await new Promise((r) => setTimeout(r, 20));
+      await accept.insert([{ id: `m${created}`, instanceId: 'inst', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(), media: undefined, idempotency: claim }]);
+      return { stored: true as const, messageId: `m${created}` };
+    };
+    const results = await Promise.all(Array.from({ length: 5 }, () => gate.run('inst', claim, create)));
+    expect(created).toBe(1);
+    expect(results.map((r) => r.messageId)).toEqual(['m1', 'm1', 'm1', 'm1', 'm1']);
+    expect(results.filter((r) => r.replayed)).toHaveLength(4);
+  });
 });
