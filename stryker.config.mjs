@@ -21,7 +21,8 @@ export default {
   incremental: true,
   incrementalFile: `${out}/incremental.json`,
   concurrency: 2,
-  timeoutMS: 10_000,
+  // A mutant that hangs a test (a loop that never ends, a wait never met) is a kill by timeout: no need to wait long.
+  timeoutMS: 3_000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: `${out}/mutation.html` },
   jsonReporter: { fileName: `${out}/mutation.json` },
