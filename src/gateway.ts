@@ -197,7 +197,10 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     acceptStats: () => acceptor.stats(),
     metrics,
     metricsToken: config.metricsToken,
-    instanceDeleted: (id) => engineResolver.forget(id),
+    instanceDeleted: (id) => {
+      engineResolver.forget(id);
+      dispatcher.forget(id);
+    },
     inbox,
     admin,
     adminToken: adminToken.token,

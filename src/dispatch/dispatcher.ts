@@ -145,6 +145,15 @@ export class Dispatcher {
   }
 
   /**
+   * The instance was deleted: what was known of it goes, and a pass runs, so
+   * its waiting messages are claimed and fail `instance_not_found`.
+   */
+  forget(instanceId: string): void {
+    this.known.delete(instanceId);
+    if (this.waiting.delete(instanceId)) this.wake();
+  }
+
+  /**
    * Something may be due: new messages were accepted, or a lane was released.
    * The pass runs as soon as the caller's callback (the accept commit, say)
    * has finished, in the same turn of the event loop: waiting for the next

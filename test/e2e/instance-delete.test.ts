@@ -1,7 +1,8 @@
 /**
- * Deleting an instance stops its queue: a message still waiting for a retry
- * when its instance is deleted fails with instance_not_found instead of being
- * sent through an engine remembered from before.
+ * Deleting an instance stops its queue: a message still waiting for a retry,
+ * or for its WhatsApp number, when its instance is deleted fails with
+ * instance_not_found instead of being sent through an engine remembered from
+ * before or waiting for a number that will never connect.
  */
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -14,6 +15,14 @@ beforeAll(async () => {
   g = await startTestGateway({ CONNEXA_DISPATCH_RETRY_BASE_MS: '1000', CONNEXA_DISPATCH_RETRY_MAX_MS: '1000' });
 });
 afterAll(async () => g?.stop());
+
+/** The message's status once it is neither queued nor sending. */
+function settled(db: SQLite.Database, id: string): Promise<{ status: string; error_code: string | null }> {
+  return waitFor(async () => {
+    const r = db.prepare('SELECT status, error_code FROM messages WHERE id = ?').get(id) as { status: string; error_code: string | null } | undefined;
+    return r !== undefined && r.status !== 'sending' && r.status !== 'queued' ? r : undefined;
+  }, 10_000, 'the queued message to settle');
+}
 
 it('a deleted instance’s queued message fails with instance_not_found and never arrives', async () => {
   const t = await g.tenant();
@@ -33,13 +42,28 @@ it('a deleted instance’s queued message fails with instance_not_found and neve
 
   const db = new SQLite(path.join(g.dir, 'connexa.db'), { readonly: true });
   try {
-    const row = await waitFor(async () => {
-      const r = db.prepare('SELECT status, error_code FROM messages WHERE id = ?').get(id) as { status: string; error_code: string | null } | undefined;
-      return r !== undefined && r.status !== 'sending' && r.status !== 'queued' ? r : undefined;
-    }, 10_000, 'the queued message to settle');
-    expect(row).toEqual({ status: 'failed', error_code: 'instance_not_found' });
+    expect(await settled(db, id)).toEqual({ status: 'failed', error_code: 'instance_not_found' });
     const arrived = db.prepare(`SELECT count(*) AS n FROM sandbox_inbox WHERE message_id = ?`).get(id) as { n: number };
     expect(arrived.n).toBe(0);
+  } finally {
+    db.close();
+  }
+});
+
+it('a message waiting for a number that never linked fails with instance_not_found when its instance is deleted', async () => {
+  const t = await g.tenant('baileys');
+  const r = await g.send(t, 'text', { phone: '554499999999', data: { text: 'waiting' } });
+  const id = r.body.message_id ?? '';
+  await waitFor(async () => {
+    const s = await g.get(t, `/api/v1/message/${id}`);
+    return s.body.events?.some((e) => e.status === 'waiting') === true ? true : undefined;
+  }, 5_000, 'the message to wait for its number');
+
+  const del = await fetch(`${g.url}/api/v1/admin/instances/${t.instanceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect(del.status).toBe(204);
+  const db = new SQLite(path.join(g.dir, 'connexa.db'), { readonly: true });
+  try {
+    expect(await settled(db, id)).toEqual({ status: 'failed', error_code: 'instance_not_found' });
   } finally {
     db.close();
   }
