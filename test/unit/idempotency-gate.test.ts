@@ -84,4 +84,20 @@ describe('IdempotencyGate', () => {
     expect(results.map((r) => r.messageId)).toEqual(['m1', 'm1', 'm1', 'm1', 'm1']);
     expect(results.filter((r) => r.replayed)).toHaveLength(4);
   });
+
+  it('requests with different keys, or one key on different instances, do not wait for each other', async () => {
+    const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
+    let running = 0;
+    let most = 0;
+    const create = async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 20));
+      running--;
+      return { stored: false as const };
+    };
+    const calls = [gate.run('inst', { key: 'a', requestHash: 'h' }, create), gate.run('inst', { key: 'b', requestHash: 'h' }, create),
+      gate.run('other', { key: 'a', requestHash: 'h' }, create)];
+    await Promise.allSettled(calls);
+    expect(most).toBe(3);
+  });
 });
