@@ -1,0 +1,74 @@
+/**
+ * A real, unmodified Baileys socket against the local fake WhatsApp server
+ * (test/fakes/whatsapp-server.ts): the Noise handshake completes over the
+ * wire, the socket registers as a new companion, and a `pair-device` stanza
+ * makes Baileys' own QR handler emit codes that the session shows.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AdminService } from '../../src/admin/service.js';
+import { Sealer } from '../../src/crypto/sealer.js';
+import { AuthStore } from '../../src/engines/baileys/auth-store.js';
+import { baileysConnector } from '../../src/engines/baileys/connect.js';
+import { WhatsAppSession } from '../../src/engines/baileys/session.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
+import { tempDir, waitFor } from '../helpers/gateway.js';
+
+const logger = pino({ level: 'silent' });
+let dir: string;
+let store: Store;
+let instanceId: string;
+let server: FakeWhatsAppServer;
+let session: WhatsAppSession | undefined;
+
+beforeEach(async () => {
+  dir = tempDir('connexa-fakewa-');
+  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  expect((await migrate(store.db)).ok).toBe(true);
+  const admin = new AdminService(store.db, ['baileys']);
+  instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;
+  server = await FakeWhatsAppServer.start();
+});
+
+afterEach(async () => {
+  session?.stop();
+  session = undefined;
+  await server.close();
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a real Baileys socket against the fake WhatsApp server', () => {
+  it('completes the Noise handshake, registers, and shows the QR code of a pair-device ref', async () => {
+    const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
+    const s = new WhatsAppSession({
+      instanceId,
+      auth: new AuthStore(store, new Sealer(randomBytes(32))),
+      connect: (auth) => connect(auth, instanceId),
+      onChange: () => {},
+      logger,
+    });
+    session = s;
+    const connected = server.nextConnection();
+    s.start();
+    const conn = await connected;
+    // Not linked yet: the client registers (a device pairing payload), it does not log in.
+    expect(conn.payload?.devicePairingData).toBeTruthy();
+    expect(conn.payload?.username ?? null).toBeNull();
+
+    conn.pairDevice(['ref-one', 'ref-two']);
+    const qr = await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    // ref, noise key, identity key, adv secret and platform, as the phone's scanner reads them.
+    expect(qr.code).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#ref-one,[^,]+,[^,]+,[^,]+,/);
+    expect(s.current.state).toBe('qr');
+    // Baileys answers the stanza with an iq result, as WhatsApp expects.
+    const ack = await conn.next((n) => n.tag === 'iq' && n.attrs.type === 'result');
+    expect(ack.attrs.id).toMatch(/^pair-/);
+    expect(server.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * A local stand-in for WhatsApp's chat server, for tests only: it completes
+ * the Noise XX handshake with a real, unmodified Baileys socket (pointed at it
+ * with `waWebSocketUrl`) and then speaks binary nodes over the encrypted
+ * transport, so Baileys' own handlers run. Built from Baileys' exported
+ * crypto and node codec; it trusts a root key of its own, installed in
+ * Baileys' process-wide WA_CERT_DETAILS while it runs (`close` restores it).
+ *
+ * What it does so far: the handshake, and `pairDevice(refs)` which makes the
+ * socket show QR codes. Pairing, login, usync, message acks and receipts are
+ * the next steps (see shared/reference/baileys.md, "A fake WhatsApp server").
+ */
+import type { AddressInfo } from 'node:net';
+import {
+  aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, hkdf, NOISE_MODE, NOISE_WA_HEADER, proto, sha256,
+  WA_CERT_DETAILS, type BinaryNode,
+} from 'baileys';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+type KeyPair = { private: Uint8Array; public: Uint8Array };
+
+const iv = (counter: number): Buffer => {
+  const out = Buffer.alloc(12);
+  out.writeUInt32BE(counter, 8);
+  return out;
+};
+
+/** The server's half of WhatsApp's Noise XX: the same key schedule as Baileys' client, roles reversed. */
+class ServerNoise {
+  private hash: Buffer;
+  private salt: Buffer;
+  private key: Buffer;
+  private counter = 0;
+  private transport: { enc: Buffer; dec: Buffer; read: number; write: number } | undefined;
+
+  constructor() {
+    const mode = Buffer.from(NOISE_MODE);
+    this.hash = mode.length === 32 ? mode : Buffer.from(sha256(mode));
+    this.salt = this.hash;
+    this.key = this.hash;
+  }
+
+  get ready(): boolean {
+    return this.transport !== undefined;
+  }
+
+  mix(data: Uint8Array): void {
+    this.hash = Buffer.from(sha256(Buffer.concat([this.hash, data])));
+  }
+
+  mixIntoKey(shared: Uint8Array): void {
+    const k = Buffer.from(hkdf(Buffer.from(shared), 64, { salt: this.salt, info: '' }));
+    this.salt = k.subarray(0, 32);
+    this.key = k.subarray(32);
+    this.counter = 0;
+  }
+
+  encrypt(plain: Uint8Array): Buffer {
+    if (this.transport !== undefined) return aesEncryptGCM(plain, this.transport.enc, iv(this.transport.write++), Buffer.alloc(0));
+    const sealed = aesEncryptGCM(plain, this.key, iv(this.counter++), this.hash);
+    this.mix(sealed);
+    return sealed;
+  }
+
+  decrypt(sealed: Uint8Array): Buffer {
+    if (this.transport !== undefined) return aesDecryptGCM(sealed, this.transport.dec, iv(this.transport.read++), Buffer.alloc(0));
+    const plain = aesDecryptGCM(sealed, this.key, iv(this.counter++), this.hash);
+    this.mix(sealed);
+    return plain;
+  }
+
+  /** Transport keys: the client writes with the first half, so the server reads with it. */
+  finish(): void {
+    const k = Buffer.from(hkdf(Buffer.alloc(0), 64, { salt: this.salt, info: '' }));
+    this.transport = { dec: k.subarray(0, 32), enc: k.subarray(32), read: 0, write: 0 };
+  }
+}
+
+/** One client connection: frames in and out, the handshake, then nodes. */
+export class FakeConnection {
+  private readonly noise = new ServerNoise();
+  private readonly ephemeral: KeyPair = Curve.generateKeyPair();
+  private pending = Buffer.alloc(0);
+  private sawIntro = false;
+  /** Nodes the client sent after the handshake, in order. */
+  readonly received: BinaryNode[] = [];
+  /** The client's ClientPayload (registration or login), once the handshake is done. */
+  payload: proto.ClientPayload | undefined;
+  private readonly waiters: { match: (n: BinaryNode) => boolean; resolve: (n: BinaryNode) => void }[] = [];
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly server: FakeWhatsAppServer,
+  ) {
+    ws.on('message', (data: Buffer) => {
+      void this.onData(data).catch((err: unknown) => {
+        server.errors.push(err);
+        ws.close();
+      });
+    });
+  }
+
+  /** Sends a node over the encrypted transport. */
+  send(node: BinaryNode): void {
+    this.writeFrame(this.noise.encrypt(encodeBinaryNode(node)));
+  }
+
+  /** Resolves with the first node (already received or still to come) that `match` accepts. */
+  next(match: (n: BinaryNode) => boolean): Promise<BinaryNode> {
+    const seen = this.received.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  /** Asks the client to show QR codes, one per ref (Baileys shows the next every 20 s). */
+  pairDevice(refs: string[]): void {
+    this.send({
+      tag: 'iq',
+      attrs: { from: 's.whatsapp.net', type: 'set', id: `pair-${Date.now()}`, xmlns: 'md' },
+      content: [{ tag: 'pair-device', attrs: {}, content: refs.map((ref) => ({ tag: 'ref', attrs: {}, content: Buffer.from(ref) })) }],
+    });
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+
+  private writeFrame(data: Buffer): void {
+    const head = Buffer.alloc(3);
+    head.writeUIntBE(data.length, 0, 3);
+    this.ws.send(Buffer.concat([head, data]));
+  }
+
+  private async onData(data: Buffer): Promise<void> {
+    this.pending = Buffer.concat([this.pending, data]);
+    if (!this.sawIntro) {
+      if (this.pending.length < NOISE_WA_HEADER.length) return;
+      // Only the client's first message carries the header (no routing info here).
+      if (!this.pending.subarray(0, NOISE_WA_HEADER.length).equals(NOISE_WA_HEADER)) throw new Error('no WA header');
+      this.noise.mix(NOISE_WA_HEADER);
+      this.pending = this.pending.subarray(NOISE_WA_HEADER.length);
+      this.sawIntro = true;
+    }
+    while (this.pending.length >= 3) {
+      const size = this.pending.readUIntBE(0, 3);
+      if (this.pending.length < size + 3) return;
+      const frame = this.pending.subarray(3, size + 3);
+      this.pending = this.pending.subarray(size + 3);
+      await this.onFrame(frame);
+    }
+  }
+
+  private async onFrame(frame: Buffer): Promise<void> {
+    if (this.noise.ready) {
+      const node = await decodeBinaryNode(this.noise.decrypt(frame));
+      this.received.push(node);
+      for (const w of [...this.waiters]) {
+        if (w.match(node)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(node);
+        }
+      }
+      return;
+    }
+    const message = proto.HandshakeMessage.decode(frame);
+    if (message.clientHello?.ephemeral) {
+      const clientEphemeral = message.clientHello.ephemeral;
+      this.noise.mix(clientEphemeral);
+      this.noise.mix(this.ephemeral.public);
+      this.noise.mixIntoKey(Curve.sharedKey(this.ephemeral.private, clientEphemeral));
+      const staticSealed = this.noise.encrypt(this.server.staticKey.public);
+      this.noise.mixIntoKey(Curve.sharedKey(this.server.staticKey.private, clientEphemeral));
+      const certSealed = this.noise.encrypt(this.server.certChain);
+      this.writeFrame(Buffer.from(proto.HandshakeMessage.encode({
+        serverHello: { ephemeral: this.ephemeral.public, static: staticSealed, payload: certSealed },
+      }).finish()));
+      return;
+    }
+    if (message.clientFinish?.static && message.clientFinish.payload) {
+      const clientStatic = this.noise.decrypt(message.clientFinish.static);
+      this.noise.mixIntoKey(Curve.sharedKey(this.ephemeral.private, clientStatic));
+      this.payload = proto.ClientPayload.decode(this.noise.decrypt(message.clientFinish.payload));
+      this.noise.finish();
+      this.server.connected(this);
+      return;
+    }
+    throw new Error('unexpected handshake message');
+  }
+}
+
+export class FakeWhatsAppServer {
+  readonly staticKey: KeyPair = Curve.generateKeyPair();
+  readonly certChain: Buffer;
+  readonly connections: FakeConnection[] = [];
+  /** Errors while talking to a client (the connection is closed). */
+  readonly errors: unknown[] = [];
+  private readonly rootKey: KeyPair = Curve.generateKeyPair();
+  private readonly trustedBefore = { ...WA_CERT_DETAILS };
+  private readonly waiters: ((c: FakeConnection) => void)[] = [];
+
+  private constructor(private readonly wss: WebSocketServer) {
+    // Root → intermediate (issuer serial 0, as Baileys expects) → leaf over our static key.
+    const intermediateKey: KeyPair = Curve.generateKeyPair();
+    const intermediateDetails = Buffer.from(proto.CertChain.NoiseCertificate.Details.encode({ issuerSerial: 0, key: intermediateKey.public }).finish());
+    const leafDetails = Buffer.from(proto.CertChain.NoiseCertificate.Details.encode({ issuerSerial: 1, key: this.staticKey.public }).finish());
+    this.certChain = Buffer.from(proto.CertChain.encode({
+      intermediate: { details: intermediateDetails, signature: Buffer.from(Curve.sign(this.rootKey.private, intermediateDetails)) },
+      leaf: { details: leafDetails, signature: Buffer.from(Curve.sign(intermediateKey.private, leafDetails)) },
+    }).finish());
+    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(this.rootKey.public);
+    WA_CERT_DETAILS.SERIAL = 0;
+    wss.on('connection', (ws) => {
+      this.connections.push(new FakeConnection(ws, this));
+    });
+  }
+
+  static async start(): Promise<FakeWhatsAppServer> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    return new FakeWhatsAppServer(wss);
+  }
+
+  /** The address to give Baileys as `waWebSocketUrl`. */
+  get url(): string {
+    return `ws://127.0.0.1:${(this.wss.address() as AddressInfo).port}/ws/chat`;
+  }
+
+  /** Resolves with the next connection that completes the handshake. */
+  nextConnection(): Promise<FakeConnection> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Called by a connection once its handshake is done. */
+  connected(c: FakeConnection): void {
+    for (const w of this.waiters.splice(0)) w(c);
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.close();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    WA_CERT_DETAILS.PUBLIC_KEY = this.trustedBefore.PUBLIC_KEY;
+    WA_CERT_DETAILS.SERIAL = this.trustedBefore.SERIAL;
+  }
+}
