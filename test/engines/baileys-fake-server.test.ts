@@ -43,17 +43,21 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+function realSession(): WhatsAppSession {
+  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
+  session = new WhatsAppSession({
+    instanceId,
+    auth: new AuthStore(store, new Sealer(randomBytes(32))),
+    connect: (auth) => connect(auth, instanceId),
+    onChange: () => {},
+    logger,
+  });
+  return session;
+}
+
 describe('a real Baileys socket against the fake WhatsApp server', () => {
   it('completes the Noise handshake, registers, and shows the QR code of a pair-device ref', async () => {
-    const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
-    const s = new WhatsAppSession({
-      instanceId,
-      auth: new AuthStore(store, new Sealer(randomBytes(32))),
-      connect: (auth) => connect(auth, instanceId),
-      onChange: () => {},
-      logger,
-    });
-    session = s;
+    const s = realSession();
     const connected = server.nextConnection();
     s.start();
     const conn = await connected;
@@ -69,6 +73,26 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     // Baileys answers the stanza with an iq result, as WhatsApp expects.
     const ack = await conn.next((n) => n.tag === 'iq' && n.attrs.type === 'result');
     expect(ack.attrs.id).toMatch(/^pair-/);
+    expect(server.errors).toEqual([]);
+  });
+
+  it('links by QR: pair-success, the 515 restart, login as the paired number, connected', async () => {
+    const s = realSession();
+    const first = server.nextConnection();
+    s.start();
+    const registering = await first;
+    registering.pairDevice(['ref-one']);
+    const qr = await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+
+    const second = server.nextConnection();
+    await registering.pairSuccess(qr.code, '5544000000000');
+    // After 515 the session reconnects at once and logs in with the identity it was given.
+    const login = await second;
+    expect(login.payload?.username?.toString()).toBe('5544000000000');
+    expect(login.payload?.device).toBe(7);
+    login.loginSuccess();
+    await waitFor(async () => (s.current.state === 'connected' ? true : undefined), 5_000, 'the session to connect');
+    expect(s.current.phone).toBe('5544000000000');
     expect(server.errors).toEqual([]);
   });
 });

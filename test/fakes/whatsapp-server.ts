@@ -6,14 +6,19 @@
  * crypto and node codec; it trusts a root key of its own, installed in
  * Baileys' process-wide WA_CERT_DETAILS while it runs (`close` restores it).
  *
- * What it does so far: the handshake, and `pairDevice(refs)` which makes the
- * socket show QR codes. Pairing, login, usync, message acks and receipts are
- * the next steps (see shared/reference/baileys.md, "A fake WhatsApp server").
+ * What it does so far: the handshake; `pairDevice(refs)` (the socket shows QR
+ * codes); `pairSuccess(qr, phone)` (the phone scanned it: the socket stores
+ * its identity, then the server restarts the stream with 515); `loginSuccess()`
+ * on a connection that logs in (the socket opens); plain answers to the iq
+ * queries a socket makes after login. Usync, prekeys, message acks, receipts
+ * and inbound messages are the next steps (shared/reference/baileys.md,
+ * "A fake WhatsApp server").
  */
+import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, hkdf, NOISE_MODE, NOISE_WA_HEADER, proto, sha256,
-  WA_CERT_DETAILS, type BinaryNode,
+  WA_ADV_ACCOUNT_SIG_PREFIX, WA_CERT_DETAILS, type BinaryNode,
 } from 'baileys';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -121,8 +126,56 @@ export class FakeConnection {
     });
   }
 
+  /**
+   * What the phone does once it has scanned `qr`: signs this companion's
+   * identity with a fresh account key, as WhatsApp does, and sends
+   * pair-success for `phone`:7 (and a LID). Then ends the stream with 515.
+   */
+  async pairSuccess(qr: string, phone: string, lid = '123456789012345'): Promise<void> {
+    const [, identityB64, advB64] = (qr.split('#')[1] ?? '').split(',').slice(1);
+    if (identityB64 === undefined || advB64 === undefined) throw new Error(`not a QR code of Baileys: ${qr}`);
+    const identity = Buffer.from(identityB64, 'base64');
+    const account = Curve.generateKeyPair();
+    const deviceDetails = Buffer.from(proto.ADVDeviceIdentity.encode({ rawId: 4242, timestamp: Math.floor(Date.now() / 1000), keyIndex: 1 }).finish());
+    const accountSignature = Buffer.from(Curve.sign(account.private, Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, deviceDetails, identity])));
+    const details = Buffer.from(proto.ADVSignedDeviceIdentity.encode({ details: deviceDetails, accountSignatureKey: account.public, accountSignature }).finish());
+    const hmac = createHmac('sha256', Buffer.from(advB64, 'base64')).update(details).digest();
+    const id = `pair-success-${Date.now()}`;
+    this.send({
+      tag: 'iq',
+      attrs: { from: 's.whatsapp.net', type: 'set', id, xmlns: 'md' },
+      content: [{
+        tag: 'pair-success', attrs: {}, content: [
+          { tag: 'device-identity', attrs: {}, content: Buffer.from(proto.ADVSignedDeviceIdentityHMAC.encode({ details, hmac }).finish()) },
+          { tag: 'platform', attrs: { name: 'android' } },
+          { tag: 'device', attrs: { jid: `${phone}:7@s.whatsapp.net`, lid: `${lid}:7@lid` } },
+        ],
+      }],
+    });
+    // The companion signs back; WhatsApp then restarts the stream.
+    await this.next((n) => n.tag === 'iq' && n.attrs.id === id);
+    this.send({ tag: 'stream:error', attrs: { code: '515' } });
+  }
+
+  /** Accepts a login (the socket then opens) and says nothing is waiting offline. */
+  loginSuccess(lid = '123456789012345'): void {
+    this.send({ tag: 'success', attrs: { t: String(Math.floor(Date.now() / 1000)), lid: `${lid}:7@lid` } });
+    this.send({ tag: 'ib', attrs: { from: 's.whatsapp.net' }, content: [{ tag: 'offline', attrs: { count: '0' } }] });
+  }
+
   close(): void {
     this.ws.close();
+  }
+
+  /** Plain answers to what a socket asks after login, so its login completes. */
+  private answer(node: BinaryNode): void {
+    if (node.tag !== 'iq' || (node.attrs.type !== 'get' && node.attrs.type !== 'set') || node.attrs.id === undefined) return;
+    const child = Array.isArray(node.content) ? node.content[0] : undefined;
+    const content: BinaryNode[] = [];
+    if (node.attrs.xmlns === 'encrypt' && child?.tag === 'count') content.push({ tag: 'count', attrs: { value: '50' } });
+    else if (node.attrs.xmlns === 'encrypt' && child?.tag === 'digest') content.push({ tag: 'digest', attrs: {} });
+    else if (node.attrs.xmlns === 'md' || node.attrs.xmlns === 'w:sync:app:state') return;
+    this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, ...(content.length > 0 ? { content } : {}) });
   }
 
   private writeFrame(data: Buffer): void {
@@ -154,6 +207,7 @@ export class FakeConnection {
     if (this.noise.ready) {
       const node = await decodeBinaryNode(this.noise.decrypt(frame));
       this.received.push(node);
+      this.answer(node);
       for (const w of [...this.waiters]) {
         if (w.match(node)) {
           this.waiters.splice(this.waiters.indexOf(w), 1);
