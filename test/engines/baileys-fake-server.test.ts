@@ -95,4 +95,25 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     expect(s.current.phone).toBe('5544000000000');
     expect(server.errors).toEqual([]);
   });
+
+  it('presents itself as a browser WhatsApp knows (Chrome on Ubuntu) in the QR code and in a pairing-code request', async () => {
+    const s = realSession();
+    const first = server.nextConnection();
+    s.start();
+    const conn = await first;
+    conn.pairDevice(['ref-one']);
+    const qr = await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    // The QR's last field is the companion platform: 1 is Chrome; 9 (OTHER_WEB_CLIENT) is what WhatsApp refuses.
+    expect(qr.code.split(',').at(-1)).toBe('1');
+
+    await s.linking?.requestPairingCode('5544999999999');
+    const request = await conn.next((n) => n.tag === 'iq' && Array.isArray(n.content) && n.content.some((c) => c.tag === 'link_code_companion_reg'));
+    const reg = Array.isArray(request.content) ? request.content.find((c) => c.tag === 'link_code_companion_reg') : undefined;
+    const field = (tag: string) => {
+      const node = Array.isArray(reg?.content) ? reg.content.find((c) => c.tag === tag) : undefined;
+      return node?.content instanceof Uint8Array ? Buffer.from(node.content).toString() : node?.content;
+    };
+    expect(field('companion_platform_id')).toBe('1');
+    expect(field('companion_platform_display')).toBe('Chrome (Ubuntu)');
+  });
 });

@@ -25,7 +25,9 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
     makeWASocket({
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
       logger,
-      browser: Browsers.ubuntu('Connexa'),
+      // A browser WhatsApp knows: a custom name is sent as OTHER_WEB_CLIENT ("Connexa (Ubuntu)"),
+      // which WhatsApp refuses for pairing codes.
+      browser: Browsers.ubuntu('Chrome'),
       markOnlineOnConnect: false,
       syncFullHistory: false,
       // Undefined (never an empty message) when we no longer have it.
