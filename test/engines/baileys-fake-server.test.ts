@@ -116,4 +116,35 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     expect(field('companion_platform_id')).toBe('1');
     expect(field('companion_platform_display')).toBe('Chrome (Ubuntu)');
   });
+
+  it('a pairing code WhatsApp refuses is an error, and leaves no identity behind: the next connection registers again', async () => {
+    const auth = new AuthStore(store, new Sealer(randomBytes(32)));
+    const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
+    const s = new WhatsAppSession({ instanceId, auth, connect: (a) => connect(a, instanceId), onChange: () => {}, logger });
+    session = s;
+    const first = server.nextConnection();
+    s.start();
+    const conn = await first;
+    conn.pairingCodeAnswer = 'refuse';
+    conn.pairDevice(['ref-one']);
+    await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    const refused = await s.requestPairingCode('5544999999999').catch((err: unknown) => err);
+    expect(refused).toMatchObject({ code: 'pairing_refused' });
+    expect(auth.load(instanceId).state.creds.me).toBeUndefined();
+
+    s.stop();
+    const second = server.nextConnection();
+    s.start();
+    expect((await second).payload?.devicePairingData).toBeTruthy();
+  });
+
+  it('a pairing code WhatsApp accepts is returned', async () => {
+    const s = realSession();
+    const first = server.nextConnection();
+    s.start();
+    const conn = await first;
+    conn.pairDevice(['ref-one']);
+    await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    expect(await s.requestPairingCode('5544999999999')).toMatch(/^[A-Z0-9]{8}$/);
+  });
 });

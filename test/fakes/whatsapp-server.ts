@@ -7,7 +7,7 @@
  * Baileys' process-wide WA_CERT_DETAILS while it runs (`close` restores it).
  *
  * What it does so far: the handshake; `pairDevice(refs)` (the socket shows QR
- * codes); `pairSuccess(qr, phone)` (the phone scanned it: the socket stores
+ * codes); pairing-code requests accepted or refused (`pairingCodeAnswer`); `pairSuccess(qr, phone)` (the phone scanned it: the socket stores
  * its identity, then the server restarts the stream with 515); `loginSuccess()`
  * on a connection that logs in (the socket opens); plain answers to the iq
  * queries a socket makes after login. Usync, prekeys, message acks, receipts
@@ -89,6 +89,8 @@ export class FakeConnection {
   private sawIntro = false;
   /** Nodes the client sent after the handshake, in order. */
   readonly received: BinaryNode[] = [];
+  /** How a pairing-code request (`link_code_companion_reg`) is answered. */
+  pairingCodeAnswer: 'accept' | 'refuse' = 'accept';
   /** The client's ClientPayload (registration or login), once the handshake is done. */
   payload: proto.ClientPayload | undefined;
   private readonly waiters: { match: (n: BinaryNode) => boolean; resolve: (n: BinaryNode) => void }[] = [];
@@ -172,6 +174,14 @@ export class FakeConnection {
     if (node.tag !== 'iq' || (node.attrs.type !== 'get' && node.attrs.type !== 'set') || node.attrs.id === undefined) return;
     const child = Array.isArray(node.content) ? node.content[0] : undefined;
     const content: BinaryNode[] = [];
+    if (child?.tag === 'link_code_companion_reg') {
+      if (this.pairingCodeAnswer === 'refuse') {
+        this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id }, content: [{ tag: 'error', attrs: { code: '400', text: 'bad-request' } }] });
+      } else {
+        this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, content: [{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from('ref') }] }] });
+      }
+      return;
+    }
     if (node.attrs.xmlns === 'encrypt' && child?.tag === 'count') content.push({ tag: 'count', attrs: { value: '50' } });
     else if (node.attrs.xmlns === 'encrypt' && child?.tag === 'digest') content.push({ tag: 'digest', attrs: {} });
     else if (node.attrs.xmlns === 'md' || node.attrs.xmlns === 'w:sync:app:state') return;

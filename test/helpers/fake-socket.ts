@@ -2,6 +2,7 @@
  * A stand-in for a Baileys socket, typed as Baileys' own WASocket (Pick<>), on
  * Baileys' real event buffer; closes are driven with real Boom errors.
  */
+import { EventEmitter } from 'node:events';
 import { Boom } from '@hapi/boom';
 import { makeEventBuffer, type AuthenticationState, type BaileysEventMap } from 'baileys';
 import pino from 'pino';
@@ -30,6 +31,8 @@ function countingEvents(): { ev: WASocketPort['ev']; listeners: () => number } {
 export class FakeSocket implements WASocketPort {
   private readonly events = countingEvents();
   readonly ev = this.events.ev;
+  /** Where Baileys emits the stanzas it receives (`frame`). */
+  readonly ws = new EventEmitter();
   user: WASocketPort['user'] = undefined;
   ended = false;
   loggedOut = false;
@@ -54,7 +57,11 @@ export class FakeSocket implements WASocketPort {
     this.lookups.push(phones);
     return phones.filter((p) => this.registered.has(p)).map((p) => ({ jid: `${p}@s.whatsapp.net`, exists: true }));
   };
-  requestPairingCode: WASocketPort['requestPairingCode'] = async () => 'ABCD1234';
+  /** Answers a pairing-code request as WhatsApp does when it accepts it. */
+  requestPairingCode: WASocketPort['requestPairingCode'] = async () => {
+    setImmediate(() => this.ws.emit('frame', { tag: 'iq', attrs: { type: 'result' }, content: [{ tag: 'link_code_companion_reg', attrs: {} }] }));
+    return 'ABCD1234';
+  };
   logout: WASocketPort['logout'] = async () => {
     this.loggedOut = true;
   };

@@ -4,7 +4,8 @@
  * connection attempt at a time: a closed socket is ended and its listeners
  * dropped before the next is built, so reconnects never leak sockets.
  */
-import type { BaileysEventMap, ConnectionState } from 'baileys';
+import type { BaileysEventMap, BinaryNode, ConnectionState } from 'baileys';
+import { CodedError } from '../../domain/errors.js';
 import type { Logger } from 'pino';
 import { retryDelayMs } from '../../dispatch/backoff.js';
 import type { AuthStore, DatabaseAuthState } from './auth-store.js';
@@ -88,6 +89,37 @@ export class WhatsAppSession {
     this.clearTimer();
     this.dropSocket();
     if (this.snapshot.state !== 'logged_out' && this.snapshot.state !== 'banned') this.set({ state: 'disconnected' });
+  }
+
+  /**
+   * Asks WhatsApp for a pairing code for `phone` on the socket showing QR
+   * codes. Baileys sends the request without waiting for the answer and
+   * writes the number as this device's identity first; an explicit refusal
+   * is reported here (`pairing_refused`) and that identity is taken back, so
+   * the next connection registers again instead of trying to log in.
+   */
+  async requestPairingCode(phone: string, answerTimeoutMs = 10_000): Promise<string> {
+    const socket = this.linking;
+    if (socket === undefined) {
+      throw new CodedError('not_linking', this.snapshot.state === 'connected'
+        ? 'This instance is already linked to a number'
+        : 'The instance is not showing a QR code yet; try again in a few seconds');
+    }
+    const answer = pairingAnswer(socket, answerTimeoutMs);
+    const code = await socket.requestPairingCode(phone);
+    const verdict = await answer;
+    if (verdict.kind === 'refused') {
+      const auth = this.auth;
+      const creds = auth?.state.creds;
+      if (auth !== undefined && creds !== undefined && creds.registered !== true && (creds.account === undefined || creds.account === null)) {
+        delete creds.me;
+        delete creds.pairingCode;
+        await auth.saveCreds();
+      }
+      throw new CodedError('pairing_refused', `WhatsApp refused the pairing request (${verdict.detail}); check the number, or link with the QR code`);
+    }
+    if (verdict.kind === 'no_answer') this.o.logger.warn({ instanceId: this.o.instanceId }, 'WhatsApp did not answer the pairing request in time; returning the code anyway');
+    return code;
   }
 
   /** Unlinks the device on WhatsApp and forgets the session. */
@@ -214,4 +246,33 @@ export class WhatsAppSession {
     this.snapshot = { ...next, since: this.now() };
     this.o.onChange(this.snapshot);
   }
+}
+
+type PairingVerdict = { kind: 'accepted' } | { kind: 'refused'; detail: string } | { kind: 'no_answer' };
+
+/**
+ * The server's answer to a pairing-code request, read off the socket's
+ * stanzas from now on: a result carrying `link_code_companion_reg` accepts,
+ * an `iq` error refuses (while linking, no other query of ours is pending).
+ */
+function pairingAnswer(socket: WASocketPort, timeoutMs: number): Promise<PairingVerdict> {
+  return new Promise((resolve) => {
+    const done = (verdict: PairingVerdict): void => {
+      clearTimeout(timer);
+      socket.ws.off('frame', onFrame);
+      resolve(verdict);
+    };
+    const onFrame = (frame: BinaryNode): void => {
+      if (frame.tag !== 'iq') return;
+      const children = Array.isArray(frame.content) ? frame.content : [];
+      if (frame.attrs.type === 'error') {
+        const error = children.find((c) => c.tag === 'error');
+        done({ kind: 'refused', detail: `${error?.attrs.code ?? 'error'} ${error?.attrs.text ?? ''}`.trim() });
+      } else if (frame.attrs.type === 'result' && children.some((c) => c.tag === 'link_code_companion_reg')) {
+        done({ kind: 'accepted' });
+      }
+    };
+    const timer = setTimeout(() => done({ kind: 'no_answer' }), timeoutMs);
+    socket.ws.on('frame', onFrame);
+  });
 }

@@ -72,13 +72,7 @@ export class WhatsAppSessions implements SessionDirectory {
   async pairingCode(instanceId: string, phone: string): Promise<string> {
     const session = this.ensure(instanceId);
     if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
-    const socket = session.linking;
-    if (socket === undefined) {
-      throw new CodedError('not_linking', session.current.state === 'connected'
-        ? 'This instance is already linked to a number'
-        : 'The instance is not showing a QR code yet; try again in a few seconds');
-    }
-    return socket.requestPairingCode(phone);
+    return session.requestPairingCode(phone);
   }
 
   async logout(instanceId: string): Promise<void> {
