@@ -46,6 +46,8 @@ export interface Config {
     webSocketUrl: string | undefined;
     /** Delay between starting linked sessions at boot. */
     startStaggerMs: number;
+    /** The WhatsApp Web version to present (e.g. 2.3000.1027934701); unset: the one bundled with Baileys. */
+    version: [number, number, number] | undefined;
   };
   /** Create a demo user and sandbox instance when the database has no users. */
   demoOnFirstStart: boolean;
@@ -164,6 +166,17 @@ function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
   return { dialect: 'sqlite', file: path.resolve(cwd, 'data/connexa.db') };
 }
 
+function parseWhatsAppVersion(r: Reader): [number, number, number] | undefined {
+  const raw = r.raw('CONNEXA_WHATSAPP_VERSION');
+  if (raw === undefined) return undefined;
+  const m = /^(\d{1,6})\.(\d{1,6})\.(\d{1,12})$/.exec(raw.trim());
+  if (m === null) {
+    r.problems.push('CONNEXA_WHATSAPP_VERSION: expected the WhatsApp Web version as three numbers, e.g. 2.3000.1027934701');
+    return undefined;
+  }
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const r = new Reader(env);
   const database = parseDatabaseUrl(r, cwd);
@@ -200,6 +213,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     whatsapp: {
       webSocketUrl: r.raw('CONNEXA_WHATSAPP_WS_URL'),
       startStaggerMs: r.int('CONNEXA_WHATSAPP_START_STAGGER_MS', 500, 0, 60_000),
+      version: parseWhatsAppVersion(r),
     },
     demoOnFirstStart: r.bool('CONNEXA_DEMO', true),
     dispatch: {

@@ -132,6 +132,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         return bytes === undefined ? undefined : proto.Message.decode(bytes);
       },
       ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
+      ...(config.whatsapp.version !== undefined ? { version: config.whatsapp.version } : {}),
     }),
     statements: whatsapp,
     receipts: { record: (r) => receipts.apply(r) },

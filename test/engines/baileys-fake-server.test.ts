@@ -16,7 +16,7 @@ import { baileysConnector } from '../../src/engines/baileys/connect.js';
 import { WhatsAppSession } from '../../src/engines/baileys/session.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
-import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
+import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 
 const logger = pino({ level: 'silent' });
@@ -43,14 +43,16 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function realSession(): WhatsAppSession {
-  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
+function realSession(version?: [number, number, number]): WhatsAppSession {
+  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined, ...(version !== undefined ? { version } : {}) });
   session = new WhatsAppSession({
     instanceId,
     auth: new AuthStore(store, new Sealer(randomBytes(32))),
     connect: (auth) => connect(auth, instanceId),
     onChange: () => {},
     logger,
+    backoffBaseMs: 20,
+    backoffMaxMs: 50,
   });
   return session;
 }
@@ -146,5 +148,26 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     conn.pairDevice(['ref-one']);
     await waitFor(async () => s.current.qr, 5_000, 'a QR code');
     expect(await s.requestPairingCode('5544999999999')).toMatch(/^[A-Z0-9]{8}$/);
+  });
+
+  it('presents the configured WhatsApp Web version; a version WhatsApp keeps refusing (405) stops as client_outdated', async () => {
+    const s = realSession([2, 3000, 1234567]);
+    const first = server.nextConnection();
+    s.start();
+    const conn = await first;
+    expect(conn.payload?.userAgent?.appVersion).toMatchObject({ primary: 2, secondary: 3000, tertiary: 1234567 });
+
+    // Each refused connection is redialled; a waiter is registered before the refusal that causes the next.
+    let current = conn;
+    for (let refused = 1; refused < 3; refused++) {
+      const next = server.nextConnection();
+      current.fail(405);
+      current = await next;
+    }
+    current.fail(405);
+    await waitFor(async () => (s.current.state === 'failed' ? true : undefined), 5_000, 'the session to give up');
+    expect(s.current.reason).toMatch(/^client_outdated:/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.connections).toHaveLength(3);
   });
 });

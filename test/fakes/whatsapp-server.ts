@@ -159,6 +159,11 @@ export class FakeConnection {
     this.send({ tag: 'stream:error', attrs: { code: '515' } });
   }
 
+  /** Refuses the connection as WhatsApp does (`<failure reason>`: 405 client too old, 401 logged out, …). */
+  fail(reason: number): void {
+    this.send({ tag: 'failure', attrs: { reason: String(reason) } });
+  }
+
   /** Accepts a login (the socket then opens) and says nothing is waiting offline. */
   loginSuccess(lid = '123456789012345'): void {
     this.send({ tag: 'success', attrs: { t: String(Math.floor(Date.now() / 1000)), lid: `${lid}:7@lid` } });

@@ -34,4 +34,13 @@ describe('configuration', () => {
   it('refuses an unsupported database URL', () => {
     expect(() => loadConfig({ CONNEXA_DATABASE_URL: 'mysql://x' })).toThrow(/CONNEXA_DATABASE_URL/);
   });
+
+  it('takes the WhatsApp Web version as three numbers, and the queue time to live in seconds', () => {
+    expect(loadConfig({}).whatsapp.version).toBeUndefined();
+    expect(loadConfig({ CONNEXA_WHATSAPP_VERSION: '2.3000.1027934701' }).whatsapp.version).toEqual([2, 3000, 1027934701]);
+    expect(() => loadConfig({ CONNEXA_WHATSAPP_VERSION: '2.3000' })).toThrow(/CONNEXA_WHATSAPP_VERSION: expected/);
+    expect(loadConfig({}).dispatch.queueTtlMs).toBe(86_400_000);
+    expect(loadConfig({ CONNEXA_QUEUE_TTL_S: '60' }).dispatch.queueTtlMs).toBe(60_000);
+    expect(() => loadConfig({ CONNEXA_QUEUE_TTL_S: '0' })).toThrow(/CONNEXA_QUEUE_TTL_S/);
+  });
 });

@@ -11,6 +11,8 @@ export interface ConnectorOptions {
   logger: Logger;
   /** A message the instance sent, by its WhatsApp id, for the chat that asks for it again. */
   getMessage: (instanceId: string, id: string, askingJid: string | undefined) => proto.IMessage | undefined;
+  /** The WhatsApp Web version to present; unset: the one bundled with Baileys. */
+  version?: [number, number, number];
   /** Tests point sockets at a local WebSocket server instead of WhatsApp. */
   waWebSocketUrl?: string;
   connectTimeoutMs?: number;
@@ -32,6 +34,7 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
       syncFullHistory: false,
       // Undefined (never an empty message) when we no longer have it.
       getMessage: async (key) => (typeof key.id === 'string' ? o.getMessage(instanceId, key.id, key.remoteJid ?? undefined) : undefined),
+      ...(o.version !== undefined ? { version: o.version } : {}),
       ...(o.waWebSocketUrl !== undefined ? { waWebSocketUrl: o.waWebSocketUrl } : {}),
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     });

@@ -14,12 +14,16 @@ export type DisconnectAction =
   /** Needs a person: stop and report why. */
   | { kind: 'failed'; reason: string };
 
+/** 405 closes in a row before the session stops as `client_outdated`. */
+export const MAX_OUTDATED = 3;
+
 /**
  * @param linked whether the session had completed pairing (registered creds).
  * @param showedQr whether this connection had shown QR codes: a 408 then means
  *   they ran out unscanned; otherwise a 408 is a timeout like any other.
+ * @param outdatedInARow how many closes in a row were 405, this one included.
  */
-export function onDisconnect(statusCode: number | undefined, linked: boolean, showedQr = false): DisconnectAction {
+export function onDisconnect(statusCode: number | undefined, linked: boolean, showedQr = false, outdatedInARow = 1): DisconnectAction {
   switch (statusCode) {
     case 515:
       return { kind: 'restart_now' };
@@ -39,7 +43,10 @@ export function onDisconnect(statusCode: number | undefined, linked: boolean, sh
         ? { kind: 'failed', reason: 'The QR code was not scanned in time (408): request a new one' }
         : { kind: 'reconnect' };
     case 405:
-      return { kind: 'reconnect', alert: 'WhatsApp rejected the client version (405); update Connexa if this persists' };
+      // Once may be a hiccup; again and again means WhatsApp retired this version: redialling changes nothing.
+      return outdatedInARow >= MAX_OUTDATED
+        ? { kind: 'failed', reason: 'client_outdated: WhatsApp no longer accepts this client version (405); set CONNEXA_WHATSAPP_VERSION to the current WhatsApp Web version or update Connexa' }
+        : { kind: 'reconnect', alert: 'WhatsApp rejected the client version (405); update Connexa if this persists' };
     default:
       // 428, 500, 503 and anything unknown: transient trouble.
       return { kind: 'reconnect' };

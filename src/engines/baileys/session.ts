@@ -52,6 +52,8 @@ export class WhatsAppSession {
   private snapshot: SessionSnapshot;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  /** 405s in a row: WhatsApp no longer takes this client version. */
+  private outdated = 0;
   private qrCount = 0;
   private stopped = true;
   private readonly detach: (() => void)[] = [];
@@ -180,6 +182,7 @@ export class WhatsAppSession {
     }
     if (u.connection === 'open') {
       this.failures = 0;
+      this.outdated = 0;
       this.qrCount = 0;
       const phone = socket.user?.id.split(/[:@]/)[0];
       this.set({ state: 'connected', ...(phone !== undefined ? { phone } : {}) });
@@ -193,7 +196,8 @@ export class WhatsAppSession {
     // Pairing completed (QR or code) once WhatsApp sent the account; `me` alone is set by a pairing-code request.
     const creds = this.auth?.state.creds;
     const linked = creds?.registered === true || (creds?.account !== undefined && creds.account !== null);
-    const action = onDisconnect(code, linked, this.qrCount > 0);
+    this.outdated = code === 405 ? this.outdated + 1 : 0;
+    const action = onDisconnect(code, linked, this.qrCount > 0, this.outdated);
     this.o.logger.info({ instanceId: this.o.instanceId, code, action: action.kind }, 'WhatsApp connection closed');
     this.dropSocket();
     if (this.stopped) return;
