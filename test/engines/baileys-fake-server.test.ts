@@ -43,7 +43,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function realSession(version?: [number, number, number]): WhatsAppSession {
+function realSession(version?: [number, number, number], backoffBaseMs = 20): WhatsAppSession {
   const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined, ...(version !== undefined ? { version } : {}) });
   session = new WhatsAppSession({
     instanceId,
@@ -51,8 +51,8 @@ function realSession(version?: [number, number, number]): WhatsAppSession {
     connect: (auth) => connect(auth, instanceId),
     onChange: () => {},
     logger,
-    backoffBaseMs: 20,
-    backoffMaxMs: 50,
+    backoffBaseMs,
+    backoffMaxMs: backoffBaseMs * 2.5,
   });
   return session;
 }
@@ -169,5 +169,15 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     expect(s.current.reason).toMatch(/^client_outdated:/);
     await new Promise((r) => setTimeout(r, 300));
     expect(server.connections).toHaveLength(3);
+  });
+
+  it('a server that asks for a restart (515) on every connection gets three quick restarts, then the backoff', async () => {
+    const s = realSession(undefined, 1000);
+    server.onConnection = (c) => c.streamError(515);
+    s.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    // The first connection, three restarts at once, then one after a backoff of 0.5–1 s; unbounded, a restart per handshake.
+    expect(server.connections.length).toBeGreaterThanOrEqual(4);
+    expect(server.connections.length).toBeLessThanOrEqual(6);
   });
 });

@@ -31,6 +31,13 @@ describe('disconnect table', () => {
     expect(onDisconnect(408, false, true)).toEqual({ kind: 'failed', reason: expect.stringMatching(/QR code/) });
     expect(onDisconnect(405, true)).toEqual({ kind: 'reconnect', alert: expect.stringMatching(/version/) });
   });
+
+  it('a 405 again and again is client_outdated; 515 again and again waits for the backoff', () => {
+    expect(onDisconnect(405, true, false, 2).kind).toBe('reconnect');
+    expect(onDisconnect(405, true, false, 3)).toEqual({ kind: 'failed', reason: expect.stringMatching(/^client_outdated:/) });
+    expect(onDisconnect(515, true, false, 3)).toEqual({ kind: 'restart_now' });
+    expect(onDisconnect(515, true, false, 4)).toEqual({ kind: 'reconnect', alert: expect.stringMatching(/515/) });
+  });
 });
 
 describe('recipients', () => {

@@ -156,7 +156,12 @@ export class FakeConnection {
     });
     // The companion signs back; WhatsApp then restarts the stream.
     await this.next((n) => n.tag === 'iq' && n.attrs.id === id);
-    this.send({ tag: 'stream:error', attrs: { code: '515' } });
+    this.streamError(515);
+  }
+
+  /** Ends the stream with an error code (515: restart required). */
+  streamError(code: number): void {
+    this.send({ tag: 'stream:error', attrs: { code: String(code) } });
   }
 
   /** Refuses the connection as WhatsApp does (`<failure reason>`: 405 client too old, 401 logged out, …). */
@@ -299,8 +304,12 @@ export class FakeWhatsAppServer {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** Called on every connection once its handshake is done (e.g. to refuse them all). */
+  onConnection: ((c: FakeConnection) => void) | undefined;
+
   /** Called by a connection once its handshake is done. */
   connected(c: FakeConnection): void {
+    this.onConnection?.(c);
     for (const w of this.waiters.splice(0)) w(c);
   }
 

@@ -16,17 +16,22 @@ export type DisconnectAction =
 
 /** 405 closes in a row before the session stops as `client_outdated`. */
 export const MAX_OUTDATED = 3;
+/** 515 restarts in a row made at once; after that each waits for the backoff like any reconnect. */
+export const MAX_QUICK_RESTARTS = 3;
 
 /**
  * @param linked whether the session had completed pairing (registered creds).
  * @param showedQr whether this connection had shown QR codes: a 408 then means
  *   they ran out unscanned; otherwise a 408 is a timeout like any other.
- * @param outdatedInARow how many closes in a row were 405, this one included.
+ * @param inARow how many closes in a row had this same status code, this one included.
  */
-export function onDisconnect(statusCode: number | undefined, linked: boolean, showedQr = false, outdatedInARow = 1): DisconnectAction {
+export function onDisconnect(statusCode: number | undefined, linked: boolean, showedQr = false, inARow = 1): DisconnectAction {
   switch (statusCode) {
     case 515:
-      return { kind: 'restart_now' };
+      // Expected once after pairing; a server that keeps asking must not get a tight loop.
+      return inARow <= MAX_QUICK_RESTARTS
+        ? { kind: 'restart_now' }
+        : { kind: 'reconnect', alert: 'WhatsApp asked for a restart (515) again and again; reconnecting with backoff' };
     case 401:
       return { kind: 'logged_out' };
     case 402:
@@ -44,7 +49,7 @@ export function onDisconnect(statusCode: number | undefined, linked: boolean, sh
         : { kind: 'reconnect' };
     case 405:
       // Once may be a hiccup; again and again means WhatsApp retired this version: redialling changes nothing.
-      return outdatedInARow >= MAX_OUTDATED
+      return inARow >= MAX_OUTDATED
         ? { kind: 'failed', reason: 'client_outdated: WhatsApp no longer accepts this client version (405); set CONNEXA_WHATSAPP_VERSION to the current WhatsApp Web version or update Connexa' }
         : { kind: 'reconnect', alert: 'WhatsApp rejected the client version (405); update Connexa if this persists' };
     default:

@@ -52,8 +52,8 @@ export class WhatsAppSession {
   private snapshot: SessionSnapshot;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private failures = 0;
-  /** 405s in a row: WhatsApp no longer takes this client version. */
-  private outdated = 0;
+  /** The status code of the last close and how many closes in a row had it (405 and 515 are counted). */
+  private lastClose: { code: number | undefined; inARow: number } = { code: undefined, inARow: 0 };
   private qrCount = 0;
   private stopped = true;
   private readonly detach: (() => void)[] = [];
@@ -182,7 +182,7 @@ export class WhatsAppSession {
     }
     if (u.connection === 'open') {
       this.failures = 0;
-      this.outdated = 0;
+      this.lastClose = { code: undefined, inARow: 0 };
       this.qrCount = 0;
       const phone = socket.user?.id.split(/[:@]/)[0];
       this.set({ state: 'connected', ...(phone !== undefined ? { phone } : {}) });
@@ -196,8 +196,8 @@ export class WhatsAppSession {
     // Pairing completed (QR or code) once WhatsApp sent the account; `me` alone is set by a pairing-code request.
     const creds = this.auth?.state.creds;
     const linked = creds?.registered === true || (creds?.account !== undefined && creds.account !== null);
-    this.outdated = code === 405 ? this.outdated + 1 : 0;
-    const action = onDisconnect(code, linked, this.qrCount > 0, this.outdated);
+    this.lastClose = { code, inARow: code === this.lastClose.code ? this.lastClose.inARow + 1 : 1 };
+    const action = onDisconnect(code, linked, this.qrCount > 0, this.lastClose.inARow);
     this.o.logger.info({ instanceId: this.o.instanceId, code, action: action.kind }, 'WhatsApp connection closed');
     this.dropSocket();
     if (this.stopped) return;
