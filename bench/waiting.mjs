@@ -7,13 +7,10 @@
 // Every message must still be `queued` with `attempts: 0` at the end.
 //
 //   node bench/waiting.mjs [--instances 100] [--per 10] [--seconds 10] [--write]
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseCli } from './lib/cli.mjs';
-import { DIST_MAIN } from './lib/constants.mjs';
-import { gatewayEnv } from './lib/gateway.mjs';
+import { startBuiltGateway } from './lib/gateway.mjs';
 import { api, basicAuth, fmtInt, machineLines, mapLimit, markers, writeSection } from './lib/pressure.mjs';
-import { cleanup, freePort, makeTmpRoot, sleep, startServer, stop, waitReady } from './lib/processes.mjs';
+import { cleanup, sleep, stop } from './lib/processes.mjs';
 import { procStats } from './lib/proc-stats.mjs';
 import { machine } from './lib/report.mjs';
 
@@ -43,16 +40,8 @@ async function reading(pid, seconds) {
 
 async function main() {
   const opts = parseCli(USAGE, { instances: [100, 1, 10_000], per: [10, 1, 1_000], seconds: [10, 2, 600] });
-  if (!fs.existsSync(DIST_MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
-  const tmp = makeTmpRoot();
-  const dataDir = path.join(tmp, 'data');
-  fs.mkdirSync(dataDir);
-  const env = gatewayEnv(dataDir, await freePort());
-  const base = `http://127.0.0.1:${env.CONNEXA_PORT}`;
-  const log = path.join(tmp, 'gateway.log');
-  const child = startServer('gateway', [DIST_MAIN], env, log);
+  const { env, base, child } = await startBuiltGateway();
   try {
-    await waitReady('gateway', child, `${base}/readyz`, log);
     const tenants = await mapLimit(Array.from({ length: opts.instances }, (_, i) => i), 8, (i) => baileysTenant(base, env.CONNEXA_ADMIN_TOKEN, `wait-${i}`));
     await sleep(2000);
     console.log(`waiting: the gateway with ${opts.instances} unlinked instances and no messages, ${opts.seconds} s…`);

@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DIST_CLI, ROOT, SEND_PATH, TEXT } from './constants.mjs';
-import { run } from './processes.mjs';
+import fs from 'node:fs';
+import { DIST_CLI, DIST_MAIN, ROOT, SEND_PATH, TEXT } from './constants.mjs';
+import { freePort, makeTmpRoot, run, startServer, waitReady } from './processes.mjs';
 
 /** The environment of the gateway and the CLI: only our CONNEXA_* settings. */
 export function gatewayEnv(dataDir, port) {
@@ -97,4 +98,21 @@ export async function probe(kind, base, auth) {
   if (res.status !== 200 || typeof id !== 'string') {
     throw new Error(`${kind}: probe send answered HTTP ${res.status}: ${body.slice(0, 300)}`);
   }
+}
+
+/**
+ * Starts the built gateway (dist/main.js) on a free port with a fresh data dir
+ * in the run's temp dir, and waits for /readyz. Returns {env, base, child, log, tmp}.
+ */
+export async function startBuiltGateway() {
+  if (!fs.existsSync(DIST_MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
+  const tmp = makeTmpRoot();
+  const dataDir = path.join(tmp, 'data');
+  fs.mkdirSync(dataDir);
+  const env = gatewayEnv(dataDir, await freePort());
+  const base = `http://127.0.0.1:${env.CONNEXA_PORT}`;
+  const log = path.join(tmp, 'gateway.log');
+  const child = startServer('gateway', [DIST_MAIN], env, log);
+  await waitReady('gateway', child, `${base}/readyz`, log);
+  return { env, base, child, log, tmp };
 }

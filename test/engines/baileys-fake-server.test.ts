@@ -57,18 +57,23 @@ function realSession(version?: [number, number, number], backoffBaseMs = 20): Wh
   return session;
 }
 
+/** Starts `s`, waits for its connection, and has the server ask it to show QR codes for `refs`. */
+async function showQr(s: WhatsAppSession, refs = ['ref-one']): Promise<{ conn: FakeConnection; qr: { code: string } }> {
+  const connected = server.nextConnection();
+  s.start();
+  const conn = await connected;
+  if (refs.length > 0) conn.pairDevice(refs);
+  const qr = refs.length > 0 ? await waitFor(async () => s.current.qr, 5_000, 'a QR code') : { code: '' };
+  return { conn, qr };
+}
+
 describe('a real Baileys socket against the fake WhatsApp server', () => {
   it('completes the Noise handshake, registers, and shows the QR code of a pair-device ref', async () => {
     const s = realSession();
-    const connected = server.nextConnection();
-    s.start();
-    const conn = await connected;
+    const { conn, qr } = await showQr(s, ['ref-one', 'ref-two']);
     // Not linked yet: the client registers (a device pairing payload), it does not log in.
     expect(conn.payload?.devicePairingData).toBeTruthy();
     expect(conn.payload?.username ?? null).toBeNull();
-
-    conn.pairDevice(['ref-one', 'ref-two']);
-    const qr = await waitFor(async () => s.current.qr, 5_000, 'a QR code');
     // ref, noise key, identity key, adv secret and platform, as the phone's scanner reads them.
     expect(qr.code).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#ref-one,[^,]+,[^,]+,[^,]+,/);
     expect(s.current.state).toBe('qr');
@@ -80,11 +85,7 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
 
   it('links by QR: pair-success, the 515 restart, login as the paired number, connected', async () => {
     const s = realSession();
-    const first = server.nextConnection();
-    s.start();
-    const registering = await first;
-    registering.pairDevice(['ref-one']);
-    const qr = await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    const { conn: registering, qr } = await showQr(s);
 
     const second = server.nextConnection();
     await registering.pairSuccess(qr.code, '5544000000000');
@@ -100,11 +101,7 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
 
   it('presents itself as a browser WhatsApp knows (Chrome on Ubuntu) in the QR code and in a pairing-code request', async () => {
     const s = realSession();
-    const first = server.nextConnection();
-    s.start();
-    const conn = await first;
-    conn.pairDevice(['ref-one']);
-    const qr = await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    const { conn, qr } = await showQr(s);
     // The QR's last field is the companion platform: 1 is Chrome; 9 (OTHER_WEB_CLIENT) is what WhatsApp refuses.
     expect(qr.code.split(',').at(-1)).toBe('1');
 
@@ -124,12 +121,8 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
     const s = new WhatsAppSession({ instanceId, auth, connect: (a) => connect(a, instanceId), onChange: () => {}, logger });
     session = s;
-    const first = server.nextConnection();
-    s.start();
-    const conn = await first;
+    const { conn } = await showQr(s);
     conn.pairingCodeAnswer = 'refuse';
-    conn.pairDevice(['ref-one']);
-    await waitFor(async () => s.current.qr, 5_000, 'a QR code');
     const refused = await s.requestPairingCode('5544999999999').catch((err: unknown) => err);
     expect(refused).toMatchObject({ code: 'pairing_refused' });
     expect(auth.load(instanceId).state.creds.me).toBeUndefined();
@@ -142,19 +135,13 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
 
   it('a pairing code WhatsApp accepts is returned', async () => {
     const s = realSession();
-    const first = server.nextConnection();
-    s.start();
-    const conn = await first;
-    conn.pairDevice(['ref-one']);
-    await waitFor(async () => s.current.qr, 5_000, 'a QR code');
+    await showQr(s);
     expect(await s.requestPairingCode('5544999999999')).toMatch(/^[A-Z0-9]{8}$/);
   });
 
   it('presents the configured WhatsApp Web version; a version WhatsApp keeps refusing (405) stops as client_outdated', async () => {
     const s = realSession([2, 3000, 1234567]);
-    const first = server.nextConnection();
-    s.start();
-    const conn = await first;
+    const { conn } = await showQr(s, []);
     expect(conn.payload?.userAgent?.appVersion).toMatchObject({ primary: 2, secondary: 3000, tertiary: 1234567 });
 
     // Each refused connection is redialled; a waiter is registered before the refusal that causes the next.
