@@ -18,11 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCli } from './lib/cli.mjs';
-import { DIST_MAIN } from './lib/constants.mjs';
-import { gatewayEnv } from './lib/gateway.mjs';
+import { startBuiltGateway } from './lib/gateway.mjs';
 import { createTenant, fmtInt, machineLines, markers, writeSection } from './lib/pressure.mjs';
 import {
-  cleanup, freePort, makeTmpRoot, pinned, run, setPinning, startServer, stop, tail, waitReady, which,
+  cleanup, pinned, run, setPinning, stop, tail, which,
 } from './lib/processes.mjs';
 import { fmtMs, machine } from './lib/report.mjs';
 
@@ -56,17 +55,9 @@ function verdict(base, attacked) {
 
 async function main() {
   const opts = parseCli(USAGE, { rate: [300, 1, 20_000], duration: [10, 2, 600], attempts: [10_000, 1, 1_000_000], attackers: [128, 1, 1_000] });
-  if (!fs.existsSync(DIST_MAIN)) throw new Error('dist/main.js is missing: run `npm run build` first');
   setPinning(which('taskset') !== undefined && os.availableParallelism() >= 2);
-  const tmp = makeTmpRoot();
-  const dataDir = path.join(tmp, 'data');
-  fs.mkdirSync(dataDir);
-  const env = gatewayEnv(dataDir, await freePort());
-  const base = `http://127.0.0.1:${env.CONNEXA_PORT}`;
-  const log = path.join(tmp, 'gateway.log');
-  const child = startServer('gateway', [DIST_MAIN], env, log);
+  const { env, base, child, log, tmp } = await startBuiltGateway();
   try {
-    await waitReady('gateway', child, `${base}/readyz`, log);
     const normal = await createTenant(base, env.CONNEXA_ADMIN_TOKEN, 'normal');
     const victim = await createTenant(base, env.CONNEXA_ADMIN_TOKEN, 'victim');
     const load = { base, auths: [normal.auth], rate: opts.rate, warmupS: 2, durationS: opts.duration, connections: 32 };
