@@ -13,6 +13,7 @@ import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
 import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { baileysConnector } from '../../src/engines/baileys/connect.js';
+import { RecipientResolver } from '../../src/engines/baileys/recipient-resolver.js';
 import { WhatsAppSession } from '../../src/engines/baileys/session.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -166,5 +167,27 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     // The first connection, three restarts at once, then one after a backoff of 0.5–1 s; unbounded, a restart per handshake.
     expect(server.connections.length).toBeGreaterThanOrEqual(4);
     expect(server.connections.length).toBeLessThanOrEqual(6);
+  });
+
+  it('a lookup WhatsApp does not answer is retried, never remembered as "not on WhatsApp"', async () => {
+    const s = realSession();
+    const { conn: registering, qr } = await showQr(s);
+    const second = server.nextConnection();
+    await registering.pairSuccess(qr.code, '5544000000000');
+    const conn = await second;
+    conn.loginSuccess();
+    await waitFor(async () => (s.current.state === 'connected' ? true : undefined), 5_000, 'the session to connect');
+    const socket = s.connected;
+    if (socket === undefined) throw new Error('not connected');
+    const resolver = new RecipientResolver();
+
+    conn.usync = 'unreadable';
+    const failed = await resolver.find(instanceId, socket, '554499999999').catch((err: unknown) => err);
+    expect(failed).toMatchObject({ code: 'recipient_lookup_failed', transient: true });
+    // Asked again (nothing was cached): now WhatsApp knows the number, in its 13-digit form.
+    conn.usync = new Map([['5544999999999', '5544999999999@s.whatsapp.net']]);
+    expect(await resolver.find(instanceId, socket, '554499999999')).toBe('5544999999999@s.whatsapp.net');
+    // A number WhatsApp says is not there is remembered as such.
+    expect(await resolver.find(instanceId, socket, '15550100404')).toBeNull();
   });
 });

@@ -89,6 +89,12 @@ export class FakeConnection {
   private sawIntro = false;
   /** Nodes the client sent after the handshake, in order. */
   readonly received: BinaryNode[] = [];
+  /**
+   * How a usync lookup is answered: numbers on WhatsApp (digits → their jid;
+   * every other number is `out`), or `unreadable` (an iq error without detail,
+   * which Baileys' onWhatsApp turns into `undefined`).
+   */
+  usync: Map<string, string> | 'unreadable' = new Map();
   /** How a pairing-code request (`link_code_companion_reg`) is answered. */
   pairingCodeAnswer: 'accept' | 'refuse' = 'accept';
   /** The client's ClientPayload (registration or login), once the handshake is done. */
@@ -179,6 +185,21 @@ export class FakeConnection {
     this.ws.close();
   }
 
+  /** The usync list answer: each asked phone, `in` with its jid when known, else `out`. */
+  private usyncUsers(query: BinaryNode): BinaryNode[] {
+    const users: BinaryNode[] = [];
+    const walk = (n: BinaryNode): void => {
+      if (n.tag === 'contact' && n.content instanceof Uint8Array) {
+        const digits = Buffer.from(n.content).toString().replace(/^\+/, '');
+        const jid = this.usync instanceof Map ? this.usync.get(digits) : undefined;
+        users.push({ tag: 'user', attrs: { jid: jid ?? `${digits}@s.whatsapp.net` }, content: [{ tag: 'contact', attrs: { type: jid === undefined ? 'out' : 'in' }, content: Buffer.from(`+${digits}`) }] });
+      }
+      if (Array.isArray(n.content)) n.content.forEach(walk);
+    };
+    walk(query);
+    return users;
+  }
+
   /** Plain answers to what a socket asks after login, so its login completes. */
   private answer(node: BinaryNode): void {
     if (node.tag !== 'iq' || (node.attrs.type !== 'get' && node.attrs.type !== 'set') || node.attrs.id === undefined) return;
@@ -190,6 +211,12 @@ export class FakeConnection {
       } else {
         this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, content: [{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from('ref') }] }] });
       }
+      return;
+    }
+    if (node.attrs.xmlns === 'usync') {
+      this.send(this.usync === 'unreadable'
+        ? { tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id } }
+        : { tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, content: [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: this.usyncUsers(node) }] }] });
       return;
     }
     if (node.attrs.xmlns === 'encrypt' && child?.tag === 'count') content.push({ tag: 'count', attrs: { value: '50' } });

@@ -36,8 +36,10 @@ export class RecipientResolver {
     try {
       results = await socket.onWhatsApp(...candidates);
     } catch {
-      throw new CodedError('recipient_lookup_failed', 'Could not check whether the number is on WhatsApp; will retry', true);
+      results = undefined;
     }
+    // No answer (an error, or a reply Baileys could not read) is not "not on WhatsApp": never cached.
+    if (results === undefined) throw new CodedError('recipient_lookup_failed', 'Could not check whether the number is on WhatsApp; will retry', true);
     const found = candidates
       .map((c) => results?.find((r) => r.exists && r.jid.split('@')[0] === c)?.jid)
       .find((j) => j !== undefined)
