@@ -135,7 +135,8 @@ describe('baileys engine send', () => {
     socket.registered.add('554499999999');
     await engine.send(msg({ text: 'x'.repeat(50) }));
     await engine.send(msg({ messageId: '0190b6e2-7c1a-7d3e-8f00-000000000002', text: 'second' }));
-    expect(socket.presence.map((p) => p.state)).toEqual(['composing', 'paused', 'composing', 'paused']);
+    // Online only around the typing and the send: WhatsApp shows typing only from an online client.
+    expect(socket.presence.map((p) => p.state)).toEqual(['available', 'composing', 'paused', 'unavailable', 'available', 'composing', 'paused', 'unavailable']);
     // 2 s of typing for 50 characters; the 3 s gap counts from the first turn, so 1 s more; then 0.5 s typing.
     expect(slept).toEqual([2000, 1000, 500]);
     pacing = { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false };

@@ -10,6 +10,7 @@ import { toContentParts } from './content.js';
 import { Pacer, typingMs, type Clock, type PacingSettings, realClock } from './pacer.js';
 import type { RecipientResolver } from './recipient-resolver.js';
 import type { WhatsAppSession } from './session.js';
+import type { WASocketPort } from './socket-port.js';
 
 /** What the engine records around a send. */
 export interface SentLog {
@@ -70,12 +71,24 @@ export class BaileysEngine implements Engine {
     // The session may have reconnected while we waited: use the socket that is open now.
     const live = this.sessions.get(m.instanceId)?.connected;
     if (live === undefined) throw new CodedError('instance_not_connected', 'The WhatsApp number of this instance disconnected; the message will be retried', true);
-    if (pacer.current.typing && m.text !== undefined && m.media === undefined) {
+    const typing = pacer.current.typing && m.text !== undefined && m.media === undefined;
+    if (typing && m.text !== undefined) {
+      // WhatsApp shows "typing…" only from a client that is online; the number is kept
+      // offline otherwise (markOnlineOnConnect: false) so the phone still gets notifications.
       // Best effort: a presence that fails to show must not stop the message.
+      await live.sendPresenceUpdate('available').catch(() => undefined);
       await live.sendPresenceUpdate('composing', jid).catch(() => undefined);
       await this.clock.sleep(typingMs(m.text), m.signal).catch(() => undefined);
       await live.sendPresenceUpdate('paused', jid).catch(() => undefined);
     }
+    try {
+      return await this.sendParts(m, live, jid);
+    } finally {
+      if (typing) await live.sendPresenceUpdate('unavailable').catch(() => undefined);
+    }
+  }
+
+  private async sendParts(m: OutgoingMessage, live: WASocketPort, jid: string): Promise<SendResult> {
     const parts = toContentParts(m);
     const first = parts[0];
     if (first === undefined) throw new Error('no content parts');
