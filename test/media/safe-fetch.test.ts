@@ -79,9 +79,12 @@ describe('fetchMedia downloads', () => {
 
 describe('fetchMedia reports failures', () => {
   it.each([
+    [300, false],
     [404, false],
     [410, false],
     [429, true],
+    [499, false],
+    [500, true],
     [503, true],
   ])('HTTP %i (transient: %s)', async (status, transient) => {
     const server = await serve((_req, res) => res.writeHead(status).end('nope'));
@@ -103,9 +106,17 @@ describe('fetchMedia reports failures', () => {
     expect(requests).toBe(6);
   });
 
-  it('a redirect without Location', async () => {
-    const server = await serve((_req, res) => res.writeHead(301).end());
-    expect((await failure(`${server.origin}/`, open)).code).toBe('media_fetch_failed');
+  it.each([301, 302, 303, 307, 308])('a redirect (%i) without Location', async (status) => {
+    const server = await serve((_req, res) => res.writeHead(status).end());
+    const error = await failure(`${server.origin}/`, open);
+    expect(error.code).toBe('media_fetch_failed');
+    expect(error.message).toBe(`The media URL answered HTTP ${status} without a Location`);
+    expect(error.transient).toBe(false);
+  });
+
+  it('every 2xx is a success, 299 included', async () => {
+    const server = await serve((_req, res) => res.writeHead(299, { 'content-type': 'image/png' }).end('edge'));
+    expect((await fetchMedia(`${server.origin}/`, open)).bytes.toString()).toBe('edge');
   });
 
   it.each(['file:///etc/passwd', 'ftp://example.com/a.png', 'javascript:alert(1)', 'not a url', 'http://user:pw@example.com/'])(
