@@ -24,6 +24,23 @@ describe('sanitizeFilename', () => {
     expect(out?.endsWith('x.pdf')).toBe(true);
   });
 
+  it.each([
+    // exactly at the cap: untouched
+    [`${'x'.repeat(196)}.pdf`, `${'x'.repeat(196)}.pdf`],
+    // one over: the stem gives way, the extension stays
+    [`${'x'.repeat(197)}.pdf`, `${'x'.repeat(196)}.pdf`],
+    // a 16-character extension (the longest kept) stays; a 17-character one is cut like the rest
+    [`${'x'.repeat(300)}.${'e'.repeat(15)}`, `${'x'.repeat(184)}.${'e'.repeat(15)}`],
+    [`${'x'.repeat(300)}.${'e'.repeat(16)}`, 'x'.repeat(200)],
+    // a lone dot at the end, or a name that is all extension, is not an extension
+    [`${'x'.repeat(300)}.`, 'x'.repeat(200)],
+    [`.${'x'.repeat(300)}`, `.${'x'.repeat(199)}`],
+    // spaces where the stem is cut are not kept before the extension
+    [`${'x'.repeat(195)}   ${'y'.repeat(10)}.pdf`, `${'x'.repeat(195)}.pdf`],
+  ])('caps %#: a long name keeps what fits and its extension', (input, expected) => {
+    expect(sanitizeFilename(input)).toBe(expected);
+  });
+
   it('counts code points, never splitting an emoji', () => {
     const out = sanitizeFilename('😀'.repeat(250)) ?? '';
     expect(Array.from(out)).toHaveLength(200);
