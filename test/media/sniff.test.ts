@@ -116,6 +116,14 @@ describe('sniffMedia labels documents without magic bytes', () => {
       extension: 'xls',
     });
     expect((await sniffMedia(sample.cfb(), 'document', {})).mime).toBe('application/x-cfb');
+    // A declared type names it too (with parameters, in any case); a hint that is not legacy Office does not.
+    expect(await sniffMedia(sample.cfb(), 'document', { declaredMime: 'Application/MSWord; charset=binary' })).toEqual({
+      mime: 'application/msword',
+      extension: 'doc',
+    });
+    expect((await sniffMedia(sample.cfb(), 'document', { filename: 'notes.txt' })).mime).toBe('application/x-cfb');
+    // Magic bytes of another format are never relabelled by an Office hint.
+    expect((await sniffMedia(sample.pdf(), 'document', { filename: 'budget.xls' })).mime).toBe('application/pdf');
   });
 
   it('trusts magic bytes over the hints', async () => {
