@@ -108,8 +108,14 @@ export class WhatsAppSession {
         : 'The instance is not showing a QR code yet; try again in a few seconds');
     }
     const answer = pairingAnswer(socket, answerTimeoutMs);
-    const code = await socket.requestPairingCode(phone);
-    const verdict = await answer;
+    let code: string;
+    try {
+      code = await socket.requestPairingCode(phone);
+    } catch (err) {
+      answer.cancel();
+      throw err;
+    }
+    const verdict = await answer.verdict;
     if (verdict.kind === 'refused') {
       const auth = this.auth;
       const creds = auth?.state.creds;
@@ -259,24 +265,27 @@ type PairingVerdict = { kind: 'accepted' } | { kind: 'refused'; detail: string }
  * stanzas from now on: a result carrying `link_code_companion_reg` accepts,
  * an `iq` error refuses (while linking, no other query of ours is pending).
  */
-function pairingAnswer(socket: WASocketPort, timeoutMs: number): Promise<PairingVerdict> {
-  return new Promise((resolve) => {
-    const done = (verdict: PairingVerdict): void => {
+function pairingAnswer(socket: WASocketPort, timeoutMs: number): { verdict: Promise<PairingVerdict>; cancel: () => void } {
+  let finish: (verdict: PairingVerdict) => void = () => {};
+  const verdict = new Promise<PairingVerdict>((resolve) => {
+    finish = (v) => {
       clearTimeout(timer);
       socket.ws.off('frame', onFrame);
-      resolve(verdict);
+      resolve(v);
     };
-    const onFrame = (frame: BinaryNode): void => {
-      if (frame.tag !== 'iq') return;
-      const children = Array.isArray(frame.content) ? frame.content : [];
-      if (frame.attrs.type === 'error') {
-        const error = children.find((c) => c.tag === 'error');
-        done({ kind: 'refused', detail: `${error?.attrs.code ?? 'error'} ${error?.attrs.text ?? ''}`.trim() });
-      } else if (frame.attrs.type === 'result' && children.some((c) => c.tag === 'link_code_companion_reg')) {
-        done({ kind: 'accepted' });
-      }
-    };
-    const timer = setTimeout(() => done({ kind: 'no_answer' }), timeoutMs);
-    socket.ws.on('frame', onFrame);
   });
+  const onFrame = (frame: BinaryNode): void => {
+    if (frame.tag !== 'iq') return;
+    const children = Array.isArray(frame.content) ? frame.content : [];
+    if (frame.attrs.type === 'error') {
+      const error = children.find((c) => c.tag === 'error');
+      finish({ kind: 'refused', detail: `${error?.attrs.code ?? 'error'} ${error?.attrs.text ?? ''}`.trim() });
+    } else if (frame.attrs.type === 'result' && children.some((c) => c.tag === 'link_code_companion_reg')) {
+      finish({ kind: 'accepted' });
+    }
+  };
+  const timer = setTimeout(() => finish({ kind: 'no_answer' }), timeoutMs);
+  socket.ws.on('frame', onFrame);
+  // The request itself failed: stop listening at once (no timer left behind).
+  return { verdict, cancel: () => finish({ kind: 'no_answer' }) };
 }
