@@ -17,8 +17,8 @@
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
-  aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, hkdf, NOISE_MODE, NOISE_WA_HEADER, proto, sha256,
-  WA_ADV_ACCOUNT_SIG_PREFIX, WA_CERT_DETAILS, type BinaryNode,
+  aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, hkdf, initAuthCreds, NOISE_MODE, NOISE_WA_HEADER, proto, sha256,
+  WA_ADV_ACCOUNT_SIG_PREFIX, WA_CERT_DETAILS, type AuthenticationCreds, type BinaryNode,
 } from 'baileys';
 import { WebSocketServer, type WebSocket } from 'ws';
 
@@ -80,6 +80,58 @@ class ServerNoise {
     this.transport = { dec: k.subarray(0, 32), enc: k.subarray(32), read: 0, write: 0 };
   }
 }
+
+/**
+ * A person on the fake WhatsApp: their phone number, their LID, and the
+ * Signal identity and prekeys their phone (device 0) publishes, so a real
+ * socket can open an encrypted session to them.
+ */
+export class FakeContact {
+  readonly keys: AuthenticationCreds = initAuthCreds();
+  readonly oneTimePreKey: KeyPair = Curve.generateKeyPair();
+  constructor(
+    readonly phone: string,
+    readonly lid: string,
+  ) {}
+
+  get pnJid(): string {
+    return `${this.phone}@s.whatsapp.net`;
+  }
+
+  get lidJid(): string {
+    return `${this.lid}@lid`;
+  }
+
+  /** The prekey bundle WhatsApp hands out for this contact's phone (`jid` as asked). */
+  bundle(jid: string): BinaryNode {
+    const uint = (n: number, bytes: number) => {
+      const out = Buffer.alloc(bytes);
+      out.writeUIntBE(n, 0, bytes);
+      return out;
+    };
+    const signed = this.keys.signedPreKey;
+    return {
+      tag: 'user', attrs: { jid }, content: [
+        { tag: 'registration', attrs: {}, content: uint(this.keys.registrationId, 4) },
+        { tag: 'type', attrs: {}, content: Buffer.from([5]) },
+        { tag: 'identity', attrs: {}, content: Buffer.from(this.keys.signedIdentityKey.public) },
+        { tag: 'skey', attrs: {}, content: [
+          { tag: 'id', attrs: {}, content: uint(signed.keyId, 3) },
+          { tag: 'value', attrs: {}, content: Buffer.from(signed.keyPair.public) },
+          { tag: 'signature', attrs: {}, content: Buffer.from(signed.signature) },
+        ] },
+        { tag: 'key', attrs: {}, content: [
+          { tag: 'id', attrs: {}, content: uint(1, 3) },
+          { tag: 'value', attrs: {}, content: Buffer.from(this.oneTimePreKey.public) },
+        ] },
+      ],
+    };
+  }
+}
+
+const children = (n: BinaryNode | undefined): BinaryNode[] => (n !== undefined && Array.isArray(n.content) ? n.content : []);
+const child = (n: BinaryNode | undefined, tag: string): BinaryNode | undefined => children(n).find((c) => c.tag === tag);
+const seconds = (): string => String(Math.floor(Date.now() / 1000));
 
 /** One client connection: frames in and out, the handshake, then nodes. */
 export class FakeConnection {
@@ -181,31 +233,73 @@ export class FakeConnection {
     this.send({ tag: 'ib', attrs: { from: 's.whatsapp.net' }, content: [{ tag: 'offline', attrs: { count: '0' } }] });
   }
 
+  /** The `index`-th message stanza (0 = first) the client sends, once it has. */
+  message(index = 0): Promise<BinaryNode> {
+    let seen = -1;
+    return this.next((n) => n.tag === 'message' && ++seen === index);
+  }
+
+  /** The server's ack of a sent message; with `error` (e.g. 463) WhatsApp refused it. */
+  ack(message: BinaryNode, error?: number): void {
+    const attrs: Record<string, string> = { class: 'message', id: message.attrs.id ?? '', from: message.attrs.to ?? '', t: seconds() };
+    if (error !== undefined) attrs.error = String(error);
+    this.send({ tag: 'ack', attrs });
+  }
+
+  /** A receipt from the recipient's phone for a sent message: delivered (no type), `read` or `played`. */
+  receipt(message: BinaryNode, type?: 'read' | 'played', from = message.attrs.to ?? ''): void {
+    this.send({ tag: 'receipt', attrs: { id: message.attrs.id ?? '', from, t: seconds(), ...(type !== undefined ? { type } : {}) } });
+  }
+
+  /**
+   * WhatsApp's notice that the account may (or may again) start new chats:
+   * the reach-out timelock, active until `endsAt` (seconds; omitted: WhatsApp
+   * Web assumes a minute).
+   */
+  reachoutTimelock(active: boolean, endsAt?: number): void {
+    const payload = { data: { xwa2_notify_account_reachout_timelock: { is_active: active, ...(endsAt !== undefined ? { time_enforcement_ends: String(endsAt) } : {}), enforcement_type: 'DEFAULT' } } };
+    this.send({
+      tag: 'notification', attrs: { from: 's.whatsapp.net', type: 'mex', id: `mex-${Date.now()}`, t: seconds() },
+      content: [{ tag: 'update', attrs: { op_name: 'NotificationUserReachoutTimelockUpdate' }, content: Buffer.from(JSON.stringify(payload)) }],
+    });
+  }
+
   close(): void {
     this.ws.close();
   }
 
-  /** The usync list answer: each asked phone, `in` with its jid when known, else `out`. */
+  /**
+   * The usync answer, protocol by protocol as asked: `contact` (is this phone
+   * on WhatsApp: `usync` says), `devices` (a known contact has its phone,
+   * device 0; anyone else none) and `lid` (a known contact's LID).
+   */
   private usyncUsers(query: BinaryNode): BinaryNode[] {
-    const users: BinaryNode[] = [];
-    const walk = (n: BinaryNode): void => {
-      if (n.tag === 'contact' && n.content instanceof Uint8Array) {
-        const digits = Buffer.from(n.content).toString().replace(/^\+/, '');
+    const usync = child(query, 'usync');
+    const protocols = children(child(usync, 'query')).map((p) => p.tag);
+    return children(child(usync, 'list')).filter((u) => u.tag === 'user').map((user) => {
+      const asked = child(user, 'contact');
+      if (protocols.includes('contact') && asked?.content instanceof Uint8Array) {
+        const digits = Buffer.from(asked.content).toString().replace(/^\+/, '');
         const jid = this.usync instanceof Map ? this.usync.get(digits) : undefined;
-        users.push({ tag: 'user', attrs: { jid: jid ?? `${digits}@s.whatsapp.net` }, content: [{ tag: 'contact', attrs: { type: jid === undefined ? 'out' : 'in' }, content: Buffer.from(`+${digits}`) }] });
+        return { tag: 'user', attrs: { jid: jid ?? `${digits}@s.whatsapp.net` }, content: [{ tag: 'contact', attrs: { type: jid === undefined ? 'out' : 'in' }, content: Buffer.from(`+${digits}`) }] };
       }
-      if (Array.isArray(n.content)) n.content.forEach(walk);
-    };
-    walk(query);
-    return users;
+      const jid = user.attrs.jid ?? '';
+      const contact = this.server.contact(jid);
+      const content: BinaryNode[] = [];
+      if (protocols.includes('devices')) {
+        content.push({ tag: 'devices', attrs: {}, content: [{ tag: 'device-list', attrs: {}, content: contact === undefined ? [] : [{ tag: 'device', attrs: { id: '0' } }] }] });
+      }
+      if (protocols.includes('lid') && contact !== undefined && jid.endsWith('@s.whatsapp.net')) content.push({ tag: 'lid', attrs: { val: contact.lidJid } });
+      return { tag: 'user', attrs: { jid }, content };
+    });
   }
 
   /** Plain answers to what a socket asks after login, so its login completes. */
   private answer(node: BinaryNode): void {
     if (node.tag !== 'iq' || (node.attrs.type !== 'get' && node.attrs.type !== 'set') || node.attrs.id === undefined) return;
-    const child = Array.isArray(node.content) ? node.content[0] : undefined;
+    const first = Array.isArray(node.content) ? node.content[0] : undefined;
     const content: BinaryNode[] = [];
-    if (child?.tag === 'link_code_companion_reg') {
+    if (first?.tag === 'link_code_companion_reg') {
       if (this.pairingCodeAnswer === 'refuse') {
         this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id }, content: [{ tag: 'error', attrs: { code: '400', text: 'bad-request' } }] });
       } else {
@@ -219,8 +313,16 @@ export class FakeConnection {
         : { tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, content: [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: this.usyncUsers(node) }] }] });
       return;
     }
-    if (node.attrs.xmlns === 'encrypt' && child?.tag === 'count') content.push({ tag: 'count', attrs: { value: '50' } });
-    else if (node.attrs.xmlns === 'encrypt' && child?.tag === 'digest') content.push({ tag: 'digest', attrs: {} });
+    if (node.attrs.xmlns === 'encrypt' && first?.tag === 'count') content.push({ tag: 'count', attrs: { value: '50' } });
+    else if (node.attrs.xmlns === 'encrypt' && first?.tag === 'digest') content.push({ tag: 'digest', attrs: {} });
+    else if (node.attrs.xmlns === 'encrypt' && first?.tag === 'key') {
+      // Prekey bundles of the asked devices (known contacts only).
+      const bundles = children(first).flatMap((u) => {
+        const contact = this.server.contact(u.attrs.jid ?? '');
+        return contact === undefined || u.attrs.jid === undefined ? [] : [contact.bundle(u.attrs.jid)];
+      });
+      content.push({ tag: 'list', attrs: {}, content: bundles });
+    }
     else if (node.attrs.xmlns === 'md' || node.attrs.xmlns === 'w:sync:app:state') return;
     this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, ...(content.length > 0 ? { content } : {}) });
   }
@@ -295,6 +397,8 @@ export class FakeWhatsAppServer {
   readonly connections: FakeConnection[] = [];
   /** Errors while talking to a client (the connection is closed). */
   readonly errors: unknown[] = [];
+  /** People on this WhatsApp, by phone digits. */
+  readonly contacts = new Map<string, FakeContact>();
   private readonly rootKey: KeyPair = Curve.generateKeyPair();
   private readonly trustedBefore = { ...WA_CERT_DETAILS };
   private readonly waiters: ((c: FakeConnection) => void)[] = [];
@@ -333,6 +437,21 @@ export class FakeWhatsAppServer {
 
   /** Called on every connection once its handshake is done (e.g. to refuse them all). */
   onConnection: ((c: FakeConnection) => void) | undefined;
+
+  /** Puts a person on WhatsApp (their phone has device 0 and publishes prekeys); their LID is made up. */
+  addContact(phone: string, lid = `9${phone.slice(-13).padStart(13, '0')}`): FakeContact {
+    const contact = new FakeContact(phone, lid);
+    this.contacts.set(phone, contact);
+    return contact;
+  }
+
+  /** The contact a jid names (by phone or by LID, any device). */
+  contact(jid: string): FakeContact | undefined {
+    const [user = '', server = ''] = jid.split('@');
+    const id = user.split(':')[0] ?? '';
+    if (server === 'lid') return [...this.contacts.values()].find((c) => c.lid === id);
+    return this.contacts.get(id);
+  }
 
   /** Called by a connection once its handshake is done. */
   connected(c: FakeConnection): void {

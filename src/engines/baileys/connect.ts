@@ -32,6 +32,13 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
       browser: Browsers.ubuntu('Chrome'),
       markOnlineOnConnect: false,
       syncFullHistory: false,
+      // No history at all: after linking, Baileys would otherwise download the recent chats and
+      // hold every event (receipts included) up to 20 s waiting for them.
+      shouldSyncHistoryMessage: () => false,
+      // Our own sends are not echoed as `append` upserts: such an echo holds Baileys' event buffer
+      // open ~100 ms, and a status update for the same message in that window (a fast 463 ack, a
+      // fast delivery receipt) is merged into the echo and never emitted on its own.
+      emitOwnEvents: false,
       // Undefined (never an empty message) when we no longer have it.
       getMessage: async (key) => (typeof key.id === 'string' ? o.getMessage(instanceId, key.id, key.remoteJid ?? undefined) : undefined),
       ...(o.version !== undefined ? { version: o.version } : {}),
