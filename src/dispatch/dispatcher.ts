@@ -19,7 +19,7 @@
  * commit too.
  */
 import type { Logger } from 'pino';
-import { CodedError } from '../domain/errors.js';
+import { CodedError, NotBeforeError } from '../domain/errors.js';
 import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
@@ -281,7 +281,7 @@ export class Dispatcher {
           const outcome = await this.attempt(item, isCounted);
           // A waiting instance gives its lane back as it is: claimed again once the instance is ready.
           const done = outcome.kind === 'retry' || outcome.kind === 'waiting' || (last && i === batch.length - 1);
-          if (outcome.kind === 'retry') release = { lane, runAt: outcome.runAt };
+          if (outcome.kind === 'retry' || (outcome.kind === 'waiting' && outcome.runAt !== undefined)) release = { lane, runAt: outcome.runAt };
           await this.completions.submit(done ? { outcome, release } : { outcome });
           if (done) {
             released = true;
@@ -351,6 +351,10 @@ export class Dispatcher {
       // The number dropped during the send: the attempt is given back and the message waits.
       if (engine !== undefined && err instanceof CodedError && err.code === 'instance_not_connected' && !this.canSend(engine, row.instance_id)) {
         return this.wait(row.id, true);
+      }
+      // Not this message's fault and not before a known time: its lane waits until then, the attempt given back.
+      if (err instanceof NotBeforeError) {
+        return { kind: 'waiting', messageId: row.id, refund: true, at: this.now(), code: err.code, reason: err.message, runAt: err.until };
       }
       return this.failure(row.id, attempt, err);
     }

@@ -45,3 +45,19 @@ export class CodedError extends Error {
     this.name = 'CodedError';
   }
 }
+
+/**
+ * The engine cannot send this message before `until` (epoch ms), through no
+ * fault of the message (WhatsApp restricts the number from new chats, say):
+ * it waits `queued` until then, and the attempt is not counted.
+ */
+export class NotBeforeError extends CodedError {
+  constructor(
+    code: string,
+    message: string,
+    readonly until: number,
+  ) {
+    super(code, message, true);
+    this.name = 'NotBeforeError';
+  }
+}

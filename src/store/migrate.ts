@@ -12,6 +12,7 @@ import * as m004 from './migrations/004_instance_config.js';
 import * as m005 from './migrations/005_whatsapp_sent.js';
 import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_idempotency.js';
+import * as m008 from './migrations/008_whatsapp_restriction.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_whatsapp_sent': m005,
   '006_webhooks': m006,
   '007_idempotency': m007,
+  '008_whatsapp_restriction': m008,
 };
 
 export type MigrateOutcome =

@@ -21,11 +21,11 @@ export type Outcome =
   | { kind: 'retry'; messageId: string; code: string; reason: string; at: number; runAt: number }
   | { kind: 'failed'; messageId: string; code: string; reason: string; at: number }
   /**
-   * The instance cannot send now (its number is not connected): the message
-   * waits for it. `refund` gives back an attempt counted for a send that
-   * found the number gone.
+   * The instance cannot send now (its number is not connected, or not to this
+   * recipient before `runAt`): the message waits for it. `refund` gives back
+   * an attempt counted for a send that found it could not go.
    */
-  | { kind: 'waiting'; messageId: string; code: string; reason: string; at: number; refund: boolean };
+  | { kind: 'waiting'; messageId: string; code: string; reason: string; at: number; refund: boolean; runAt?: number };
 
 export class OutcomeStatements {
   private readonly countAttempt;
@@ -63,7 +63,11 @@ export class OutcomeStatements {
     this.deleteOutbox = s.prepare(`DELETE FROM outbox WHERE message_id = ?`);
     this.deleteMedia = s.prepare(`DELETE FROM media WHERE message_id = ?`);
     this.refundOutbox = s.prepare(`UPDATE outbox SET attempts = attempts - 1 WHERE message_id = ? AND attempts > 0`);
-    this.refundMessage = s.prepare(`UPDATE messages SET attempts = attempts - 1, updated_at = ? WHERE id = ? AND attempts > 0`);
+    // The attempt given back, the message is queued again (it was `sending`).
+    this.refundMessage = s.prepare(
+      `UPDATE messages SET attempts = attempts - 1, status = CASE status WHEN 'sending' THEN 'queued' ELSE status END, updated_at = ?
+       WHERE id = ? AND attempts > 0`,
+    );
   }
 
   /** `beginInTx` in a transaction of its own. */

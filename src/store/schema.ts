@@ -37,6 +37,15 @@ export interface InstancesTable {
   phone: string | null;
   /** Per-instance settings as JSON (src/domain/instance-config.ts). */
   config: string | null;
+  /** WhatsApp restricts the number from starting new chats until then (epoch ms). */
+  restricted_until: number | null;
+}
+
+/** People a WhatsApp number already has a chat with (a message delivered to them, or one from them). */
+export interface WaContactsTable {
+  instance_id: string;
+  phone: string;
+  first_at: number;
 }
 
 export interface MessagesTable {
@@ -203,6 +212,7 @@ export interface IdempotencyKeysTable {
 export interface Database {
   users: UsersTable;
   instances: InstancesTable;
+  wa_contacts: WaContactsTable;
   messages: MessagesTable;
   media: MediaTable;
   outbox: OutboxTable;

@@ -9,6 +9,7 @@ import type { Store } from './database.js';
 export const WEBHOOK_EVENT_TYPES = [
   'message.sent', 'message.delivered', 'message.read', 'message.failed', 'message.received',
   'instance.qr', 'instance.connected', 'instance.disconnected', 'instance.logged_out',
+  'instance.restricted', 'instance.unrestricted',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

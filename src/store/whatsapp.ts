@@ -30,6 +30,10 @@ export class WhatsAppStatements {
   private readonly readSent;
   private readonly prune;
   private readonly setProvider;
+  private readonly contact;
+  private readonly addContact;
+  private readonly restriction;
+  private readonly restrictedUntil;
 
   constructor(
     private readonly store: Store,
@@ -37,7 +41,11 @@ export class WhatsAppStatements {
   ) {
     const s = store.sqlite;
     this.state = s.prepare(`UPDATE instances SET state = ?, state_reason = ?, state_since = ?, phone = COALESCE(?, phone) WHERE id = ?`);
-    this.byProviderId = s.prepare<[string, string], { id: string }>(`SELECT id FROM messages WHERE provider_id = ? AND instance_id = ?`);
+    this.byProviderId = s.prepare<[string, string], { id: string; recipient: string }>(`SELECT id, recipient FROM messages WHERE provider_id = ? AND instance_id = ?`);
+    this.contact = s.prepare<[string, string], { one: number }>(`SELECT 1 AS one FROM wa_contacts WHERE instance_id = ? AND phone = ?`);
+    this.addContact = s.prepare(`INSERT INTO wa_contacts (instance_id, phone, first_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, phone) DO NOTHING`);
+    this.restriction = s.prepare(`UPDATE instances SET restricted_until = ? WHERE id = ?`);
+    this.restrictedUntil = s.prepare<[string], { restricted_until: number | null }>(`SELECT restricted_until FROM instances WHERE id = ?`);
     this.inbound = s.prepare(
       `INSERT INTO inbound_messages (instance_id, provider_id, from_jid, phone, push_name, type, text, media_mime, media_size,
          media_filename, proto, sent_at, received_at)
@@ -61,8 +69,8 @@ export class WhatsAppStatements {
       `SELECT i.id FROM instances i JOIN wa_creds c ON c.instance_id = i.id
        WHERE i.engine = 'baileys' AND i.state NOT IN ('banned', 'failed', 'logged_out') ORDER BY i.created_at`,
     );
-    this.stored = s.prepare<[string], { state: string; state_reason: string | null; state_since: number | null; phone: string | null }>(
-      `SELECT state, state_reason, state_since, phone FROM instances WHERE id = ?`,
+    this.stored = s.prepare<[string], { state: string; state_reason: string | null; state_since: number | null; phone: string | null; restricted_until: number | null }>(
+      `SELECT state, state_reason, state_since, phone, restricted_until FROM instances WHERE id = ?`,
     );
   }
 
@@ -84,14 +92,47 @@ export class WhatsAppStatements {
     });
   }
 
-  /** Our message ids for WhatsApp ids this instance sent under (unknown ones are left out). */
-  messageIds(instanceId: string, providerIds: string[]): Map<string, string> {
-    const out = new Map<string, string>();
+  /** Our messages (id and recipient) for WhatsApp ids this instance sent under (unknown ones are left out). */
+  messageIds(instanceId: string, providerIds: string[]): Map<string, { id: string; recipient: string }> {
+    const out = new Map<string, { id: string; recipient: string }>();
     for (const p of providerIds) {
       const row = this.byProviderId.get(p, instanceId);
-      if (row !== undefined) out.set(p, row.id);
+      if (row !== undefined) out.set(p, row);
     }
     return out;
+  }
+
+  /** Whether the number already has a chat with `phone` (a message delivered to them, or one from them). */
+  knowsContact(instanceId: string, phone: string): boolean {
+    return this.contact.get(instanceId, phone) !== undefined;
+  }
+
+  /** Records people the number now has a chat with. */
+  addContacts(instanceId: string, phones: string[], at: number): Promise<void> {
+    return this.store.writeTx(false, () => {
+      for (const phone of phones) this.addContact.run(instanceId, phone, at);
+    });
+  }
+
+  /**
+   * Until when WhatsApp restricts the number from starting new chats
+   * (undefined: not restricted), with `instance.restricted` when it starts
+   * or its end moves and `instance.unrestricted` when it is lifted.
+   */
+  saveRestriction(instanceId: string, until: number | undefined, at: number): Promise<void> {
+    return this.store.writeTx(false, () => {
+      const before = this.restrictedUntil.get(instanceId)?.restricted_until ?? null;
+      const next = until ?? null;
+      if (before === next) return;
+      this.restriction.run(next, instanceId);
+      if (next !== null) this.webhooks?.instance(instanceId, 'instance.restricted', at, { until: new Date(next).toISOString() });
+      else this.webhooks?.instance(instanceId, 'instance.unrestricted', at, {});
+    });
+  }
+
+  /** Until when the number was last known to be restricted from new chats. */
+  storedRestriction(instanceId: string): number | undefined {
+    return this.restrictedUntil.get(instanceId)?.restricted_until ?? undefined;
   }
 
   /** Stores received messages; a repeat of the same WhatsApp id is ignored. */
@@ -101,6 +142,7 @@ export class WhatsAppStatements {
         const stored = this.inbound.run(instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
           m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.raw === undefined ? null : Buffer.from(m.raw), m.sentAt, receivedAt);
         if (stored.changes === 1) {
+          if (m.phone !== undefined) this.addContact.run(instanceId, m.phone, receivedAt);
           const id = Number(stored.lastInsertRowid);
           this.webhooks?.instance(instanceId, 'message.received', receivedAt, {
             provider_message_id: m.providerId, from: m.fromJid, phone: m.phone ?? null, name: m.pushName ?? null, type: m.type,
@@ -162,9 +204,11 @@ export class WhatsAppStatements {
   }
 
   /** The state last saved for an instance, or undefined when the instance is gone. */
-  storedState(instanceId: string): { state: string; reason: string | null; since: number | null; phone: string | null } | undefined {
+  storedState(instanceId: string): { state: string; reason: string | null; since: number | null; phone: string | null; restrictedUntil?: number } | undefined {
     const row = this.stored.get(instanceId);
-    return row === undefined ? undefined : { state: row.state, reason: row.state_reason, since: row.state_since, phone: row.phone };
+    return row === undefined
+      ? undefined
+      : { state: row.state, reason: row.state_reason, since: row.state_since, phone: row.phone, ...(row.restricted_until !== null ? { restrictedUntil: row.restricted_until } : {}) };
   }
 
   /** `baileys` instances with a stored session: those to reconnect at boot. */

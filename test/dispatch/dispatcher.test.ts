@@ -209,7 +209,8 @@ describe('dispatcher', () => {
     await accept('d1');
     await dispatcher.start();
     await waitFor(async () => (engine.offline.has(instanceId) && (await outboxAttempts('d1')) === 0 ? true : undefined), 5000, 'the attempt to be given back');
-    expect(await row('d1')).toMatchObject({ status: 'sending', attempts: 0 });
+    // Queued again, not left `sending`: it is waiting, not in flight.
+    expect(await row('d1')).toMatchObject({ status: 'queued', attempts: 0 });
     engine.connect(instanceId);
     await waitFor(async () => ((await row('d1')).status === 'sent' ? true : undefined), 5000, 'the message to go');
     expect(await row('d1')).toMatchObject({ attempts: 1 });

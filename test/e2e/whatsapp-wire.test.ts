@@ -8,10 +8,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { receiver, type Receiver } from '../helpers/webhook-receiver.js';
 
 const OWN = '5544000000000';
 const CONTACT = '5544999999999';
+const NEWCOMER = '5544988888888';
 const PACING_OFF = { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false } };
+
+const ON_WHATSAPP = new Map([CONTACT, NEWCOMER].map((p) => [p, `${p}@s.whatsapp.net`]));
 
 let server: FakeWhatsAppServer;
 let gw: TestGateway;
@@ -20,7 +24,11 @@ let t: Tenant;
 beforeEach(async () => {
   server = await FakeWhatsAppServer.start();
   server.addContact(CONTACT);
-  gw = await startTestGateway({ CONNEXA_WHATSAPP_WS_URL: server.url, CONNEXA_WHATSAPP_START_STAGGER_MS: '0' });
+  server.addContact(NEWCOMER);
+  gw = await startTestGateway({
+    CONNEXA_WHATSAPP_WS_URL: server.url, CONNEXA_WHATSAPP_START_STAGGER_MS: '0',
+    CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20',
+  });
   t = await gw.tenant('baileys', PACING_OFF);
 });
 
@@ -34,7 +42,7 @@ async function link(): Promise<FakeConnection> {
   const registering = server.nextConnection();
   await gw.get(t, '/api/v1/instance/qr');
   const conn = await registering;
-  conn.usync = new Map([[CONTACT, `${CONTACT}@s.whatsapp.net`]]);
+  conn.usync = ON_WHATSAPP;
   conn.pairDevice(['ref-one']);
   const qr = await waitFor(async () => {
     const r = await gw.get(t, '/api/v1/instance/qr');
@@ -43,14 +51,14 @@ async function link(): Promise<FakeConnection> {
   const login = server.nextConnection();
   await conn.pairSuccess(qr, OWN);
   const session = await login;
-  session.usync = new Map([[CONTACT, `${CONTACT}@s.whatsapp.net`]]);
+  session.usync = ON_WHATSAPP;
   session.loginSuccess();
   await waitFor(async () => ((await gw.get(t, '/api/v1/instance')).body.state === 'connected' ? true : undefined), 5_000, 'the number to connect');
   return session;
 }
 
-async function sendText(text: string): Promise<string> {
-  const r = await gw.send(t, 'text', { phone: CONTACT, data: { text } });
+async function sendText(text: string, phone = CONTACT): Promise<string> {
+  const r = await gw.send(t, 'text', { phone, data: { text } });
   expect(r.status).toBe(200);
   return r.body.message_id ?? '';
 }
@@ -81,5 +89,76 @@ describe('statuses of our own messages, from the server', () => {
     conn.ack(stanza, 463);
     const failed = await waitForStatus(gw, t, id, ['failed']);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'reachout_timelock' } });
+  });
+});
+
+describe('WhatsApp restricts the number from new chats', () => {
+  let hooks: Receiver;
+  beforeEach(async () => {
+    hooks = await receiver();
+    const res = await fetch(`${gw.url}/api/v1/instance/webhook`, {
+      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: hooks.url, events: ['instance.restricted', 'instance.unrestricted'] }),
+    });
+    expect(res.status).toBe(200);
+  });
+  afterEach(async () => {
+    await hooks.close();
+  });
+
+  /** A message to CONTACT delivered: the number has a chat with them. */
+  async function chatWithContact(conn: FakeConnection, index: number): Promise<void> {
+    const id = await sendText('hello', CONTACT);
+    const stanza = await conn.message(index);
+    conn.ack(stanza);
+    conn.receipt(stanza);
+    await waitForStatus(gw, t, id, ['delivered']);
+  }
+
+  it('after a 463, new chats wait queued with no attempt while existing chats go on; the state and webhooks say so', async () => {
+    const conn = await link();
+    await chatWithContact(conn, 0);
+
+    const first = await sendText('hi there', NEWCOMER);
+    const refused = await conn.message(1);
+    conn.ack(refused, 463);
+    expect(await waitForStatus(gw, t, first, ['failed'])).toMatchObject({ error: { code: 'reachout_timelock' } });
+    const state = await waitFor(async () => {
+      const body = (await gw.get(t, '/api/v1/instance')).body;
+      return typeof body.restricted_until === 'string' ? body : undefined;
+    }, 5_000, 'the restriction to show');
+    // No time from WhatsApp: a backoff (15 minutes for the first 463).
+    const until = Date.parse(state.restricted_until as string);
+    expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
+    expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000);
+    const hook = await waitFor(async () => hooks.got.find((h) => h.type === 'instance.restricted'), 5_000, 'instance.restricted');
+    expect(JSON.parse(hook.body)).toMatchObject({ data: { until: state.restricted_until } });
+
+    // Another new chat waits: queued, no attempt spent, nothing sent.
+    const second = await sendText('still there?', NEWCOMER);
+    const existing = await sendText('and you?', CONTACT);
+    const next = await conn.message(2);
+    expect(next.attrs.to).toBe(`${CONTACT}@s.whatsapp.net`);
+    conn.ack(next);
+    await waitForStatus(gw, t, existing, ['sent']);
+    expect((await gw.get(t, `/api/v1/message/${second}`)).body).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(conn.received.filter((n) => n.tag === 'message')).toHaveLength(3);
+  });
+
+  it('WhatsApp\'s own restriction notice sets the end, and its lifting ends it', async () => {
+    const conn = await link();
+    const ends = Math.floor(Date.now() / 1000) + 3_600;
+    conn.reachoutTimelock(true, ends);
+    await waitFor(async () => ((await gw.get(t, '/api/v1/instance')).body.restricted_until === new Date(ends * 1000).toISOString() ? true : undefined), 5_000, 'the restriction to show');
+    const waiting = await sendText('hello', NEWCOMER);
+    await waitFor(async () => {
+      const events = (await gw.get(t, `/api/v1/message/${waiting}`)).body.events ?? [];
+      return events.some((e) => e.code === 'instance_restricted') ? true : undefined;
+    }, 5_000, 'the message to wait');
+    expect((await gw.get(t, `/api/v1/message/${waiting}`)).body).toMatchObject({ status: 'queued', attempts: 0 });
+
+    conn.reachoutTimelock(false);
+    await waitFor(async () => ((await gw.get(t, '/api/v1/instance')).body.restricted_until === null ? true : undefined), 5_000, 'the restriction to end');
+    await waitFor(async () => hooks.got.find((h) => h.type === 'instance.unrestricted'), 5_000, 'instance.unrestricted');
   });
 });

@@ -63,7 +63,7 @@ beforeEach(async () => {
   });
   clock = { now: () => time, sleep: async (ms) => { slept.push(ms); time += ms; } };
   slept = [];
-  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {} }, new RecipientResolver(), () => pacing, noLog, clock);
+  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, noLog, clock);
   session.start();
 });
 
@@ -89,7 +89,7 @@ describe('baileys engine send', () => {
   it('keeps what was sent, under its WhatsApp id, to answer retry requests', async () => {
     const kept: { instanceId: string; jid: string; id: string | null | undefined; text: string | null | undefined }[] = [];
     const before: string[] = [];
-    engine = new BaileysEngine({ get: () => session, onConnected: () => {} }, new RecipientResolver(), () => pacing, {
+    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, {
       willSend: async (messageId, providerId) => {
         before.push(`${messageId}:${providerId}:${socket.sent.length}`);
       },
@@ -130,7 +130,7 @@ describe('baileys engine send', () => {
 
   it('paces sends of a number and shows typing before a text', async () => {
     pacing = { minGapMs: 3000, jitterMs: 0, perMinute: 1000, typing: true };
-    engine = new BaileysEngine({ get: () => session, onConnected: () => {} }, new RecipientResolver(), () => pacing, noLog, clock);
+    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, noLog, clock);
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg({ text: 'x'.repeat(50) }));

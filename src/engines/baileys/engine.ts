@@ -3,7 +3,7 @@
  * through the instance's session, to the id WhatsApp resolved for the number,
  * under ids derived from the message_id (a resend is the same message).
  */
-import { CodedError } from '../../domain/errors.js';
+import { CodedError, NotBeforeError } from '../../domain/errors.js';
 import type { WAMessage } from 'baileys';
 import type { Engine, EngineCapabilities, OutgoingMessage, SendReadiness, SendResult } from '../engine.js';
 import { toContentParts } from './content.js';
@@ -25,6 +25,10 @@ export interface SessionDirectory {
   get(instanceId: string): WhatsAppSession | undefined;
   /** Tells `listener` each time an instance's number connects. */
   onConnected(listener: (instanceId: string) => void): void;
+  /** Until when WhatsApp restricts the instance's number from starting new chats, if it does. */
+  restrictedUntil(instanceId: string): number | undefined;
+  /** Whether the instance's number already has a chat with `phone`. */
+  knowsContact(instanceId: string, phone: string): boolean;
 }
 
 export class BaileysEngine implements Engine {
@@ -64,6 +68,12 @@ export class BaileysEngine implements Engine {
       // The dispatcher asked `readiness` first: the number dropped in between, and the message waits.
       const state = session?.current.state ?? 'disconnected';
       throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, true);
+    }
+    const restrictedUntil = this.sessions.restrictedUntil(m.instanceId);
+    if (restrictedUntil !== undefined && !this.sessions.knowsContact(m.instanceId, m.recipient)) {
+      // A send to a new chat now would be another reach-out (463) and prolong the restriction.
+      throw new NotBeforeError('instance_restricted',
+        `WhatsApp restricts this number from starting new chats until ${new Date(restrictedUntil).toISOString()}; the message waits until then`, restrictedUntil);
     }
     const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
     const pacer = this.pacerFor(m.instanceId);

@@ -12,6 +12,7 @@ import type { AuthStore } from './auth-store.js';
 import type { SessionDirectory } from './engine.js';
 import { inboundFromMessage } from './inbound-map.js';
 import { receiptsFromUpdates } from './receipt-map.js';
+import { Restriction } from './restriction.js';
 import { WhatsAppSession, type SessionSnapshot } from './session.js';
 import type { SocketFactory } from './socket-port.js';
 
@@ -28,6 +29,7 @@ export interface SessionsOptions {
 
 export class WhatsAppSessions implements SessionDirectory {
   private readonly sessions = new Map<string, WhatsAppSession>();
+  private readonly restrictions = new Map<string, Restriction>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly connectedListeners: ((instanceId: string) => void)[] = [];
 
@@ -39,6 +41,14 @@ export class WhatsAppSessions implements SessionDirectory {
 
   onConnected(listener: (instanceId: string) => void): void {
     this.connectedListeners.push(listener);
+  }
+
+  restrictedUntil(instanceId: string): number | undefined {
+    return this.restrictions.get(instanceId)?.activeUntil;
+  }
+
+  knowsContact(instanceId: string, phone: string): boolean {
+    return this.o.statements.knowsContact(instanceId, phone);
   }
 
   /** Reconnects every instance with a stored session, a little apart from each other. */
@@ -92,12 +102,15 @@ export class WhatsAppSessions implements SessionDirectory {
     this.timers.delete(instanceId);
     this.sessions.get(instanceId)?.stop();
     this.sessions.delete(instanceId);
+    this.restrictions.get(instanceId)?.dispose();
+    this.restrictions.delete(instanceId);
   }
 
   stopAll(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const s of this.sessions.values()) s.stop();
+    for (const r of this.restrictions.values()) r.dispose();
   }
 
   private create(instanceId: string): WhatsAppSession {
@@ -106,6 +119,15 @@ export class WhatsAppSessions implements SessionDirectory {
     const stored = statements.storedState(instanceId);
     const known = ['banned', 'failed', 'logged_out'] as const;
     const initialState = known.find((s) => s === stored?.state);
+    const restriction = new Restriction({
+      ...(stored?.restrictedUntil !== undefined ? { initial: stored.restrictedUntil } : {}),
+      onChange: (until) => {
+        if (until !== undefined) logger.warn({ instanceId, until: new Date(until).toISOString() }, 'WhatsApp restricts this number from starting new chats');
+        statements.saveRestriction(instanceId, until, now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not save the restriction'));
+      },
+      now,
+    });
+    this.restrictions.set(instanceId, restriction);
     return new WhatsAppSession({
       instanceId,
       ...(initialState !== undefined
@@ -120,15 +142,27 @@ export class WhatsAppSessions implements SessionDirectory {
         if (snap.state === 'connected') for (const listener of this.connectedListeners) listener(instanceId);
       },
       attach: (listen) => {
+        listen('connection.update', (u) => {
+          if (u.reachoutTimeLock !== undefined) restriction.fromWhatsApp(u.reachoutTimeLock);
+        });
         listen('messages.update', (updates) => {
           const found = receiptsFromUpdates(updates);
           if (found.length === 0) return;
+          // A 463: WhatsApp refuses new chats from this number for now.
+          if (found.some((r) => r.code === 'reachout_timelock')) restriction.after463();
           const ids = statements.messageIds(instanceId, found.map((r) => r.providerId));
           const receipts = found.flatMap((r) => {
-            const messageId = ids.get(r.providerId);
-            return messageId === undefined ? [] : [{ messageId, status: r.status, at: now(), ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
+            const message = ids.get(r.providerId);
+            return message === undefined ? [] : [{ messageId: message.id, status: r.status, at: now(), ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
           });
           if (receipts.length > 0) this.o.receipts.record(receipts).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record receipts'));
+          // Delivered or read: the number now has a chat with them (a restriction on new chats spares it).
+          const reached = new Set<string>();
+          for (const r of found) {
+            const message = ids.get(r.providerId);
+            if (r.status !== 'failed' && message !== undefined) reached.add(message.recipient);
+          }
+          if (reached.size > 0) statements.addContacts(instanceId, [...reached], now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record contacts'));
         });
         listen('messages.upsert', ({ messages, type }) => {
           // 'append' carries what arrived while we were offline; repeats are ignored by id.

@@ -21,11 +21,12 @@ const stateSchema = {
     state: { type: 'string', enum: ['disconnected', 'connecting', 'qr', 'connected', 'logged_out', 'banned', 'failed'] },
     reason: nullable, phone: nullable, since: nullable,
     waiting: { type: 'integer', description: 'Messages of this instance not sent yet (queued, waiting for the number, or between retries)' },
+    restricted_until: { ...nullable, description: 'WhatsApp restricts the number from starting new chats until then: messages to new contacts wait, chats the number already has go on' },
   },
 } as const;
 const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
 
-function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefined, waiting: number) {
+function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefined, waiting: number, restrictedUntil: number | undefined) {
   return {
     instance_id: instance.id,
     engine: instance.engine,
@@ -34,6 +35,7 @@ function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefi
     phone: snap?.phone ?? null,
     since: snap === undefined ? null : new Date(snap.since).toISOString(),
     waiting,
+    restricted_until: restrictedUntil === undefined ? null : new Date(restrictedUntil).toISOString(),
   };
 }
 
@@ -56,7 +58,9 @@ export function instanceRoutes(
 
   app.get('/api/v1/instance', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
-    return present(instance, instance.engine === 'baileys' ? deps.sessions.snapshot(instance.id) : undefined, deps.waitingMessages(instance.id));
+    const whatsapp = instance.engine === 'baileys';
+    return present(instance, whatsapp ? deps.sessions.snapshot(instance.id) : undefined, deps.waitingMessages(instance.id),
+      whatsapp ? deps.sessions.restrictedUntil(instance.id) : undefined);
   });
 
   app.get('/api/v1/instance/qr', { onRequest, schema: { response: errors } }, async (request: FastifyRequest, reply: FastifyReply) => {
@@ -90,12 +94,12 @@ export function instanceRoutes(
   app.post('/api/v1/instance/logout', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = linkable(request);
     await deps.sessions.logout(instance.id);
-    return present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id));
+    return present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id));
   });
 
   app.post('/api/v1/instance/restart', { onRequest, schema: { response: { 202: stateSchema, ...errors } } }, async (request, reply) => {
     const instance = linkable(request);
     deps.sessions.restart(instance.id);
-    return reply.code(202).send(present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id)));
+    return reply.code(202).send(present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id)));
   });
 }
