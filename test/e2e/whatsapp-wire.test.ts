@@ -92,6 +92,44 @@ describe('statuses of our own messages, from the server', () => {
   });
 });
 
+describe('a recipient that keeps asking for a message again', () => {
+  it('gets it again only a few times, and a reconnect does not start the count over', async () => {
+    const conn = await link();
+    await sendText('hello');
+    const stanza = await conn.message();
+    conn.ack(stanza);
+    const contact = server.contacts.get(CONTACT);
+    if (contact === undefined) throw new Error('no contact');
+    /** Asks again and returns how many times the message went out in all, once Baileys has handled the ask. */
+    const askAgain = async (on: FakeConnection, count: number): Promise<number> => {
+      const acked = on.received.filter((n) => n.tag === 'ack' && n.attrs.class === 'receipt').length;
+      on.retryReceipt(stanza, contact, count);
+      await waitFor(async () => (on.received.filter((n) => n.tag === 'ack' && n.attrs.class === 'receipt').length > acked ? true : undefined), 5_000, 'the retry receipt to be handled');
+      return [...conn.received, ...(on === conn ? [] : on.received)].filter((n) => n.tag === 'message' && n.attrs.id === stanza.attrs.id).length;
+    };
+    // Baileys resends while its retry counter for the message allows, then stops.
+    let sent = 1;
+    let asks = 0;
+    for (;;) {
+      asks++;
+      const now = await askAgain(conn, asks);
+      if (now === sent) break;
+      sent = now;
+      if (asks > 8) throw new Error('the message is resent without end');
+    }
+    expect(sent).toBeGreaterThan(1);
+
+    // The connection drops and the session logs in again: the sixth ask is still refused.
+    const again = server.nextConnection();
+    conn.close();
+    const next = await again;
+    next.usync = ON_WHATSAPP;
+    next.loginSuccess();
+    await waitFor(async () => ((await gw.get(t, '/api/v1/instance')).body.state === 'connected' ? true : undefined), 10_000, 'the number to reconnect');
+    expect(await askAgain(next, asks + 1)).toBe(sent);
+  });
+});
+
 describe('WhatsApp restricts the number from new chats', () => {
   let hooks: Receiver;
   beforeEach(async () => {

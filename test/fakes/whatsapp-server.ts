@@ -252,6 +252,23 @@ export class FakeConnection {
   }
 
   /**
+   * The recipient's phone could not decrypt a sent message and asks for it
+   * again (the `count`-th time), as a retry receipt from `contact`.
+   */
+  retryReceipt(message: BinaryNode, contact: FakeContact, count: number): void {
+    const registration = Buffer.alloc(4);
+    registration.writeUInt32BE(contact.keys.registrationId);
+    const id = message.attrs.id ?? '';
+    this.send({
+      tag: 'receipt', attrs: { id, from: message.attrs.to ?? '', type: 'retry', t: seconds() },
+      content: [
+        { tag: 'retry', attrs: { count: String(count), id, t: seconds(), v: '1' } },
+        { tag: 'registration', attrs: {}, content: registration },
+      ],
+    });
+  }
+
+  /**
    * WhatsApp's notice that the account may (or may again) start new chats:
    * the reach-out timelock, active until `endsAt` (seconds; omitted: WhatsApp
    * Web assumes a minute).

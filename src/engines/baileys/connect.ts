@@ -3,7 +3,8 @@
  * (both grow without bound per socket); not shown online, so the phone keeps
  * getting notifications; QR codes rendered by us, not printed by Baileys.
  */
-import { Browsers, makeCacheableSignalKeyStore, makeWASocket, type proto } from 'baileys';
+import NodeCache from '@cacheable/node-cache';
+import { Browsers, makeCacheableSignalKeyStore, makeWASocket, type CacheStore, type proto } from 'baileys';
 import type { Logger } from 'pino';
 import type { SocketFactory } from './socket-port.js';
 
@@ -23,8 +24,21 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
   // (and never more than the parent logger lets through).
   const warn = o.logger.levels.values['warn'] ?? 40;
   const logger = o.logger.child({ component: 'baileys' }, { level: o.logger.levelVal > warn ? o.logger.level : 'warn' });
+  // How often each message was asked for again, per instance, kept across reconnects: a socket
+  // making its own would start every count over, and a recipient could have a message resent
+  // without end. Entries live an hour, as in Baileys.
+  const retryCounters = new Map<string, CacheStore>();
+  const retryCounterOf = (instanceId: string): CacheStore => {
+    let cache = retryCounters.get(instanceId);
+    if (cache === undefined) {
+      cache = counterStore();
+      retryCounters.set(instanceId, cache);
+    }
+    return cache;
+  };
   return (auth, instanceId) =>
     makeWASocket({
+      msgRetryCounterCache: retryCounterOf(instanceId),
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
       logger,
       // A browser WhatsApp knows: a custom name is sent as OTHER_WEB_CLIENT ("Connexa (Ubuntu)"),
@@ -45,4 +59,15 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
       ...(o.waWebSocketUrl !== undefined ? { waWebSocketUrl: o.waWebSocketUrl } : {}),
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     });
+}
+
+/** Baileys' cache interface over node-cache (what Baileys itself uses): what it stores is what it reads back. */
+function counterStore(): CacheStore {
+  const cache = new NodeCache<unknown>({ stdTTL: 3_600, useClones: false });
+  return {
+    get: <T>(key: string) => cache.get(key) as T | undefined,
+    set: (key, value) => cache.set(key, value),
+    del: (key) => cache.del(key),
+    flushAll: () => cache.flushAll(),
+  };
 }
