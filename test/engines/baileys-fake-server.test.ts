@@ -159,6 +159,16 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     expect(server.connections).toHaveLength(3);
   });
 
+  it('a session WhatsApp no longer accepts (419) stops as failed instead of redialling', async () => {
+    const s = realSession();
+    const { conn } = await showQr(s, []);
+    conn.fail(419);
+    await waitFor(async () => (s.current.state === 'failed' ? true : undefined), 5_000, 'the session to stop');
+    expect(s.current.reason).toMatch(/419/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(server.connections).toHaveLength(1);
+  });
+
   it('a server that asks for a restart (515) on every connection gets three quick restarts, then the backoff', async () => {
     const s = realSession(undefined, 1000);
     server.onConnection = (c) => c.streamError(515);

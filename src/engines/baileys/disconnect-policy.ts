@@ -38,6 +38,10 @@ export function onDisconnect(statusCode: number | undefined, linked: boolean, sh
     case 403:
     case 406:
       return { kind: 'banned', reason: `WhatsApp refused the session (${statusCode}): the number may be banned or blocked` };
+    case 419:
+      // Baileys counts it among the unauthorized codes (with 401 and 403); redialling gets the same answer.
+      // The keys are kept: a restart tries again, a logout and a new link always work.
+      return { kind: 'failed', reason: 'WhatsApp no longer accepts this session (419): restart the instance, or log out and link the number again' };
     case 411:
       return { kind: 'failed', reason: 'Multi-device mismatch (411): link the number again' };
     case 440:
