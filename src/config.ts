@@ -46,8 +46,12 @@ export interface Config {
     webSocketUrl: string | undefined;
     /** Delay between starting linked sessions at boot. */
     startStaggerMs: number;
-    /** The WhatsApp Web version to present (e.g. 2.3000.1027934701); unset: the one bundled with Baileys. */
-    version: [number, number, number] | undefined;
+    /**
+     * The WhatsApp Web version to present: a fixed one (e.g. 2.3000.1027934701), `latest`
+     * (fetched from WhatsApp Web when the first socket is made; Baileys' bundled one if that
+     * fails) or `bundled` (Baileys' own, never fetched).
+     */
+    version: [number, number, number] | 'latest' | 'bundled';
   };
   /** Create a demo user and sandbox instance when the database has no users. */
   demoOnFirstStart: boolean;
@@ -166,13 +170,13 @@ function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
   return { dialect: 'sqlite', file: path.resolve(cwd, 'data/connexa.db') };
 }
 
-function parseWhatsAppVersion(r: Reader): [number, number, number] | undefined {
-  const raw = r.raw('CONNEXA_WHATSAPP_VERSION');
-  if (raw === undefined) return undefined;
-  const m = /^(\d{1,6})\.(\d{1,6})\.(\d{1,12})$/.exec(raw.trim());
+function parseWhatsAppVersion(r: Reader): [number, number, number] | 'latest' | 'bundled' {
+  const raw = r.raw('CONNEXA_WHATSAPP_VERSION')?.trim() ?? 'latest';
+  if (raw === 'latest' || raw === 'bundled') return raw;
+  const m = /^(\d{1,6})\.(\d{1,6})\.(\d{1,12})$/.exec(raw);
   if (m === null) {
-    r.problems.push('CONNEXA_WHATSAPP_VERSION: expected the WhatsApp Web version as three numbers, e.g. 2.3000.1027934701');
-    return undefined;
+    r.problems.push('CONNEXA_WHATSAPP_VERSION: expected `latest`, `bundled` or the WhatsApp Web version as three numbers, e.g. 2.3000.1027934701');
+    return 'latest';
   }
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }

@@ -31,6 +31,7 @@ import { RecipientResolver } from './engines/baileys/recipient-resolver.js';
 import { proto } from 'baileys';
 import { WhatsAppSessions } from './engines/baileys/sessions.js';
 import type { SocketFactory } from './engines/baileys/socket-port.js';
+import { WhatsAppVersion } from './engines/baileys/wa-version.js';
 import { baileysMediaDownloader, type InboundMediaDownloader } from './engines/baileys/inbound-media.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { InboxStore } from './engines/sandbox/inbox-store.js';
@@ -123,6 +124,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const sandbox = new SandboxEngine(inbox, config.sandbox);
   const whatsapp = new WhatsAppStatements(store, webhookOutbox);
   const recipients = new RecipientResolver();
+  const waVersion = new WhatsAppVersion(config.whatsapp.version, logger.child({ component: 'whatsapp' }));
   const sessions = new WhatsAppSessions({
     auth: new AuthStore(store, sealer),
     connect: whatsappConnect ?? baileysConnector({
@@ -132,7 +134,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         return bytes === undefined ? undefined : proto.Message.decode(bytes);
       },
       ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
-      ...(config.whatsapp.version !== undefined ? { version: config.whatsapp.version } : {}),
+      version: () => waVersion.current(),
     }),
     statements: whatsapp,
     receipts: { record: (r) => receipts.apply(r) },

@@ -15,6 +15,7 @@ export function gatewayEnv(dataDir, port) {
     CONNEXA_PORT: String(port),
     CONNEXA_DATABASE_URL: `sqlite:${path.join(dataDir, 'connexa.db')}`,
     CONNEXA_LOG_LEVEL: process.env.BENCH_GATEWAY_LOG_LEVEL ?? 'warn',
+    CONNEXA_WHATSAPP_VERSION: 'bundled',
     CONNEXA_DEMO: 'false',
     CONNEXA_ADMIN_TOKEN: randomBytes(24).toString('hex'),
     CONNEXA_SHUTDOWN_GRACE_MS: '5000',

@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 function realSession(version?: [number, number, number], backoffBaseMs = 20): WhatsAppSession {
-  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined, ...(version !== undefined ? { version } : {}) });
+  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined, ...(version !== undefined ? { version: () => version } : {}) });
   session = new WhatsAppSession({
     instanceId,
     auth: new AuthStore(store, new Sealer(randomBytes(32))),

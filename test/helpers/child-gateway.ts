@@ -72,6 +72,7 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
           CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
           CONNEXA_DEMO: 'false',
           CONNEXA_LOG_LEVEL: 'warn',
+          CONNEXA_WHATSAPP_VERSION: 'bundled',
           ...env,
         },
         stdio: ['ignore', 'ignore', 'inherit'],

@@ -131,6 +131,8 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
     CONNEXA_DEMO: 'false',
     CONNEXA_LOG_LEVEL: 'silent',
     CONNEXA_SANDBOX_DELIVER_MS: '50',
+    // Tests never call out to WhatsApp Web for its version.
+    CONNEXA_WHATSAPP_VERSION: 'bundled',
     CONNEXA_SANDBOX_READ_MS: '100',
     CONNEXA_DISPATCH_RETRY_BASE_MS: '20',
     CONNEXA_DISPATCH_RETRY_MAX_MS: '200',

@@ -36,7 +36,8 @@ describe('configuration', () => {
   });
 
   it('takes the WhatsApp Web version as three numbers, and the queue time to live in seconds', () => {
-    expect(loadConfig({}).whatsapp.version).toBeUndefined();
+    expect(loadConfig({}).whatsapp.version).toBe('latest');
+    expect(loadConfig({ CONNEXA_WHATSAPP_VERSION: 'bundled' }).whatsapp.version).toBe('bundled');
     expect(loadConfig({ CONNEXA_WHATSAPP_VERSION: '2.3000.1027934701' }).whatsapp.version).toEqual([2, 3000, 1027934701]);
     expect(() => loadConfig({ CONNEXA_WHATSAPP_VERSION: '2.3000' })).toThrow(/CONNEXA_WHATSAPP_VERSION: expected/);
     expect(loadConfig({}).dispatch.queueTtlMs).toBe(86_400_000);

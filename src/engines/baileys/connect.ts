@@ -12,8 +12,8 @@ export interface ConnectorOptions {
   logger: Logger;
   /** A message the instance sent, by its WhatsApp id, for the chat that asks for it again. */
   getMessage: (instanceId: string, id: string, askingJid: string | undefined) => proto.IMessage | undefined;
-  /** The WhatsApp Web version to present; unset: the one bundled with Baileys. */
-  version?: [number, number, number];
+  /** The WhatsApp Web version a new socket presents; unset or undefined: the one bundled with Baileys. */
+  version?: () => [number, number, number] | undefined;
   /** Tests point sockets at a local WebSocket server instead of WhatsApp. */
   waWebSocketUrl?: string;
   connectTimeoutMs?: number;
@@ -36,8 +36,9 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
     }
     return cache;
   };
-  return (auth, instanceId) =>
-    makeWASocket({
+  return (auth, instanceId) => {
+    const version = o.version?.();
+    return makeWASocket({
       msgRetryCounterCache: retryCounterOf(instanceId),
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
       logger,
@@ -55,10 +56,11 @@ export function baileysConnector(o: ConnectorOptions): SocketFactory {
       emitOwnEvents: false,
       // Undefined (never an empty message) when we no longer have it.
       getMessage: async (key) => (typeof key.id === 'string' ? o.getMessage(instanceId, key.id, key.remoteJid ?? undefined) : undefined),
-      ...(o.version !== undefined ? { version: o.version } : {}),
+      ...(version !== undefined ? { version } : {}),
       ...(o.waWebSocketUrl !== undefined ? { waWebSocketUrl: o.waWebSocketUrl } : {}),
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     });
+  };
 }
 
 /** Baileys' cache interface over node-cache (what Baileys itself uses): what it stores is what it reads back. */
