@@ -13,6 +13,7 @@ import * as m005 from './migrations/005_whatsapp_sent.js';
 import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_idempotency.js';
 import * as m008 from './migrations/008_whatsapp_restriction.js';
+import * as m009 from './migrations/009_inbound_groups_changes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_webhooks': m006,
   '007_idempotency': m007,
   '008_whatsapp_restriction': m008,
+  '009_inbound_groups_changes': m009,
 };
 
 export type MigrateOutcome =

@@ -150,6 +150,18 @@ export interface InboundMessagesTable {
   proto: Buffer | null;
   sent_at: number;
   received_at: number;
+  /** In a group: the group's jid, and the member who wrote (`participant`). */
+  group_jid: string | null;
+  participant: string | null;
+}
+
+/** Reactions, edits and deletions received, once each. */
+export interface InboundChangesTable {
+  instance_id: string;
+  provider_id: string;
+  kind: string;
+  target_id: string;
+  created_at: number;
 }
 
 export interface WaSentTable {
@@ -213,6 +225,7 @@ export interface Database {
   users: UsersTable;
   instances: InstancesTable;
   wa_contacts: WaContactsTable;
+  inbound_changes: InboundChangesTable;
   messages: MessagesTable;
   media: MediaTable;
   outbox: OutboxTable;

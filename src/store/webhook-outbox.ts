@@ -8,6 +8,7 @@ import type { Store } from './database.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'message.sent', 'message.delivered', 'message.read', 'message.failed', 'message.received',
+  'message.reaction', 'message.edited', 'message.deleted',
   'instance.qr', 'instance.connected', 'instance.disconnected', 'instance.logged_out',
   'instance.restricted', 'instance.unrestricted',
 ] as const;

@@ -4,6 +4,7 @@
  * the messages people send to the linked number.
  */
 import { parseInstanceConfig } from '../domain/instance-config.js';
+import type { InboundChange } from '../engines/baileys/inbound-changes.js';
 import type { InboundMessage } from '../engines/baileys/inbound-map.js';
 import type { PacingSettings } from '../engines/baileys/pacer.js';
 import type { SessionSnapshot } from '../engines/baileys/session.js';
@@ -34,6 +35,8 @@ export class WhatsAppStatements {
   private readonly addContact;
   private readonly restriction;
   private readonly restrictedUntil;
+  private readonly change;
+  private readonly editText;
 
   constructor(
     private readonly store: Store,
@@ -48,9 +51,14 @@ export class WhatsAppStatements {
     this.restrictedUntil = s.prepare<[string], { restricted_until: number | null }>(`SELECT restricted_until FROM instances WHERE id = ?`);
     this.inbound = s.prepare(
       `INSERT INTO inbound_messages (instance_id, provider_id, from_jid, phone, push_name, type, text, media_mime, media_size,
-         media_filename, proto, sent_at, received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, provider_id) DO NOTHING`,
+         media_filename, proto, sent_at, received_at, group_jid, participant)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, provider_id) DO NOTHING`,
     );
+    this.change = s.prepare(
+      `INSERT INTO inbound_changes (instance_id, provider_id, kind, target_id, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (instance_id, provider_id) DO NOTHING`,
+    );
+    this.editText = s.prepare(`UPDATE inbound_messages SET text = ? WHERE instance_id = ? AND provider_id = ?`);
     this.mediaRow = s.prepare<[number, string], { proto: Buffer | null; media_mime: string | null; media_filename: string | null }>(
       `SELECT proto, media_mime, media_filename FROM inbound_messages WHERE id = ? AND instance_id = ?`,
     );
@@ -140,18 +148,43 @@ export class WhatsAppStatements {
     return this.store.writeTx(true, () => {
       for (const m of messages) {
         const stored = this.inbound.run(instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
-          m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.raw === undefined ? null : Buffer.from(m.raw), m.sentAt, receivedAt);
+          m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.raw === undefined ? null : Buffer.from(m.raw), m.sentAt, receivedAt,
+          m.group ?? null, m.group === undefined ? null : m.senderJid);
         if (stored.changes === 1) {
           if (m.phone !== undefined) this.addContact.run(instanceId, m.phone, receivedAt);
           const id = Number(stored.lastInsertRowid);
           this.webhooks?.instance(instanceId, 'message.received', receivedAt, {
             provider_message_id: m.providerId, from: m.fromJid, phone: m.phone ?? null, name: m.pushName ?? null, type: m.type,
+            group: m.group ?? null, participant: m.group === undefined ? null : m.senderJid,
             text: m.text ?? null, sent_at: new Date(m.sentAt).toISOString(),
             media: m.mediaMime === undefined
               ? null
               : { mime: m.mediaMime, size: m.mediaSize ?? null, filename: m.mediaFilename ?? null, download_url: inboundMediaPath(id) },
           });
         }
+      }
+    });
+  }
+
+  /**
+   * Records reactions, edits and deletions, each reported once (`message.reaction`,
+   * `message.edited`, `message.deleted`) with the WhatsApp id of the message it is
+   * about, and our message_id when that message is one this instance sent. An
+   * edit also replaces the stored text of the message it edits.
+   */
+  saveChanges(instanceId: string, changes: InboundChange[], receivedAt: number): Promise<void> {
+    return this.store.writeTx(true, () => {
+      for (const c of changes) {
+        if (this.change.run(instanceId, c.providerId, c.kind, c.targetId, receivedAt).changes !== 1) continue;
+        if (c.kind === 'edited' && c.text !== undefined) this.editText.run(c.text, instanceId, c.targetId);
+        const data = {
+          provider_message_id: c.targetId, message_id: this.byProviderId.get(c.targetId, instanceId)?.id ?? null,
+          from: c.fromJid, phone: c.phone ?? null, group: c.group ?? null, participant: c.group === undefined ? null : c.senderJid,
+          at: new Date(c.at).toISOString(),
+        };
+        if (c.kind === 'reaction') this.webhooks?.instance(instanceId, 'message.reaction', receivedAt, { ...data, emoji: c.emoji ?? null });
+        else if (c.kind === 'edited') this.webhooks?.instance(instanceId, 'message.edited', receivedAt, { ...data, text: c.text ?? null });
+        else this.webhooks?.instance(instanceId, 'message.deleted', receivedAt, data);
       }
     });
   }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whatsappMessageId } from '../../src/engines/baileys/content.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
 import { ADMIN_TOKEN, startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { receiver } from '../helpers/webhook-receiver.js';
 
 let g: TestGateway;
 let t: Tenant;
@@ -18,7 +19,7 @@ const sockets: FakeSocket[] = [];
 const socket = () => sockets[sockets.length - 1] as FakeSocket;
 
 beforeAll(async () => {
-  g = await startTestGateway({}, (auth) => {
+  g = await startTestGateway({ CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' }, (auth) => {
     const s = new FakeSocket(auth);
     s.registered.add('5544999999999');
     sockets.push(s);
@@ -110,6 +111,57 @@ describe('a WhatsApp number through the API', () => {
     expect(await file.text()).toBe('file of IN-2');
     const other = await g.tenant('baileys');
     expect((await fetch(`${g.url}${image?.media.download_url ?? ''}`, { headers: { authorization: other.auth } })).status).toBe(404);
+  });
+
+  it('reactions, edits and deletions are events of their own about the original message; group and LID senders are named', async () => {
+    const hooks = await receiver();
+    const put = await fetch(`${g.url}/api/v1/instance/webhook`, {
+      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: hooks.url, events: ['message.received', 'message.reaction', 'message.edited', 'message.deleted'] }),
+    });
+    expect(put.status).toBe(200);
+    const ana = '5544988887777@s.whatsapp.net';
+    const group = '120363000000000001@g.us';
+    socket().lids.set('777000111@lid', '5544966665555:0@s.whatsapp.net');
+    const Type = proto.Message.ProtocolMessage.Type;
+    socket().ev.emit('messages.upsert', {
+      type: 'notify',
+      messages: [
+        { key: { id: 'R-1', fromMe: false, remoteJid: ana }, message: { reactionMessage: { key: { id: 'IN-1', remoteJid: ana, fromMe: false }, text: '👍' } }, messageTimestamp: 1_700_000_010 },
+        { key: { id: 'E-1', fromMe: false, remoteJid: ana }, message: { protocolMessage: { type: Type.MESSAGE_EDIT, key: { id: 'IN-3', remoteJid: ana }, editedMessage: { conversation: 'tudo bem? :)' } } }, messageTimestamp: 1_700_000_011 },
+        { key: { id: 'D-1', fromMe: false, remoteJid: ana }, message: { protocolMessage: { type: Type.REVOKE, key: { id: 'IN-2', remoteJid: ana } } }, messageTimestamp: 1_700_000_012 },
+        // Not events: an ephemeral setting, an encrypted poll vote.
+        { key: { id: 'P-1', fromMe: false, remoteJid: ana }, message: { protocolMessage: { type: Type.EPHEMERAL_SETTING, ephemeralExpiration: 86400 } }, messageTimestamp: 1_700_000_013 },
+        { key: { id: 'V-1', fromMe: false, remoteJid: ana }, message: { pollUpdateMessage: { pollCreationMessageKey: { id: 'POLL' } } }, messageTimestamp: 1_700_000_014 },
+        // A group message from a member; a message from someone WhatsApp names only by LID.
+        { key: { id: 'G-1', fromMe: false, remoteJid: group, participant: '5544977776666@s.whatsapp.net' }, message: { conversation: 'bom dia, grupo' }, messageTimestamp: 1_700_000_015 },
+        { key: { id: 'L-1', fromMe: false, remoteJid: '777000111@lid' }, message: { conversation: 'por LID' }, messageTimestamp: 1_700_000_016 },
+      ],
+    });
+    // A repeat of the reaction from WhatsApp is not reported again.
+    socket().ev.emit('messages.upsert', {
+      type: 'append',
+      messages: [{ key: { id: 'R-1', fromMe: false, remoteJid: ana }, message: { reactionMessage: { key: { id: 'IN-1', remoteJid: ana, fromMe: false }, text: '👍' } }, messageTimestamp: 1_700_000_010 }],
+    });
+    const got = await waitFor(async () => (hooks.got.length >= 5 ? hooks.got : undefined), 5000, 'five webhook events');
+    await new Promise((r) => setTimeout(r, 200));
+    const bodies = hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> });
+    expect(bodies.map((b) => b.type).sort()).toEqual(['message.deleted', 'message.edited', 'message.reaction', 'message.received', 'message.received']);
+    const by = (type: string) => bodies.filter((b) => b.type === type).map((b) => b.data);
+    expect(by('message.reaction')).toEqual([expect.objectContaining({ provider_message_id: 'IN-1', emoji: '👍', from: ana, phone: '5544988887777', message_id: null })]);
+    expect(by('message.edited')).toEqual([expect.objectContaining({ provider_message_id: 'IN-3', text: 'tudo bem? :)' })]);
+    expect(by('message.deleted')).toEqual([expect.objectContaining({ provider_message_id: 'IN-2' })]);
+    expect(by('message.received')).toEqual(expect.arrayContaining([
+      expect.objectContaining({ provider_message_id: 'G-1', from: group, group, participant: '5544977776666@s.whatsapp.net', phone: '5544977776666', text: 'bom dia, grupo' }),
+      expect.objectContaining({ provider_message_id: 'L-1', from: '777000111@lid', phone: '5544966665555', group: null }),
+    ]));
+    expect(got.length).toBe(5);
+    // The stored message shows its edited text.
+    const list = (await g.get(t, '/api/v1/messages/inbound')).body.messages ?? [];
+    expect(list.find((m) => m.provider_message_id === 'IN-3')).toMatchObject({ text: 'tudo bem? :)' });
+    expect(list.find((m) => m.provider_message_id === 'G-1')).toMatchObject({ group, participant: '5544977776666@s.whatsapp.net' });
+    expect(list.map((m) => m.provider_message_id)).not.toContain('R-1');
+    await hooks.close();
   });
 
   it('logout unlinks and later messages wait for a number; the sandbox needs no linking', async () => {

@@ -1,6 +1,7 @@
 /** WhatsApp status updates and incoming messages, in Baileys' own shapes. */
 import { proto, type WAMessage } from 'baileys';
 import { describe, expect, it } from 'vitest';
+import { changeFromMessage } from '../../src/engines/baileys/inbound-changes.js';
 import { inboundFromMessage } from '../../src/engines/baileys/inbound-map.js';
 import { receiptsFromUpdates } from '../../src/engines/baileys/receipt-map.js';
 
@@ -55,5 +56,25 @@ describe('inbound messages', () => {
     expect(inboundFromMessage(inbound({ conversation: 'mine' }, { key: key('X', true) }))).toBeUndefined();
     expect(inboundFromMessage(inbound({ conversation: 'story' }, { key: key('Y', false, 'status@broadcast') }))).toBeUndefined();
     expect(inboundFromMessage({ key: key('Z', false), messageStubType: proto.WebMessageInfo.StubType.CIPHERTEXT })).toBeUndefined();
+  });
+
+  it('reactions, edits and deletions are changes to another message, not messages; a reaction taken back has no emoji', () => {
+    const Type = proto.Message.ProtocolMessage.Type;
+    const target = { id: 'T1', remoteJid: '5544999999999@s.whatsapp.net', fromMe: true };
+    const removed = inbound({ reactionMessage: { key: target, text: '' } });
+    expect(inboundFromMessage(removed)).toBeUndefined();
+    expect(changeFromMessage(removed)).toMatchObject({ kind: 'reaction', targetId: 'T1', emoji: undefined, phone: '5544999999999' });
+    // An edit of a media caption; an edit wrapped as WhatsApp sends it from newer phones.
+    const caption = inbound({ protocolMessage: { type: Type.MESSAGE_EDIT, key: target, editedMessage: { imageMessage: { caption: 'nova legenda' } } } });
+    expect(changeFromMessage(caption)).toMatchObject({ kind: 'edited', targetId: 'T1', text: 'nova legenda' });
+    const wrapped = inbound({ editedMessage: { message: { protocolMessage: { type: Type.MESSAGE_EDIT, key: target, editedMessage: { conversation: 'novo' } } } } });
+    expect(inboundFromMessage(wrapped)).toBeUndefined();
+    expect(changeFromMessage(wrapped)).toMatchObject({ kind: 'edited', text: 'novo' });
+    expect(changeFromMessage(inbound({ protocolMessage: { type: Type.HISTORY_SYNC_NOTIFICATION } }))).toBeUndefined();
+    expect(changeFromMessage(inbound({ conversation: 'plain' }))).toBeUndefined();
+  });
+
+  it('a group message without its member is skipped (no sender to name)', () => {
+    expect(inboundFromMessage(inbound({ conversation: 'x' }, { key: { id: 'G', fromMe: false, remoteJid: '1203@g.us' } }))).toBeUndefined();
   });
 });

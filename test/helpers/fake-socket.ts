@@ -39,6 +39,9 @@ export class FakeSocket implements WASocketPort {
   constructor(readonly auth: AuthenticationState) {}
   /** Numbers that are on WhatsApp, by the digits WhatsApp knows them under. */
   readonly registered = new Set<string>();
+  /** The LID↔phone mapping Baileys would have learnt: LID jid → phone jid. */
+  readonly lids = new Map<string, string>();
+  readonly signalRepository = { lidMapping: { getPNForLID: async (lid: string) => this.lids.get(lid) ?? null } };
   readonly lookups: string[][] = [];
   readonly sent: { jid: string; content: unknown; messageId: string | undefined }[] = [];
   failSend: Error | undefined;

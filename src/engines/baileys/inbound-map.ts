@@ -1,15 +1,26 @@
 /**
  * Messages people send to the linked number, as rows to store: text, and for
  * media its type, size, caption and file name (the bytes are fetched on
- * demand, not stored). Our own messages and undecryptable stubs are skipped.
+ * demand, not stored). Our own messages, undecryptable stubs, and what is not
+ * a message of its own (reactions, edits, deletions: see inbound-changes.ts;
+ * protocol messages, poll votes) are skipped.
  */
-import { getContentType, normalizeMessageContent, proto, type WAMessage } from 'baileys';
+import { getContentType, normalizeMessageContent, proto, type WAMessage, type WAMessageKey } from 'baileys';
 
-export interface InboundMessage {
-  providerId: string;
+/** Who sent it, and where: the chat, or in a group the group and the member who wrote. */
+export interface Sender {
+  /** The chat (a person's jid, or the group's `@g.us`). */
   fromJid: string;
-  /** Digits of the sender's phone, when WhatsApp tells it (also for `@lid` chats). */
+  /** Digits of the sender's phone, when known (for `@lid` senders WhatsApp may give it alongside). */
   phone: string | undefined;
+  /** The sender's jid as WhatsApp addressed it (`@s.whatsapp.net` or `@lid`). */
+  senderJid: string;
+  /** In a group: the group's jid. */
+  group: string | undefined;
+}
+
+export interface InboundMessage extends Sender {
+  providerId: string;
   pushName: string | undefined;
   type: 'text' | 'image' | 'video' | 'audio' | 'document' | 'sticker' | 'other';
   text: string | undefined;
@@ -23,25 +34,43 @@ export interface InboundMessage {
 
 const MEDIA = { imageMessage: 'image', videoMessage: 'video', audioMessage: 'audio', documentMessage: 'document', stickerMessage: 'sticker' } as const;
 
-function phoneOf(jid: string | null | undefined): string | undefined {
+/** Content types that are not a message of their own: never a `message.received`. */
+const NOT_MESSAGES = new Set(['protocolMessage', 'reactionMessage', 'pollUpdateMessage', 'senderKeyDistributionMessage', 'messageContextInfo']);
+
+export function phoneOf(jid: string | null | undefined): string | undefined {
   if (typeof jid !== 'string' || !jid.endsWith('@s.whatsapp.net')) return undefined;
   return jid.split(/[:@]/)[0];
 }
 
+/** The sender of a message from someone else (undefined for our own, status broadcasts and keyless stubs). */
+export function senderOf(key: WAMessageKey): Sender | undefined {
+  if (key.fromMe === true || typeof key.remoteJid !== 'string' || key.remoteJid === 'status@broadcast') return undefined;
+  if (key.remoteJid.endsWith('@g.us')) {
+    const member = key.participant ?? undefined;
+    if (typeof member !== 'string') return undefined;
+    return { fromJid: key.remoteJid, group: key.remoteJid, senderJid: member, phone: phoneOf(member) ?? phoneOf(key.participantAlt) };
+  }
+  return { fromJid: key.remoteJid, group: undefined, senderJid: key.remoteJid, phone: phoneOf(key.remoteJid) ?? phoneOf(key.remoteJidAlt) };
+}
+
+/** Seconds since the epoch as WhatsApp stamps messages, in ms (now when missing). */
+export function sentAtOf(m: WAMessage): number {
+  const seconds = Number(m.messageTimestamp ?? 0);
+  return seconds > 0 ? seconds * 1000 : Date.now();
+}
+
 export function inboundFromMessage(m: WAMessage): InboundMessage | undefined {
   const key = m.key;
-  if (key.fromMe === true || typeof key.id !== 'string' || typeof key.remoteJid !== 'string') return undefined;
-  if (key.remoteJid === 'status@broadcast') return undefined;
+  const sender = senderOf(key);
+  if (sender === undefined || typeof key.id !== 'string') return undefined;
   const content = normalizeMessageContent(m.message);
   const kind = getContentType(content ?? undefined);
-  if (content === undefined || content === null || kind === undefined) return undefined;
-  const seconds = Number(m.messageTimestamp ?? 0);
+  if (content === undefined || content === null || kind === undefined || NOT_MESSAGES.has(kind)) return undefined;
   const base = {
+    ...sender,
     providerId: key.id,
-    fromJid: key.remoteJid,
-    phone: phoneOf(key.remoteJid) ?? phoneOf(key.remoteJidAlt),
     pushName: m.pushName ?? undefined,
-    sentAt: seconds > 0 ? seconds * 1000 : Date.now(),
+    sentAt: sentAtOf(m),
     mediaMime: undefined,
     mediaSize: undefined,
     mediaFilename: undefined,

@@ -30,8 +30,8 @@ export interface SessionOptions {
   instanceId: string;
   /** The last known state (from the database) until the session starts. */
   initial?: SessionSnapshot;
-  /** More listeners for each new socket (receipts, inbound messages). */
-  attach?: (listen: Listen) => void;
+  /** More listeners for each new socket (receipts, inbound messages), and the socket itself. */
+  attach?: (listen: Listen, socket: WASocketPort) => void;
   auth: AuthStore;
   connect: SocketFactory;
   onChange: (snapshot: SessionSnapshot) => void;
@@ -165,7 +165,7 @@ export class WhatsAppSession {
     this.listen(socket, 'creds.update', () => {
       auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err, instanceId: this.o.instanceId }, 'could not save WhatsApp creds'));
     });
-    this.o.attach?.((event, listener) => this.listen(socket, event, listener));
+    this.o.attach?.((event, listener) => this.listen(socket, event, listener), socket);
   }
 
   private listen<K extends keyof BaileysEventMap>(socket: WASocketPort, event: K, listener: Listener<K>): void {

@@ -10,11 +10,12 @@ import type { WhatsAppStatements } from '../../store/whatsapp.js';
 import type { ReceiptSink } from '../engine.js';
 import type { AuthStore } from './auth-store.js';
 import type { SessionDirectory } from './engine.js';
-import { inboundFromMessage } from './inbound-map.js';
+import { changeFromMessage } from './inbound-changes.js';
+import { inboundFromMessage, phoneOf, type Sender } from './inbound-map.js';
 import { receiptsFromUpdates } from './receipt-map.js';
 import { Restriction } from './restriction.js';
 import { WhatsAppSession, type SessionSnapshot } from './session.js';
-import type { SocketFactory } from './socket-port.js';
+import type { SocketFactory, WASocketPort } from './socket-port.js';
 
 export interface SessionsOptions {
   auth: AuthStore;
@@ -141,7 +142,7 @@ export class WhatsAppSessions implements SessionDirectory {
         statements.saveState(instanceId, snap).catch((err: unknown) => logger.error({ err, instanceId }, 'could not save the instance state'));
         if (snap.state === 'connected') for (const listener of this.connectedListeners) listener(instanceId);
       },
-      attach: (listen) => {
+      attach: (listen, socket) => {
         listen('connection.update', (u) => {
           if (u.reachoutTimeLock !== undefined) restriction.fromWhatsApp(u.reachoutTimeLock);
         });
@@ -168,9 +169,27 @@ export class WhatsAppSessions implements SessionDirectory {
           // 'append' carries what arrived while we were offline; repeats are ignored by id.
           if (type !== 'notify' && type !== 'append') return;
           const rows = messages.flatMap((m) => inboundFromMessage(m) ?? []);
-          if (rows.length > 0) statements.saveInbound(instanceId, rows, now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));
+          const changes = messages.flatMap((m) => changeFromMessage(m) ?? []);
+          if (rows.length === 0 && changes.length === 0) return;
+          void withPhones(socket, [...rows, ...changes]).then(async () => {
+            if (rows.length > 0) await statements.saveInbound(instanceId, rows, now());
+            if (changes.length > 0) await statements.saveChanges(instanceId, changes, now());
+          }).catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));
         });
       },
     });
+  }
+}
+
+/**
+ * Fills the phone of senders WhatsApp named only by LID, from the mapping
+ * Baileys keeps (unknown ones stay without a phone).
+ */
+async function withPhones(socket: WASocketPort, senders: Sender[]): Promise<void> {
+  const mapping = socket.signalRepository?.lidMapping;
+  if (mapping === undefined) return;
+  for (const s of senders) {
+    if (s.phone !== undefined || !s.senderJid.endsWith('@lid')) continue;
+    s.phone = phoneOf(await mapping.getPNForLID(s.senderJid));
   }
 }

@@ -18,6 +18,8 @@ function present(r: InboundRow) {
     from: r.from_jid,
     phone: r.phone,
     name: r.push_name,
+    group: r.group_jid,
+    participant: r.participant,
     type: r.type,
     text: r.text,
     media: r.media_mime === null ? null : { mime: r.media_mime, size: r.media_size, filename: r.media_filename, download_url: inboundMediaPath(r.id) },
@@ -63,7 +65,7 @@ export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsApp
               items: {
                 type: 'object',
                 properties: {
-                  id: { type: 'integer' }, provider_message_id: { type: 'string' }, from: { type: 'string' }, phone: t, name: t,
+                  id: { type: 'integer' }, provider_message_id: { type: 'string' }, from: { type: 'string' }, phone: t, name: t, group: t, participant: t,
                   type: { type: 'string' }, text: t, sent_at: { type: 'string' }, received_at: { type: 'string' },
                   media: { type: ['object', 'null'], properties: { mime: t, size: { type: ['integer', 'null'] }, filename: t, download_url: t } },
                 },
