@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 /** Links the tenant's instance by QR as a person would (the API shows the code, the phone scans it), then logs in. */
-async function link(): Promise<FakeConnection> {
+async function link(businessName?: string): Promise<FakeConnection> {
   const registering = server.nextConnection();
   await gw.get(t, '/api/v1/instance/qr');
   const conn = await registering;
@@ -49,7 +49,7 @@ async function link(): Promise<FakeConnection> {
     return r.status === 200 && typeof r.body.code === 'string' ? r.body.code : undefined;
   }, 5_000, 'the QR code');
   const login = server.nextConnection();
-  await conn.pairSuccess(qr, OWN);
+  await conn.pairSuccess(qr, OWN, undefined, businessName);
   const session = await login;
   session.usync = ON_WHATSAPP;
   session.loginSuccess();
@@ -89,6 +89,27 @@ describe('statuses of our own messages, from the server', () => {
     conn.ack(stanza, 463);
     const failed = await waitForStatus(gw, t, id, ['failed']);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'reachout_timelock' } });
+  });
+});
+
+describe('typing', () => {
+  it('shows "typing…" the way WhatsApp displays it: online, composing, paused, the message, offline again', async () => {
+    await gw.stop();
+    gw = await startTestGateway({ CONNEXA_WHATSAPP_WS_URL: server.url, CONNEXA_WHATSAPP_START_STAGGER_MS: '0' });
+    t = await gw.tenant('baileys', { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: true } });
+    // Presence (online/offline) carries the account's name: Baileys sends none before it knows it.
+    const conn = await link('Loja Exemplo');
+    const before = conn.received.length;
+    await sendText('hi');
+    await conn.message();
+    await waitFor(async () => (conn.received.slice(before).some((n) => n.tag === 'presence' && n.attrs.type === 'unavailable') ? true : undefined), 5_000, 'offline again');
+    const seen = conn.received.slice(before).flatMap((n) => {
+      if (n.tag === 'presence') return [`presence:${n.attrs.type ?? ''}`];
+      if (n.tag === 'chatstate') return [`${Array.isArray(n.content) ? n.content[0]?.tag ?? '' : ''}:${n.attrs.to ?? ''}`];
+      if (n.tag === 'message') return ['message'];
+      return [];
+    });
+    expect(seen).toEqual(['presence:available', `composing:${CONTACT}@s.whatsapp.net`, `paused:${CONTACT}@s.whatsapp.net`, 'message', 'presence:unavailable']);
   });
 });
 

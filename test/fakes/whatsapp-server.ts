@@ -189,9 +189,10 @@ export class FakeConnection {
   /**
    * What the phone does once it has scanned `qr`: signs this companion's
    * identity with a fresh account key, as WhatsApp does, and sends
-   * pair-success for `phone`:7 (and a LID). Then ends the stream with 515.
+   * pair-success for `phone`:7 (and a LID; with `businessName`, as a
+   * WhatsApp Business account of that name). Then ends the stream with 515.
    */
-  async pairSuccess(qr: string, phone: string, lid = '123456789012345'): Promise<void> {
+  async pairSuccess(qr: string, phone: string, lid = '123456789012345', businessName?: string): Promise<void> {
     const [, identityB64, advB64] = (qr.split('#')[1] ?? '').split(',').slice(1);
     if (identityB64 === undefined || advB64 === undefined) throw new Error(`not a QR code of Baileys: ${qr}`);
     const identity = Buffer.from(identityB64, 'base64');
@@ -208,6 +209,8 @@ export class FakeConnection {
         tag: 'pair-success', attrs: {}, content: [
           { tag: 'device-identity', attrs: {}, content: Buffer.from(proto.ADVSignedDeviceIdentityHMAC.encode({ details, hmac }).finish()) },
           { tag: 'platform', attrs: { name: 'android' } },
+          // A WhatsApp Business account names itself here (the name presence updates carry).
+          ...(businessName !== undefined ? [{ tag: 'biz', attrs: { name: businessName } }] : []),
           { tag: 'device', attrs: { jid: `${phone}:7@s.whatsapp.net`, lid: `${lid}:7@lid` } },
         ],
       }],
