@@ -92,6 +92,38 @@ describe('statuses of our own messages, from the server', () => {
   });
 });
 
+describe('messages from people, over the wire', () => {
+  it('a contact\'s reply is decrypted and stored; their reaction to our message is a message.reaction about it', async () => {
+    const hooks = await receiver();
+    const put = await fetch(`${gw.url}/api/v1/instance/webhook`, {
+      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: hooks.url, events: ['message.received', 'message.reaction'] }),
+    });
+    expect(put.status).toBe(200);
+    const conn = await link();
+    const contact = server.contacts.get(CONTACT);
+    if (contact === undefined) throw new Error('no contact');
+    const ours = await sendText('hello');
+    const stanza = await conn.message();
+    conn.ack(stanza);
+    // The contact's phone decrypts what Baileys encrypted for it.
+    const me = `${OWN}:7@s.whatsapp.net`;
+    const got = await contact.read(stanza, me);
+    expect(got.extendedTextMessage?.text ?? got.conversation).toBe('hello');
+
+    await conn.deliver(contact, { conversation: 'oi de volta' }, me, 'IN-WIRE-1');
+    await conn.deliver(contact, { reactionMessage: { key: { id: stanza.attrs.id ?? '', remoteJid: `${OWN}@s.whatsapp.net`, fromMe: false }, text: '👍' } }, me, 'IN-WIRE-2');
+    const events = await waitFor(async () => (hooks.got.length >= 2 ? hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> }) : undefined), 5_000, 'two events');
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'message.received', data: expect.objectContaining({ provider_message_id: 'IN-WIRE-1', text: 'oi de volta', phone: CONTACT }) }),
+      expect.objectContaining({ type: 'message.reaction', data: expect.objectContaining({ provider_message_id: stanza.attrs.id, message_id: ours, emoji: '👍', phone: CONTACT }) }),
+    ]);
+    const list = (await gw.get(t, '/api/v1/messages/inbound')).body.messages ?? [];
+    expect(list.map((m) => m.provider_message_id)).toEqual(['IN-WIRE-1']);
+    await hooks.close();
+  });
+});
+
 describe('typing', () => {
   it('shows "typing…" the way WhatsApp displays it: online, composing, paused, the message, offline again', async () => {
     await gw.stop();

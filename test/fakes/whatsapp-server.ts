@@ -6,20 +6,28 @@
  * crypto and node codec; it trusts a root key of its own, installed in
  * Baileys' process-wide WA_CERT_DETAILS while it runs (`close` restores it).
  *
- * What it does so far: the handshake; `pairDevice(refs)` (the socket shows QR
- * codes); pairing-code requests accepted or refused (`pairingCodeAnswer`); `pairSuccess(qr, phone)` (the phone scanned it: the socket stores
- * its identity, then the server restarts the stream with 515); `loginSuccess()`
- * on a connection that logs in (the socket opens); plain answers to the iq
- * queries a socket makes after login. Usync, prekeys, message acks, receipts
- * and inbound messages are the next steps (shared/reference/baileys.md,
- * "A fake WhatsApp server").
+ * What it does: the handshake; `pairDevice(refs)` (the socket shows QR
+ * codes); pairing-code requests accepted or refused (`pairingCodeAnswer`);
+ * `pairSuccess(qr, phone)` (the phone scanned it: the socket stores its
+ * identity, then the server restarts the stream with 515); `loginSuccess()` on
+ * a connection that logs in (the socket opens); plain answers to the queries a
+ * socket makes after login; usync lookups (`usync`, and devices and LIDs of the
+ * server's contacts); prekey bundles of contacts (`addContact`), so Baileys
+ * encrypts real Signal messages to them, which a `FakeContact` decrypts
+ * (`read`) and answers (`deliver`); message acks (with an error such as 463),
+ * delivery/read and retry receipts; the reach-out timelock notice. Not done:
+ * app-state sync (a personal account's push name), groups (sender keys),
+ * media upload and download.
  */
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
-  aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, hkdf, initAuthCreds, NOISE_MODE, NOISE_WA_HEADER, proto, sha256,
-  WA_ADV_ACCOUNT_SIG_PREFIX, WA_CERT_DETAILS, type AuthenticationCreds, type BinaryNode,
+  addTransactionCapability, aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, encodeWAMessage, hkdf, initAuthCreds,
+  NOISE_MODE, NOISE_WA_HEADER, proto, sha256, unpadRandomMax16, WA_ADV_ACCOUNT_SIG_PREFIX, WA_CERT_DETAILS,
+  type AuthenticationCreds, type BinaryNode, type SignalDataSet, type SignalDataTypeMap, type SignalKeyStore,
 } from 'baileys';
+import { makeLibSignalRepository } from 'baileys/lib/Signal/libsignal.js';
+import pino from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 type KeyPair = { private: Uint8Array; public: Uint8Array };
@@ -89,10 +97,34 @@ class ServerNoise {
 export class FakeContact {
   readonly keys: AuthenticationCreds = initAuthCreds();
   readonly oneTimePreKey: KeyPair = Curve.generateKeyPair();
+  /** The phone's own Signal side (Baileys' libsignal repository over an in-memory key store). */
+  private readonly signal;
+
   constructor(
     readonly phone: string,
     readonly lid: string,
-  ) {}
+  ) {
+    const store = memoryKeyStore();
+    void store.set({ 'pre-key': { '1': this.oneTimePreKey } });
+    const logger = pino({ level: 'silent' });
+    this.signal = makeLibSignalRepository({ creds: this.keys, keys: addTransactionCapability(store, logger, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }, logger);
+  }
+
+  /** Decrypts what `senderJid` sent to this phone (device 0) in a message stanza. */
+  async read(stanza: BinaryNode, senderJid: string): Promise<proto.Message> {
+    const mine = (n: BinaryNode): boolean => n.tag === 'to' && (n.attrs.jid === this.pnJid || n.attrs.jid === this.lidJid);
+    const enc = child(children(child(stanza, 'participants')).find(mine), 'enc') ?? child(stanza, 'enc');
+    if (!(enc?.content instanceof Uint8Array)) throw new Error('no message for this contact in the stanza');
+    const type = enc.attrs.type === 'pkmsg' ? 'pkmsg' : 'msg';
+    const plain = await this.signal.decryptMessage({ jid: senderJid, type, ciphertext: enc.content });
+    return proto.Message.decode(unpadRandomMax16(plain));
+  }
+
+  /** Encrypts `message` from this phone for `toJid` (a session must exist: read one of theirs first). */
+  async write(message: proto.IMessage, toJid: string): Promise<BinaryNode> {
+    const { type, ciphertext } = await this.signal.encryptMessage({ jid: toJid, data: encodeWAMessage(message) });
+    return { tag: 'enc', attrs: { v: '2', type }, content: ciphertext };
+  }
 
   get pnJid(): string {
     return `${this.phone}@s.whatsapp.net`;
@@ -127,6 +159,29 @@ export class FakeContact {
       ],
     };
   }
+}
+
+/** A Signal key store in memory, as Baileys' auth state expects one. */
+function memoryKeyStore(): SignalKeyStore {
+  const data = new Map<string, unknown>();
+  return {
+    get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
+      const out: { [id: string]: SignalDataTypeMap[T] } = {};
+      for (const id of ids) {
+        const value = data.get(`${type}:${id}`);
+        if (value !== undefined) out[id] = value as SignalDataTypeMap[T];
+      }
+      return out;
+    },
+    set: async (set: SignalDataSet) => {
+      for (const [type, entries] of Object.entries(set)) {
+        for (const [id, value] of Object.entries(entries ?? {})) {
+          if (value === null || value === undefined) data.delete(`${type}:${id}`);
+          else data.set(`${type}:${id}`, value);
+        }
+      }
+    },
+  };
 }
 
 const children = (n: BinaryNode | undefined): BinaryNode[] => (n !== undefined && Array.isArray(n.content) ? n.content : []);
@@ -240,6 +295,20 @@ export class FakeConnection {
   message(index = 0): Promise<BinaryNode> {
     let seen = -1;
     return this.next((n) => n.tag === 'message' && ++seen === index);
+  }
+
+  /**
+   * A message from `contact`'s phone to this number, encrypted by the contact
+   * (a session must exist: the contact has read one of ours), delivered as
+   * WhatsApp does; resolves once the client sent its receipt.
+   */
+  async deliver(contact: FakeContact, message: proto.IMessage, to: string, id = `IN${Date.now()}${Math.floor(Math.random() * 1e6)}`): Promise<string> {
+    const enc = await contact.write(message, to);
+    this.send({ tag: 'message', attrs: { id, from: contact.pnJid, type: 'text', t: seconds(), notify: 'Contact' }, content: [enc] });
+    // The client answers with a delivery receipt (`inactive` while it is not shown online), or a retry receipt.
+    const answer = await this.next((n) => n.tag === 'receipt' && n.attrs.id === id);
+    if (answer.attrs.type === 'retry') throw new Error(`the client could not decrypt message ${id}`);
+    return id;
   }
 
   /** The server's ack of a sent message; with `error` (e.g. 463) WhatsApp refused it. */
