@@ -37,6 +37,7 @@ export class WhatsAppStatements {
   private readonly restrictedUntil;
   private readonly change;
   private readonly editText;
+  private readonly refreshProto;
 
   constructor(
     private readonly store: Store,
@@ -58,6 +59,7 @@ export class WhatsAppStatements {
       `INSERT INTO inbound_changes (instance_id, provider_id, kind, target_id, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (instance_id, provider_id) DO NOTHING`,
     );
+    this.refreshProto = s.prepare(`UPDATE inbound_messages SET proto = ? WHERE id = ? AND instance_id = ?`);
     this.editText = s.prepare(`UPDATE inbound_messages SET text = ? WHERE instance_id = ? AND provider_id = ?`);
     this.mediaRow = s.prepare<[number, string], { proto: Buffer | null; media_mime: string | null; media_filename: string | null }>(
       `SELECT proto, media_mime, media_filename FROM inbound_messages WHERE id = ? AND instance_id = ?`,
@@ -186,6 +188,13 @@ export class WhatsAppStatements {
         else if (c.kind === 'edited') this.webhooks?.instance(instanceId, 'message.edited', receivedAt, { ...data, text: c.text ?? null });
         else this.webhooks?.instance(instanceId, 'message.deleted', receivedAt, data);
       }
+    });
+  }
+
+  /** Keeps a received media message as WhatsApp re-issued it (the file's new location on its media servers). */
+  refreshInboundMedia(instanceId: string, id: number, encoded: Buffer): Promise<void> {
+    return this.store.writeTx(false, () => {
+      this.refreshProto.run(encoded, id, instanceId);
     });
   }
 

@@ -6,6 +6,8 @@
  * Baileys' own handlers to the message's status.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { FakeMediaHost } from '../fakes/whatsapp-media.js';
 import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { receiver, type Receiver } from '../helpers/webhook-receiver.js';
@@ -121,6 +123,51 @@ describe('messages from people, over the wire', () => {
     const list = (await gw.get(t, '/api/v1/messages/inbound')).body.messages ?? [];
     expect(list.map((m) => m.provider_message_id)).toEqual(['IN-WIRE-1']);
     await hooks.close();
+  });
+});
+
+describe('a received file', () => {
+  it('is streamed from WhatsApp\'s media servers; once expired, the phone uploads it again and the new place is kept', async () => {
+    const media = new FakeMediaHost();
+    try {
+      const conn = await link();
+      const contact = server.contacts.get(CONTACT);
+      if (contact === undefined) throw new Error('no contact');
+      await sendText('send me the photo');
+      const me = `${OWN}:7@s.whatsapp.net`;
+      await contact.read(await conn.message(), me);
+
+      const photo = randomBytes(300_000);
+      const file = await media.encrypt(photo, 'image');
+      // Expired at its first place; the phone puts it at a new one when asked.
+      conn.reuploads.set('IN-PHOTO', { mediaKey: file.mediaKey, directPath: '/v/t62/new-place?ccb=1', from: contact.pnJid });
+      media.files.set('/v/t62/new-place?ccb=1', file.encrypted);
+      await conn.deliver(contact, {
+        imageMessage: {
+          url: 'https://mmg.whatsapp.net/v/t62/first-place?ccb=1', directPath: '/v/t62/first-place?ccb=1', mimetype: 'image/jpeg',
+          mediaKey: file.mediaKey, fileEncSha256: file.fileEncSha256, fileSha256: file.fileSha256, fileLength: file.fileLength, caption: 'a foto',
+        },
+      }, me, 'IN-PHOTO');
+      const entry = await waitFor(async () => (await gw.get(t, '/api/v1/messages/inbound')).body.messages?.find((m) => m.provider_message_id === 'IN-PHOTO'), 5_000, 'the photo message');
+      const url = `${gw.url}${entry.media?.download_url ?? ''}`;
+      const retries = () => conn.received.filter((n) => n.tag === 'receipt' && n.attrs.type === 'server-error').length;
+
+      const first = await fetch(url, { headers: { authorization: t.auth } });
+      expect(first.status).toBe(200);
+      expect(first.headers.get('content-type')).toBe('image/jpeg');
+      expect(Buffer.from(await first.arrayBuffer()).equals(photo)).toBe(true);
+      expect(retries()).toBe(1);
+      expect(media.hits).toEqual(['/v/t62/first-place?ccb=1', '/v/t62/new-place?ccb=1']);
+
+      // The second download goes straight to the new place: the phone is not asked again.
+      const second = await fetch(url, { headers: { authorization: t.auth } });
+      expect(Buffer.from(await second.arrayBuffer()).equals(photo)).toBe(true);
+      expect(retries()).toBe(1);
+      expect(media.hits.at(-1)).toBe('/v/t62/new-place?ccb=1');
+      expect(media.hits).toHaveLength(3);
+    } finally {
+      await media.close();
+    }
   });
 });
 

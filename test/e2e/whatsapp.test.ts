@@ -7,6 +7,7 @@
 import { proto } from 'baileys';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whatsappMessageId } from '../../src/engines/baileys/content.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   }, async (_instanceId, encoded) => {
     // WhatsApp's media servers are out of reach: hand back bytes tied to the stored message.
     const m = proto.WebMessageInfo.decode(encoded);
-    return Buffer.from(`file of ${m.key?.id ?? '?'}`);
+    return Readable.from([Buffer.from(`file of ${m.key?.id ?? '?'}`)]);
   });
   // Pacing off so the test runs in milliseconds; pacing itself is tested in test/engines.
   t = await g.tenant('baileys', { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false } });

@@ -19,7 +19,7 @@
  * app-state sync (a personal account's push name), groups (sender keys),
  * media upload and download.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   addTransactionCapability, aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, encodeWAMessage, hkdf, initAuthCreds,
@@ -202,6 +202,11 @@ export class FakeConnection {
    * which Baileys' onWhatsApp turns into `undefined`).
    */
   usync: Map<string, string> | 'unreadable' = new Map();
+  /**
+   * Media the sender's phone uploads again when asked (a `server-error`
+   * receipt): by message id, its media key and the new direct path.
+   */
+  readonly reuploads = new Map<string, { mediaKey: Uint8Array; directPath: string; from: string }>();
   /** How a pairing-code request (`link_code_companion_reg`) is answered. */
   pairingCodeAnswer: 'accept' | 'refuse' = 'accept';
   /** The client's ClientPayload (registration or login), once the handshake is done. */
@@ -383,8 +388,32 @@ export class FakeConnection {
     });
   }
 
+  /** The phone's answer to a media retry request: the file uploaded again, at a new path, sealed with the media key. */
+  private answerMediaRetry(node: BinaryNode): void {
+    const id = node.attrs.id ?? '';
+    const upload = this.reuploads.get(id);
+    if (upload === undefined) return;
+    const retryKey = Buffer.from(hkdf(Buffer.from(upload.mediaKey), 32, { info: 'WhatsApp Media Retry Notification' }));
+    const iv = randomBytes(12);
+    const notice = proto.MediaRetryNotification.encode({ stanzaId: id, directPath: upload.directPath, result: proto.MediaRetryNotification.ResultType.SUCCESS }).finish();
+    this.send({
+      tag: 'notification', attrs: { from: 's.whatsapp.net', type: 'mediaretry', id, t: seconds() },
+      content: [
+        { tag: 'encrypt', attrs: {}, content: [
+          { tag: 'enc_p', attrs: {}, content: aesEncryptGCM(notice, retryKey, iv, Buffer.from(id)) },
+          { tag: 'enc_iv', attrs: {}, content: iv },
+        ] },
+        { tag: 'rmr', attrs: { jid: upload.from, from_me: 'false' } },
+      ],
+    });
+  }
+
   /** Plain answers to what a socket asks after login, so its login completes. */
   private answer(node: BinaryNode): void {
+    if (node.tag === 'receipt' && node.attrs.type === 'server-error') {
+      this.answerMediaRetry(node);
+      return;
+    }
     if (node.tag !== 'iq' || (node.attrs.type !== 'get' && node.attrs.type !== 'set') || node.attrs.id === undefined) return;
     const first = Array.isArray(node.content) ? node.content[0] : undefined;
     const content: BinaryNode[] = [];

@@ -35,7 +35,8 @@ export interface InboxEntry {
   phone: string;
   type: string;
   text: string | null;
-  media: { mime: string; size: number; sha256: string; filename: string | null } | null;
+  /** Sandbox inbox entries have a sha256; received WhatsApp media a download_url. */
+  media: { mime: string; size: number; sha256?: string; filename: string | null; download_url?: string } | null;
   delivered_at: string | null;
   read_at: string | null;
   resends: number;

@@ -1,4 +1,5 @@
 /** GET /api/v1/messages/inbound: messages people sent to the linked number, newest first. */
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, CodedError } from '../../domain/errors.js';
 import type { InboundMediaDownloader } from '../../engines/baileys/inbound-media.js';
@@ -37,9 +38,9 @@ export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsApp
     const id = Number(request.params.id);
     const media = Number.isSafeInteger(id) ? deps.statements.inboundMedia(instance.id, id) : undefined;
     if (media === undefined) throw new ApiError(404, 'media_not_found', 'No received media message with this id for this instance');
-    let bytes: Buffer;
+    let file: Readable;
     try {
-      bytes = await deps.download(instance.id, media.proto);
+      file = await deps.download(instance.id, media.proto, (fresh) => deps.statements.refreshInboundMedia(instance.id, id, fresh));
     } catch (err) {
       if (err instanceof CodedError) throw new ApiError(err.code === 'instance_not_connected' ? 409 : 502, err.code, err.message, undefined, { 'Retry-After': '10' });
       throw err;
@@ -49,7 +50,7 @@ export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsApp
       .header('content-type', media.mime ?? 'application/octet-stream')
       .header('content-disposition', `attachment; filename="${name.replace(/["\\]/g, '_')}"`)
       .header('cache-control', 'private, no-store')
-      .send(bytes);
+      .send(file);
   });
 
   app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/messages/inbound', {
