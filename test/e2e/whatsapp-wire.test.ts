@@ -114,14 +114,17 @@ describe('messages from people, over the wire', () => {
     expect(got.extendedTextMessage?.text ?? got.conversation).toBe('hello');
 
     await conn.deliver(contact, { conversation: 'oi de volta' }, me, 'IN-WIRE-1');
+    // From the contact's LID alone: the phone comes from the mapping Baileys learnt when it looked the contact up.
+    await conn.deliver(contact, { conversation: 'agora por LID' }, me, 'IN-WIRE-LID', contact.lidJid);
     await conn.deliver(contact, { reactionMessage: { key: { id: stanza.attrs.id ?? '', remoteJid: `${OWN}@s.whatsapp.net`, fromMe: false }, text: '👍' } }, me, 'IN-WIRE-2');
-    const events = await waitFor(async () => (hooks.got.length >= 2 ? hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> }) : undefined), 5_000, 'two events');
+    const events = await waitFor(async () => (hooks.got.length >= 3 ? hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> }) : undefined), 5_000, 'three events');
     expect(events).toEqual([
       expect.objectContaining({ type: 'message.received', data: expect.objectContaining({ provider_message_id: 'IN-WIRE-1', text: 'oi de volta', phone: CONTACT }) }),
+      expect.objectContaining({ type: 'message.received', data: expect.objectContaining({ provider_message_id: 'IN-WIRE-LID', from: contact.lidJid, phone: CONTACT }) }),
       expect.objectContaining({ type: 'message.reaction', data: expect.objectContaining({ provider_message_id: stanza.attrs.id, message_id: ours, emoji: '👍', phone: CONTACT }) }),
     ]);
     const list = (await gw.get(t, '/api/v1/messages/inbound')).body.messages ?? [];
-    expect(list.map((m) => m.provider_message_id)).toEqual(['IN-WIRE-1']);
+    expect(list.map((m) => m.provider_message_id)).toEqual(['IN-WIRE-LID', 'IN-WIRE-1']);
     await hooks.close();
   });
 });

@@ -305,11 +305,12 @@ export class FakeConnection {
   /**
    * A message from `contact`'s phone to this number, encrypted by the contact
    * (a session must exist: the contact has read one of ours), delivered as
-   * WhatsApp does; resolves once the client sent its receipt.
+   * WhatsApp does from `from` (the contact's phone jid, or its LID); resolves
+   * once the client sent its receipt.
    */
-  async deliver(contact: FakeContact, message: proto.IMessage, to: string, id = `IN${Date.now()}${Math.floor(Math.random() * 1e6)}`): Promise<string> {
+  async deliver(contact: FakeContact, message: proto.IMessage, to: string, id = `IN${Date.now()}${Math.floor(Math.random() * 1e6)}`, from = contact.pnJid): Promise<string> {
     const enc = await contact.write(message, to);
-    this.send({ tag: 'message', attrs: { id, from: contact.pnJid, type: 'text', t: seconds(), notify: 'Contact' }, content: [enc] });
+    this.send({ tag: 'message', attrs: { id, from, type: 'text', t: seconds(), notify: 'Contact' }, content: [enc] });
     // The client answers with a delivery receipt (`inactive` while it is not shown online), or a retry receipt.
     const answer = await this.next((n) => n.tag === 'receipt' && n.attrs.id === id);
     if (answer.attrs.type === 'retry') throw new Error(`the client could not decrypt message ${id}`);
