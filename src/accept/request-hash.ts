@@ -1,11 +1,22 @@
 /**
  * The fingerprint of a send request that an idempotency key is bound to: the
- * message type and the body with its keys sorted, so a retry that serialises
- * the same JSON in another order is still "the same request".
+ * message type and the fields a send is made of (`phone`, and `data`'s
+ * `text`, `url`, `base64`, `filename`, `mimetype`), each as sent. Fields the
+ * API ignores are not part of it (a retry that adds one is the same request),
+ * and the work is linear in those fields alone, whatever else the body holds.
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'safe-stable-stringify';
 
-export function requestHash(type: string, body: unknown): string {
-  return createHash('sha256').update(type).update('\n').update(stringify(body) ?? 'null').digest('base64url');
+const DATA_FIELDS = ['text', 'url', 'base64', 'filename', 'mimetype'] as const;
+
+function field(value: unknown): string {
+  // Only strings are valid values; anything else fails validation, and only its kind matters here.
+  return typeof value === 'string' ? `s${value.length}:${value}` : value === undefined ? 'u' : `t:${typeof value}`;
+}
+
+export function requestHash(type: string, body: { phone?: unknown; data?: unknown }): string {
+  const hash = createHash('sha256').update(type).update('\n').update(field(body.phone));
+  const data = typeof body.data === 'object' && body.data !== null ? (body.data as Record<string, unknown>) : undefined;
+  for (const name of DATA_FIELDS) hash.update(`\n${name}=`).update(field(data?.[name]));
+  return hash.digest('base64url');
 }

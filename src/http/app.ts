@@ -30,6 +30,7 @@ import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
+import { registerJsonBody } from './json-body.js';
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
@@ -79,6 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     trustProxy: false,
   });
   app.decorateRequest('instance', null);
+  registerJsonBody(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),

@@ -1,0 +1,102 @@
+/**
+ * Requests an attacker (or a broken client) sends, through the real server:
+ * each gets the error shape with a stable code, never a 500, a framework
+ * message or an echo of what was sent.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type Tenant, type TestGateway } from '../helpers/gateway.js';
+
+let g: TestGateway;
+let t: Tenant;
+
+beforeAll(async () => {
+  g = await startTestGateway();
+  t = await g.tenant();
+});
+afterAll(async () => g?.stop());
+
+/** A raw HTTP exchange: what a client library would never send. */
+function raw(request: string, waitMs = 2_000): Promise<string> {
+  const { hostname, port } = new URL(g.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(request));
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(got));
+    setTimeout(() => {
+      socket.destroy();
+      resolve(got);
+    }, waitMs);
+  });
+}
+
+function nested(depth: number): string {
+  return `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+}
+
+describe('bodies', () => {
+  it('a deeply nested JSON value is refused at parse time (400 invalid_body), with or without an Idempotency-Key', async () => {
+    const body = `{"phone":"554499999999","data":{"text":"hi","extra":${nested(5_000)}}}`;
+    for (const headers of [{}, { 'idempotency-key': 'deep-1' }] as Record<string, string>[]) {
+      const r = await g.send(t, 'text', body, { 'content-type': 'application/json', ...headers });
+      expect(r.status).toBe(400);
+      expect(r.body.error?.code).toBe('invalid_body');
+      expect(r.body.error?.message).toMatch(/nest/i);
+    }
+  });
+
+  it('nesting within the limit is fine, and the idempotency key binds the request as validated', async () => {
+    const body = { phone: '554499999999', data: { text: 'hi', extra: JSON.parse(nested(20)) as unknown } };
+    const first = await g.send(t, 'text', body, { 'idempotency-key': 'deep-2' });
+    expect(first.status).toBe(200);
+    // Unknown fields are not part of the request: the same text again is a replay, not a conflict.
+    const again = await g.send(t, 'text', { phone: '554499999999', data: { text: 'hi' } }, { 'idempotency-key': 'deep-2' });
+    expect(again.status).toBe(200);
+    expect(again.body.message_id).toBe(first.body.message_id);
+  });
+});
+
+describe('framework errors keep the error shape', () => {
+  it('text/plain is 415 unsupported_content_type', async () => {
+    const r = await g.send(t, 'text', 'hello', { 'content-type': 'text/plain' });
+    expect(r.status).toBe(415);
+    expect(r.body.error?.code).toBe('unsupported_content_type');
+  });
+
+  it('a path parameter too long is 414 in the error shape, without echoing the path', async () => {
+    const long = 'x'.repeat(1_000);
+    const res = await fetch(`${g.url}/api/v1/message/${long}`, { headers: { authorization: t.auth } });
+    const body = (await res.json()) as { error?: { code: string; message: string } };
+    expect(res.status).toBe(414);
+    expect(body.error?.code).toBe('uri_too_long');
+    expect(JSON.stringify(body)).not.toContain(long.slice(0, 100));
+  });
+
+  it('a malformed request line or header is 400 in the error shape', async () => {
+    const answer = await raw('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer).toContain('"code":"bad_request"');
+    expect(answer).not.toContain('Client Error');
+  });
+
+  it('Expect: 100-continue is not answered before the credentials are checked', async () => {
+    const answer = await raw(
+      'POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n',
+      1_000,
+    );
+    expect(answer).not.toMatch(/^HTTP\/1\.1 100/);
+    expect(answer).toMatch(/^HTTP\/1\.1 401/);
+  });
+});
+
+describe('files', () => {
+  it('the database and its WAL are readable by the owner only', () => {
+    const files = fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect((fs.statSync(path.join(g.dir, f)).mode & 0o777).toString(8)).toBe('600');
+  });
+});
