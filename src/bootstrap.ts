@@ -20,7 +20,7 @@ export function resolveAdminToken(configured: string | undefined, dataDir: strin
   const existing = readAdminToken(dataDir);
   if (existing !== undefined) return { token: existing };
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const token = generateToken('cnx_admin_');
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
   return { token, generatedAt: file };
@@ -47,7 +47,7 @@ export function resolveSecretKey(configured: Buffer | undefined, dataDir: string
     if (key === undefined) throw new Error(`${file} does not hold a valid secret key (64 hex digits)`);
     return { key };
   }
-  fs.mkdirSync(dataDir, { recursive: true });
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   fs.writeFileSync(file, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
   return { key, generatedAt: file };

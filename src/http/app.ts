@@ -30,6 +30,7 @@ import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
+import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './framework-errors.js';
 import { registerJsonBody } from './json-body.js';
 
 export interface AppDeps {
@@ -78,9 +79,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     trustProxy: false,
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.decorateRequest('instance', null);
   registerJsonBody(app);
+  registerRequestGuards(app);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),

@@ -36,8 +36,26 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * The database holds session keys and tokens' hashes: its folder is created
+ * 0700 and the file 0600 before SQLite opens it (SQLite gives its -wal and
+ * -shm files the database file's permissions); a file left readable by
+ * others by an older version is narrowed.
+ */
+function ownerOnly(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      if ((fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+    } catch {
+      // -wal and -shm exist only while a connection has the database open
+    }
+  }
+}
+
 export function openStore(config: DatabaseConfig): Store {
-  if (config.file !== ':memory:') fs.mkdirSync(path.dirname(config.file), { recursive: true });
+  if (config.file !== ':memory:') ownerOnly(config.file);
   const sqlite = new SQLite(config.file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');

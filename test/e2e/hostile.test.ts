@@ -91,6 +91,27 @@ describe('framework errors keep the error shape', () => {
     expect(answer).not.toMatch(/^HTTP\/1\.1 100/);
     expect(answer).toMatch(/^HTTP\/1\.1 401/);
   });
+
+  it('with the right credentials, 100 Continue comes first and the body is then taken', async () => {
+    const { hostname, port } = new URL(g.url);
+    const body = JSON.stringify({ phone: '554499999999', data: { text: 'after continue' } });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname, () => {
+        socket.write(`POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.auth}\r\nContent-Type: application/json\r\n`
+          + `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+      });
+      let got = '';
+      socket.on('data', (d: Buffer) => {
+        got += d.toString('latin1');
+        if (got.startsWith('HTTP/1.1 100') && got.endsWith('\r\n\r\n') && !got.includes('200')) socket.write(body);
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(got));
+      setTimeout(() => socket.destroy(), 3_000);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200/);
+    expect(answer).toContain('"message_id"');
+  });
 });
 
 describe('files', () => {

@@ -1,0 +1,32 @@
+/** The database is private to the gateway's user: folder 0700, files 0600, older loose files narrowed. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/database.js';
+
+const mode = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
+let root: string;
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('database file modes', () => {
+  it('creates the folder 0700 and the database, its WAL and shared memory 0600', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
+    const file = path.join(root, 'data', 'connexa.db');
+    const store = openStore({ dialect: 'sqlite', file });
+    await store.writeTx(true, () => store.sqlite.exec('CREATE TABLE t (x)'));
+    expect(mode(path.dirname(file))).toBe('700');
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(mode(f)).toBe('600');
+    await store.close();
+  });
+
+  it('narrows a database file an older version left readable by others', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
+    const file = path.join(root, 'connexa.db');
+    fs.writeFileSync(file, '', { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    const store = openStore({ dialect: 'sqlite', file });
+    expect(mode(file)).toBe('600');
+    await store.close();
+  });
+});
