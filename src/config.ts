@@ -3,6 +3,7 @@
  * resulting object is passed explicitly to everything else. No other module
  * reads `process.env`. Every bad value produces one line naming the variable.
  */
+import ipaddr from 'ipaddr.js';
 import path from 'node:path';
 import { parseSecretKey } from './crypto/sealer.js';
 
@@ -17,6 +18,12 @@ export interface DatabaseConfig {
 export interface Config {
   port: number;
   host: string;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs); the
+   * client address of a request through them is the last one they did not add.
+   * Empty: the connection's address, X-Forwarded-For ignored.
+   */
+  trustedProxies: string[];
   database: DatabaseConfig;
   /** Where generated secrets (admin token) live: the directory of the SQLite file. */
   dataDir: string;
@@ -170,6 +177,17 @@ function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
   return { dialect: 'sqlite', file: path.resolve(cwd, 'data/connexa.db') };
 }
 
+function parseTrustedProxies(r: Reader): string[] {
+  const raw = r.raw('CONNEXA_TRUSTED_PROXIES');
+  if (raw === undefined || raw.trim() === '') return [];
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  for (const e of entries) {
+    const valid = e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e);
+    if (!valid) r.problems.push(`CONNEXA_TRUSTED_PROXIES: "${e.slice(0, 60)}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1)`);
+  }
+  return entries;
+}
+
 function parseWhatsAppVersion(r: Reader): [number, number, number] | 'latest' | 'bundled' {
   const raw = r.raw('CONNEXA_WHATSAPP_VERSION')?.trim() ?? 'latest';
   if (raw === 'latest' || raw === 'bundled') return raw;
@@ -196,6 +214,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const config: Config = {
     port: r.int('CONNEXA_PORT', 8080, 0, 65535),
     host: r.string('CONNEXA_HOST', '0.0.0.0'),
+    trustedProxies: parseTrustedProxies(r),
     database,
     dataDir: database.file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(database.file),
     adminToken,

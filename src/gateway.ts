@@ -36,6 +36,7 @@ import { baileysMediaDownloader, type InboundMediaDownloader } from './engines/b
 import { SandboxEngine } from './engines/sandbox/engine.js';
 import { InboxStore } from './engines/sandbox/inbox-store.js';
 import { SandboxScheduler } from './engines/sandbox/scheduler.js';
+import { isLoopback } from './http/loopback.js';
 import { buildApp } from './http/app.js';
 import { InstanceAuthenticator } from './http/instance-auth.js';
 import { AuthFailures } from './http/auth-failures.js';
@@ -174,15 +175,19 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const messageIds = new UuidV7();
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false };
+  const authFailureOptions = {
+    maxFailures: config.limits.authMaxFailures,
+    windowSeconds: config.limits.authFailureWindowS,
+    lockoutDelayMs: config.limits.authLockoutDelayMs,
+  };
 
   const app = buildApp({
     logger,
     db: store.db,
-    auth: new InstanceAuthenticator(store.db, new AuthFailures({
-      maxFailures: config.limits.authMaxFailures,
-      windowSeconds: config.limits.authFailureWindowS,
-      lockoutDelayMs: config.limits.authLockoutDelayMs,
-    })),
+    auth: new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions)),
+    tokenFailures: new AuthFailures(authFailureOptions),
+    loopbackOnly: isLoopback(config.host),
+    trustedProxies: config.trustedProxies,
     sender: new Sender(
       new Admission(new QueueDepth((id) => queueDepth.depth(id)), {
         ratePerSecond: config.limits.sendRatePerInstance,

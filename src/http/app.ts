@@ -30,6 +30,7 @@ import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
+import type { AuthFailures } from './auth-failures.js';
 import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './framework-errors.js';
 import { registerJsonBody } from './json-body.js';
 
@@ -42,6 +43,12 @@ export interface AppDeps {
   acceptStats: () => AcceptStats;
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** Reverse proxies whose X-Forwarded-For names the client (CONNEXA_TRUSTED_PROXIES). */
+  trustedProxies: string[];
+  /** Whether the server listens on loopback only (then /metrics needs no token). */
+  loopbackOnly: boolean;
+  /** Wrong admin and metrics tokens, throttled per address. */
+  tokenFailures: AuthFailures;
   instanceDeleted: (instanceId: string) => void;
   inbox: InboxStore;
   admin: AdminService;
@@ -78,7 +85,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Our own 503 (below) keeps the error shape and adds Retry-After.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    trustProxy: false,
+    // The client address comes from X-Forwarded-For only through the proxies trusted by configuration.
+    trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
     frameworkErrors,
     clientErrorHandler,
   });
@@ -107,7 +115,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   healthRoutes(app, { db: deps.db, readiness: deps.readiness });
-  metricsRoutes(app, { metrics: deps.metrics, token: deps.metricsToken });
+  metricsRoutes(app, { metrics: deps.metrics, token: deps.metricsToken, loopbackOnly: deps.loopbackOnly, tokenFailures: deps.tokenFailures });
   // Sends shed load when the process is overloaded; nothing else does.
   void app.register(async (scope) => {
     await registerOverloadGuard(scope, deps.overload, deps.acceptStats);
@@ -121,7 +129,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   adminRoutes(app, {
-    admin: deps.admin, adminToken: deps.adminToken, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted,
+    admin: deps.admin, adminToken: deps.adminToken, tokenFailures: deps.tokenFailures, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted,
   });
   instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions, waitingMessages: deps.waitingMessages });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });

@@ -1,10 +1,11 @@
 /**
- * Failed Basic-auth attempts, counted per user_id + client address. Past the
- * threshold that pair is refused with 429 until its window ends, whatever the
- * password: guessing is stopped without locking the user out from elsewhere,
- * and another user is never affected. Only failures are counted, and only
- * credential lookups (cache misses) consult the count, so successful clients
- * pay nothing.
+ * Failed sign-ins, counted per user_id (or `admin`, `metrics`) + client
+ * address. Past the threshold, further wrong attempts from that pair are held
+ * back (a tarpit) and answered 429 until the window ends. The right
+ * credentials always work, whatever the count: behind a proxy many clients
+ * share one address, and a stranger who knows a user_id must not be able to
+ * lock its owner out. Only failures are counted; successful clients pay
+ * nothing.
  *
  * The counts live in a bounded LRU (no timer per entry): a flood of made-up
  * user_ids costs a fixed amount of memory and pushes out the oldest counts.
@@ -57,32 +58,26 @@ export class AuthFailures {
     return `${user.slice(0, 80)}|${clientKey(address)}`;
   }
 
-  /** Throws 429 when this user_id + address has used up its failures. */
-  async check(user: string, address: string): Promise<void> {
-    if (this.counts === undefined) return;
+  /**
+   * A wrong attempt from this user_id + address: counted, and answered with
+   * `wrong` (401) while under the threshold; past it, after the tarpit delay,
+   * with 429 and Retry-After.
+   */
+  async refuse(user: string, address: string, wrong: ApiError): Promise<ApiError> {
+    if (this.counts === undefined) return wrong;
     const key = AuthFailures.key(user, address);
     const entry = this.counts.get(key);
-    if (entry === undefined || entry.failures < this.options.maxFailures) return;
+    // The window runs from the first failure: later ones do not extend it.
+    if (entry === undefined) this.counts.set(key, { failures: 1 });
+    else entry.failures += 1;
+    if ((entry?.failures ?? 1) <= this.options.maxFailures) return wrong;
     const refusal = this.locked(this.counts.getRemainingTTL(key));
     if (this.options.lockoutDelayMs > 0 && this.held < MAX_HELD) {
       this.held++;
       await new Promise((resolve) => setTimeout(resolve, this.options.lockoutDelayMs));
       this.held--;
     }
-    throw refusal;
-  }
-
-  failed(user: string, address: string): void {
-    if (this.counts === undefined) return;
-    const key = AuthFailures.key(user, address);
-    const entry = this.counts.get(key);
-    // The window runs from the first failure: later ones do not extend it.
-    if (entry === undefined) this.counts.set(key, { failures: 1 });
-    else entry.failures += 1;
-  }
-
-  succeeded(user: string, address: string): void {
-    this.counts?.delete(AuthFailures.key(user, address));
+    return refusal;
   }
 
   /** Pairs currently tracked. */
@@ -93,7 +88,7 @@ export class AuthFailures {
   private locked(msBeforeNext: number): ApiError {
     const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
     return new ApiError(429, 'too_many_auth_failures',
-      `Too many failed sign-ins for this user_id from your address; try again in ${seconds} s`,
+      `Too many failed sign-ins with these credentials from your address; wrong ones are refused for ${seconds} s (the right ones still work)`,
       undefined, { 'Retry-After': String(seconds) });
   }
 }

@@ -63,15 +63,12 @@ export class InstanceAuthenticator {
     if (creds === undefined) {
       throw unauthorized('unauthorized', 'The Authorization header must be HTTP Basic with user_id:instance_token');
     }
-    await this.failures.check(creds.user, address);
     const tokenHash = hashToken(creds.password);
     // The lookup is by hash of a 256-bit random token, so its timing reveals nothing useful.
     const row = await findInstanceByTokenHash(this.db, tokenHash);
     if (row === undefined || row.user_id !== creds.user) {
-      this.failures.failed(creds.user, address);
-      throw unauthorized('invalid_credentials', 'The user_id and instance_token do not match an instance');
+      throw await this.failures.refuse(creds.user, address, unauthorized('invalid_credentials', 'The user_id and instance_token do not match an instance'));
     }
-    this.failures.succeeded(creds.user, address);
     const instance = { id: row.id, userId: row.user_id, engine: row.engine };
     this.cache.set(header, instance);
     return instance;

@@ -1,12 +1,12 @@
 /**
  * Failed Basic auth is counted per user_id + client address, against the real
- * server: past the threshold that pair gets 429 with Retry-After even with
- * the right password; another user, or the same user from another address,
- * is not locked out; a client already signed in keeps working.
+ * server: past the threshold further wrong attempts from that pair get 429
+ * with Retry-After, held back; the right password always works (a stranger
+ * cannot lock a tenant out); another user's failures count separately.
  */
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, startTestGateway, type TestGateway } from '../helpers/gateway.js';
+import { ADMIN_TOKEN, basic, startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 let g: TestGateway;
 
@@ -33,7 +33,7 @@ function status(auth: string, localAddress = '127.0.0.1'): Promise<{ status: num
 }
 
 describe('failed sign-ins', () => {
-  it('locks the user_id + address after the threshold, and only that pair', async () => {
+  it('throttles wrong attempts of the user_id + address after the threshold, never the right credentials', async () => {
     const victim = await g.tenant();
     const bystander = await g.tenant();
     // A client of the victim that signed in before the attack.
@@ -48,12 +48,13 @@ describe('failed sign-ins', () => {
     expect(Date.now() - lockedAt).toBeGreaterThanOrEqual(290);
     expect(locked.code).toBe('too_many_auth_failures');
     expect(Number(locked.retryAfter)).toBeGreaterThan(0);
-    // The right password from the same address does not get through either…
-    // (Spelled differently from the signed-in client's header, so it is a fresh lookup.)
+    // The right password from the same address (one proxy for everybody, say) still signs in at once,
+    // spelled differently from the signed-in client's header so it is a fresh lookup…
     const rightPassword = basic(victim.userId, victim.token).replace('Basic', 'basic');
-    expect((await status(rightPassword)).status).toBe(429);
-    // …but the client that was already signed in is not slowed or refused.
+    expect((await status(rightPassword)).status).toBe(200);
+    // …as does the client that was already signed in; the guesser is still refused.
     expect((await status(victim.auth)).status).toBe(200);
+    expect((await status(wrong)).status).toBe(429);
 
     // Another user from the same address is not locked out, and their failures count separately.
     expect((await status(bystander.auth)).status).toBe(200);
@@ -62,12 +63,45 @@ describe('failed sign-ins', () => {
     expect((await status(rightPassword, '127.0.0.2')).status).toBe(200);
   });
 
-  it('a successful sign-in clears the count', async () => {
+  it('a successful sign-in does not give a guesser a fresh count', async () => {
     const t = await g.tenant();
     const wrong = basic(t.userId, 'wrong');
-    for (let i = 0; i < 4; i++) expect((await status(wrong)).status).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await status(wrong)).status).toBe(401);
     expect((await status(t.auth.replace('Basic', 'basic'))).status).toBe(200);
-    for (let i = 0; i < 4; i++) expect((await status(wrong)).status).toBe(401);
-    expect((await status(t.auth.replace('Basic', 'BASIC'))).status).toBe(200);
+    expect((await status(wrong)).status).toBe(429);
+  });
+
+  it('wrong admin tokens are throttled the same way; the right one still works', async () => {
+    const admin = async (token: string) => (await fetch(`${g.url}/api/v1/admin/users`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x' }),
+    })).status;
+    for (let i = 0; i < 5; i++) expect(await admin('not-the-admin-token-at-all')).toBe(401);
+    expect(await admin('not-the-admin-token-at-all')).toBe(429);
+    expect(await admin(ADMIN_TOKEN)).toBe(201);
+  });
+
+  it('behind a trusted proxy, the client address comes from X-Forwarded-For; from anyone else it is ignored', async () => {
+    const proxied = await startTestGateway({
+      CONNEXA_AUTH_MAX_FAILURES: '2', CONNEXA_AUTH_LOCKOUT_DELAY_MS: '0', CONNEXA_TRUSTED_PROXIES: '127.0.0.1',
+    });
+    try {
+      const t = await proxied.tenant();
+      const attempt = async (forwardedFor: string) => (await fetch(`${proxied.url}/api/v1/instance`, {
+        headers: { authorization: basic(t.userId, 'wrong'), 'x-forwarded-for': forwardedFor },
+      })).status;
+      expect([await attempt('203.0.113.5'), await attempt('203.0.113.5'), await attempt('203.0.113.5')]).toEqual([401, 401, 429]);
+      // Another client behind the same proxy is not throttled for the first one's guesses.
+      expect(await attempt('198.51.100.7')).toBe(401);
+    } finally {
+      await proxied.stop();
+    }
+    // Without trusted proxies the header is only a header: all these come from 127.0.0.1.
+    const t = await g.tenant();
+    const direct = async (forwardedFor: string) => (await fetch(`${g.url}/api/v1/instance`, {
+      headers: { authorization: basic(t.userId, 'wrong'), 'x-forwarded-for': forwardedFor },
+    })).status;
+    const answers = [];
+    for (let i = 0; i < 6; i++) answers.push(await direct(`192.0.2.${i}`));
+    expect(answers).toEqual([401, 401, 401, 401, 401, 429]);
   });
 });

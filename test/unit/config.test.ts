@@ -35,6 +35,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ CONNEXA_DATABASE_URL: 'mysql://x' })).toThrow(/CONNEXA_DATABASE_URL/);
   });
 
+  it('takes trusted proxies as addresses and CIDRs, and refuses anything else', () => {
+    expect(loadConfig({}).trustedProxies).toEqual([]);
+    expect(loadConfig({ CONNEXA_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,::1' }).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(() => loadConfig({ CONNEXA_TRUSTED_PROXIES: '10.0.0.0/8,proxy.local' })).toThrow(/CONNEXA_TRUSTED_PROXIES: "proxy.local"/);
+  });
+
   it('takes the WhatsApp Web version as three numbers, and the queue time to live in seconds', () => {
     expect(loadConfig({}).whatsapp.version).toBe('latest');
     expect(loadConfig({ CONNEXA_WHATSAPP_VERSION: 'bundled' }).whatsapp.version).toBe('bundled');

@@ -7,7 +7,8 @@ import type { Db } from '../../store/database.js';
 import { deleteInstance, getInstance } from '../../store/instances.js';
 import type { InstanceAuthenticator } from '../instance-auth.js';
 import { AVAILABLE_ENGINES } from '../../engines/available.js';
-import { adminAuthHook } from '../admin-auth.js';
+import type { AuthFailures } from '../auth-failures.js';
+import { bearerAuthHook } from '../bearer-auth.js';
 import { errorSchema } from '../error-handler.js';
 
 const UUID_PATTERN = '^[0-9a-fA-F-]{36}$';
@@ -15,6 +16,8 @@ const UUID_PATTERN = '^[0-9a-fA-F-]{36}$';
 export interface AdminRouteDeps {
   admin: AdminService;
   adminToken: string;
+  /** Wrong admin tokens, throttled per address. */
+  tokenFailures: AuthFailures;
   db: Db;
   sessions: WhatsAppSessions;
   auth: InstanceAuthenticator;
@@ -23,7 +26,10 @@ export interface AdminRouteDeps {
 }
 
 export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
-  const onRequest = adminAuthHook(deps.adminToken);
+  const onRequest = bearerAuthHook({
+    token: deps.adminToken, subject: 'admin', failures: deps.tokenFailures,
+    hint: 'The admin API needs Authorization: Bearer <CONNEXA_ADMIN_TOKEN>',
+  });
   const errors = { '4xx': errorSchema, '5xx': errorSchema };
 
   app.post<{ Body: { name?: unknown } }>('/api/v1/admin/users', {

@@ -1,33 +1,32 @@
 /**
- * GET /metrics in Prometheus' text format. When CONNEXA_METRICS_TOKEN is set
- * the scraper must send it as a Bearer token; otherwise the endpoint is open
- * (bind the gateway or firewall the port accordingly).
+ * GET /metrics in Prometheus' text format. With CONNEXA_METRICS_TOKEN set the
+ * scraper sends it as a Bearer token. Without one the endpoint is open only
+ * on a gateway that listens on loopback alone; otherwise it answers 403 (it
+ * shows instance ids and each tenant's activity).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../domain/errors.js';
 import type { Metrics } from '../../metrics/metrics.js';
+import type { AuthFailures } from '../auth-failures.js';
+import { bearerAuthHook } from '../bearer-auth.js';
 
 export interface MetricsRouteDeps {
   metrics: Metrics;
   token: string | undefined;
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  /** Whether the gateway listens on loopback only (then no token is needed). */
+  loopbackOnly: boolean;
+  tokenFailures: AuthFailures;
 }
 
 export function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps): void {
-  app.get('/metrics', async (request, reply) => {
-    if (deps.token !== undefined) {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
-      if (m?.[1] === undefined || !sameSecret(m[1], deps.token)) {
-        throw new ApiError(401, 'unauthorized', 'GET /metrics needs the metrics token as a Bearer token', undefined,
-          { 'WWW-Authenticate': 'Bearer realm="connexa-metrics"' });
+  const onRequest = deps.token !== undefined
+    ? bearerAuthHook({ token: deps.token, subject: 'metrics', failures: deps.tokenFailures, hint: 'GET /metrics needs the metrics token as a Bearer token' })
+    : async (): Promise<void> => {
+      if (!deps.loopbackOnly) {
+        throw new ApiError(403, 'metrics_token_required', 'Set CONNEXA_METRICS_TOKEN to scrape /metrics on a gateway that listens beyond loopback');
       }
-    }
+    };
+  app.get('/metrics', { onRequest }, async (_request, reply) => {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);
   });
