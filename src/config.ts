@@ -93,6 +93,18 @@ export interface Config {
     /** A locked-out sign-in is answered after this delay, ms (0: at once). */
     authLockoutDelayMs: number;
   };
+  /** What one client may hold of the HTTP server (see src/http/connection-limits.ts). */
+  http: {
+    /** A connection silent this long (before its first request, between requests, mid-request) is closed. */
+    idleTimeoutMs: number;
+    /** The whole request (headers and body) must arrive within this. */
+    requestTimeoutMs: number;
+    /** Past a few seconds, a body arriving slower than this on average is cut off (408). */
+    minBodyBytesPerSecond: number;
+    maxConnections: number;
+    /** Open connections per client address (trusted proxies are not limited). */
+    maxConnectionsPerAddress: number;
+  };
   overload: {
     /** Mean event-loop delay that sheds sends, ms (0: not checked). */
     maxEventLoopDelayMs: number;
@@ -260,6 +272,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       authMaxFailures: r.int('CONNEXA_AUTH_MAX_FAILURES', 10, 0, 1_000_000),
       authFailureWindowS: r.int('CONNEXA_AUTH_FAILURE_WINDOW_S', 900, 1, 86_400),
       authLockoutDelayMs: r.int('CONNEXA_AUTH_LOCKOUT_DELAY_MS', 500, 0, 10_000),
+    },
+    http: {
+      idleTimeoutMs: r.int('CONNEXA_HTTP_IDLE_TIMEOUT_S', 30, 1, 3_600) * 1000,
+      requestTimeoutMs: r.int('CONNEXA_HTTP_REQUEST_TIMEOUT_S', 300, 1, 3_600) * 1000,
+      minBodyBytesPerSecond: r.int('CONNEXA_HTTP_MIN_BODY_BYTES_PER_S', 1024, 0, 1_000_000_000),
+      maxConnections: r.int('CONNEXA_HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+      maxConnectionsPerAddress: r.int('CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
     },
     overload: {
       maxEventLoopDelayMs: r.int('CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),

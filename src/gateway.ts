@@ -188,6 +188,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     tokenFailures: new AuthFailures(authFailureOptions),
     loopbackOnly: isLoopback(config.host),
     trustedProxies: config.trustedProxies,
+    connectionLimits: config.http,
     sender: new Sender(
       new Admission(new QueueDepth((id) => queueDepth.depth(id)), {
         ratePerSecond: config.limits.sendRatePerInstance,

@@ -31,6 +31,7 @@ import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
 import type { AuthFailures } from './auth-failures.js';
+import { capConnections, registerBodyLimits, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './framework-errors.js';
 import { registerJsonBody } from './json-body.js';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   acceptStats: () => AcceptStats;
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** Timeouts, body rate and connection caps (CONNEXA_HTTP_*). */
+  connectionLimits: ConnectionLimits;
   /** Reverse proxies whose X-Forwarded-For names the client (CONNEXA_TRUSTED_PROXIES). */
   trustedProxies: string[];
   /** Whether the server listens on loopback only (then /metrics needs no token). */
@@ -89,7 +92,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
     frameworkErrors,
     clientErrorHandler,
+    ...serverTimeouts(deps.connectionLimits),
   });
+  capConnections(app.server, deps.connectionLimits, deps.trustedProxies);
+  registerBodyLimits(app, deps.connectionLimits);
   app.decorateRequest('instance', null);
   registerJsonBody(app);
   registerRequestGuards(app);

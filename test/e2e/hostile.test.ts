@@ -114,6 +114,74 @@ describe('framework errors keep the error shape', () => {
   });
 });
 
+describe('connections', () => {
+  let tight: TestGateway;
+  let tt: Tenant;
+  beforeAll(async () => {
+    tight = await startTestGateway({
+      CONNEXA_HTTP_IDLE_TIMEOUT_S: '1', CONNEXA_HTTP_MIN_BODY_BYTES_PER_S: '100', CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '20',
+    });
+    tt = await tight.tenant();
+  });
+  afterAll(async () => tight?.stop());
+
+  /** Opens a connection to `gw`; resolves with what it received and when it closed (bounded wait). */
+  function hold(gw: TestGateway, write: (s: net.Socket) => void, maxMs: number): Promise<{ closed: boolean; got: string }> {
+    const { hostname, port } = new URL(gw.url);
+    return new Promise((resolve) => {
+      const socket = net.connect(Number(port), hostname, () => write(socket));
+      let got = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ closed: false, got });
+      }, maxMs);
+      socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve({ closed: true, got });
+      });
+    });
+  }
+
+  it('a connection that never sends a byte is closed after the idle timeout', async () => {
+    const r = await hold(tight, () => {}, 8_000);
+    expect(r.closed).toBe(true);
+  });
+
+  it('a body trickled slower than the minimum rate is cut off with 408 and the connection closed', async () => {
+    const r = await hold(tight, (s) => {
+      s.write(`POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: ${tt.auth}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{`);
+      // One byte every 500 ms: the connection is never idle, but the body is far under 100 bytes/s.
+      const drip = setInterval(() => (s.writable ? s.write(' ') : clearInterval(drip)), 500);
+      s.on('close', () => clearInterval(drip));
+    }, 15_000);
+    expect(r.closed).toBe(true);
+    expect(r.got).toMatch(/^HTTP\/1\.1 408/);
+    expect(r.got).toContain('"code":"request_timeout"');
+  });
+
+  it('a request refused before its body (401) closes the connection instead of reading the rest', async () => {
+    const r = await hold(tight, (s) => {
+      s.write('POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: Basic d3Jvbmc6d3Jvbmc=\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"phone":');
+    }, 5_000);
+    expect(r.got).toMatch(/^HTTP\/1\.1 401/);
+    expect(r.closed).toBe(true);
+  });
+
+  it('connections per client address are capped', async () => {
+    const { hostname, port } = new URL(tight.url);
+    const sockets = await Promise.all(Array.from({ length: 25 }, () => new Promise<net.Socket>((resolve) => {
+      const s = net.connect(Number(port), hostname, () => resolve(s));
+      s.on('error', () => {});
+    })));
+    await new Promise((r) => setTimeout(r, 300));
+    const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
+    for (const s of sockets) s.destroy();
+    expect(open).toBe(20);
+  });
+});
+
 describe('files', () => {
   it('the database and its WAL are readable by the owner only', () => {
     const files = fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db'));
