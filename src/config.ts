@@ -104,6 +104,9 @@ export interface Config {
     maxConnections: number;
     /** Open connections per client address (trusted proxies are not limited). */
     maxConnectionsPerAddress: number;
+    /** Media bodies over 1 MiB in flight at once, in all and per instance (429 too_many_uploads past them). */
+    maxLargeUploads: number;
+    maxLargeUploadsPerInstance: number;
   };
   overload: {
     /** Mean event-loop delay that sheds sends, ms (0: not checked). */
@@ -279,6 +282,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       minBodyBytesPerSecond: r.int('CONNEXA_HTTP_MIN_BODY_BYTES_PER_S', 1024, 0, 1_000_000_000),
       maxConnections: r.int('CONNEXA_HTTP_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
       maxConnectionsPerAddress: r.int('CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS', 256, 1, 1_000_000),
+      maxLargeUploads: r.int('CONNEXA_UPLOADS_MAX', 4, 1, 10_000),
+      maxLargeUploadsPerInstance: r.int('CONNEXA_UPLOADS_MAX_PER_INSTANCE', 2, 1, 10_000),
     },
     overload: {
       maxEventLoopDelayMs: r.int('CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS', 500, 0, 60_000),

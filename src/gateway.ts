@@ -37,6 +37,7 @@ import { SandboxEngine } from './engines/sandbox/engine.js';
 import { InboxStore } from './engines/sandbox/inbox-store.js';
 import { SandboxScheduler } from './engines/sandbox/scheduler.js';
 import { isLoopback } from './http/loopback.js';
+import { UploadSlots } from './accept/upload-slots.js';
 import { buildApp } from './http/app.js';
 import { InstanceAuthenticator } from './http/instance-auth.js';
 import { AuthFailures } from './http/auth-failures.js';
@@ -189,6 +190,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     loopbackOnly: isLoopback(config.host),
     trustedProxies: config.trustedProxies,
     connectionLimits: config.http,
+    uploads: new UploadSlots({ largeBytes: 1024 * 1024, maxInFlight: config.http.maxLargeUploads, maxPerInstance: config.http.maxLargeUploadsPerInstance }),
     sender: new Sender(
       new Admission(new QueueDepth((id) => queueDepth.depth(id)), {
         ratePerSecond: config.limits.sendRatePerInstance,

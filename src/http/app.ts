@@ -31,6 +31,7 @@ import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
 import type { AuthFailures } from './auth-failures.js';
+import type { UploadSlots } from '../accept/upload-slots.js';
 import { capConnections, registerBodyLimits, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './framework-errors.js';
 import { registerJsonBody } from './json-body.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   acceptStats: () => AcceptStats;
   metrics: Metrics;
   metricsToken: string | undefined;
+  /** Large media bodies in flight at once. */
+  uploads: UploadSlots;
   /** Timeouts, body rate and connection caps (CONNEXA_HTTP_*). */
   connectionLimits: ConnectionLimits;
   /** Reverse proxies whose X-Forwarded-For names the client (CONNEXA_TRUSTED_PROXIES). */
@@ -130,6 +133,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       sender: deps.sender,
       textBodyLimit: TEXT_BODY_LIMIT,
       mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, deps.mediaMaxBytes)),
+      uploads: deps.uploads,
     });
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });

@@ -4,7 +4,7 @@
  * mid-request); a request must arrive whole within the request timeout, and
  * its body no slower than a minimum rate; connections are capped in all and
  * per client address (trusted proxies, which carry everybody, excepted). A
- * request refused before its body was read (401, 408, 413, 415) closes its
+ * request refused before its body was read (401, 408, 413, 415, 429) closes its
  * connection instead of draining what the client keeps sending.
  */
 import type { Server } from 'node:http';
@@ -107,7 +107,7 @@ class RateFloor extends Transform {
   }
 }
 
-const REFUSED_EARLY = new Set([401, 408, 413, 415]);
+const REFUSED_EARLY = new Set([401, 408, 413, 415, 429]);
 
 export function registerBodyLimits(app: FastifyInstance, l: ConnectionLimits): void {
   if (l.minBodyBytesPerSecond > 0) {

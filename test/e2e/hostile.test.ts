@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { png } from '../media/media-samples.js';
 
 let g: TestGateway;
 let t: Tenant;
@@ -179,6 +180,56 @@ describe('connections', () => {
     const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
     for (const s of sockets) s.destroy();
     expect(open).toBe(20);
+  });
+});
+
+describe('large uploads', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ CONNEXA_UPLOADS_MAX: '2', CONNEXA_UPLOADS_MAX_PER_INSTANCE: '1' });
+  });
+  afterAll(async () => gw?.stop());
+
+  /** Starts an upload of a 2 MB image body and keeps it open (half sent); `close` aborts it. */
+  async function holdUpload(tenant: Tenant): Promise<{ close: () => void; answer: Promise<string> }> {
+    const { hostname, port } = new URL(gw.url);
+    const socket = net.connect(Number(port), hostname);
+    socket.on('error', () => {});
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(`POST /api/v1/message/image HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{"phone":"554499999999","data":{"base64":"`);
+    socket.write('A'.repeat(500_000));
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    const answer = new Promise<string>((resolve) => socket.on('close', () => resolve(got)));
+    // Let the server take the request in.
+    await new Promise((r) => setTimeout(r, 200));
+    return { close: () => socket.destroy(), answer };
+  }
+
+  const bigImage = (tenant: Tenant) => gw.send(tenant, 'image', { phone: '554499999999', data: { base64: 'A'.repeat(1_500_000) } });
+
+  it('past the per-instance and the global bound a large upload is 429 too_many_uploads before its body is read; small ones never wait', async () => {
+    const [a, b, c] = [await gw.tenant(), await gw.tenant(), await gw.tenant()];
+    const held = await holdUpload(a);
+    const second = await bigImage(a);
+    expect(second.status).toBe(429);
+    expect(second.body.error?.code).toBe('too_many_uploads');
+    expect(second.headers.get('retry-after')).toBe('1');
+    // A small image of the same instance is not held up.
+    const small = await gw.send(a, 'image', { phone: '554499999999', data: { base64: Buffer.from(png()).toString('base64') } });
+    expect(small.status).toBe(200);
+
+    const other = await holdUpload(b);
+    const third = await bigImage(c);
+    expect(third.status).toBe(429);
+
+    // An aborted upload gives its slot back.
+    held.close();
+    other.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await bigImage(a);
+    expect(again.status).not.toBe(429);
+    expect(again.status).toBe(400);
   });
 });
 

@@ -8,6 +8,7 @@ import { errorSchema } from '../error-handler.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
 import type { SendBody } from '../validate-send.js';
 import type { MediaKind } from '../../media/kinds.js';
+import type { UploadSlots } from '../../accept/upload-slots.js';
 
 export interface SendRouteDeps {
   auth: InstanceAuthenticator;
@@ -15,6 +16,8 @@ export interface SendRouteDeps {
   textBodyLimit: number;
   /** The body limit of a media route, sized to that kind's largest file. */
   mediaBodyLimit: (kind: MediaKind) => number;
+  /** Large media bodies in flight at once. */
+  uploads: UploadSlots;
 }
 
 const bodySchema = {
@@ -46,6 +49,14 @@ export function sendRoutes(app: FastifyInstance, deps: SendRouteDeps): void {
       onRequest: deps.auth.hook(),
       bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit(type),
       schema: { body: bodySchema, response: responses },
+      // After authentication, before the body is read: a large upload needs a slot.
+      preParsing: async (request, reply, payload) => {
+        if (type === 'text') return payload;
+        const header = request.headers['content-length'];
+        if (!deps.uploads.isLarge(header === undefined ? undefined : Number(header))) return payload;
+        reply.raw.once('close', deps.uploads.take(requireInstance(request).id));
+        return payload;
+      },
     }, async (request, reply) => {
       const instance = requireInstance(request);
       const key = readIdempotencyKey(request.headers['idempotency-key']);
