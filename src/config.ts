@@ -104,7 +104,7 @@ export interface Config {
     maxConnections: number;
     /** Open connections per client address (trusted proxies are not limited). */
     maxConnectionsPerAddress: number;
-    /** Media bodies over 1 MiB in flight at once, in all and per instance (429 too_many_uploads past them). */
+    /** Media bodies over 4 MiB in flight at once, in all and per instance (429 too_many_uploads past them). */
     maxLargeUploads: number;
     maxLargeUploadsPerInstance: number;
   };

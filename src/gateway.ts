@@ -190,7 +190,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     loopbackOnly: isLoopback(config.host),
     trustedProxies: config.trustedProxies,
     connectionLimits: config.http,
-    uploads: new UploadSlots({ largeBytes: 1024 * 1024, maxInFlight: config.http.maxLargeUploads, maxPerInstance: config.http.maxLargeUploadsPerInstance }),
+    uploads: new UploadSlots({ largeBytes: 4 * 1024 * 1024, maxInFlight: config.http.maxLargeUploads, maxPerInstance: config.http.maxLargeUploadsPerInstance }),
     sender: new Sender(
       new Admission(new QueueDepth((id) => queueDepth.depth(id)), {
         ratePerSecond: config.limits.sendRatePerInstance,

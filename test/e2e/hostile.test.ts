@@ -190,13 +190,13 @@ describe('large uploads', () => {
   });
   afterAll(async () => gw?.stop());
 
-  /** Starts an upload of a 2 MB image body and keeps it open (half sent); `close` aborts it. */
+  /** Starts an upload of a 6 MB image body and keeps it open (partly sent); `close` aborts it. */
   async function holdUpload(tenant: Tenant): Promise<{ close: () => void; answer: Promise<string> }> {
     const { hostname, port } = new URL(gw.url);
     const socket = net.connect(Number(port), hostname);
     socket.on('error', () => {});
     await new Promise((r) => socket.once('connect', r));
-    socket.write(`POST /api/v1/message/image HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n{"phone":"554499999999","data":{"base64":"`);
+    socket.write(`POST /api/v1/message/image HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\nContent-Type: application/json\r\nContent-Length: 6000000\r\n\r\n{"phone":"554499999999","data":{"base64":"`);
     socket.write('A'.repeat(500_000));
     let got = '';
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
@@ -206,7 +206,7 @@ describe('large uploads', () => {
     return { close: () => socket.destroy(), answer };
   }
 
-  const bigImage = (tenant: Tenant) => gw.send(tenant, 'image', { phone: '554499999999', data: { base64: 'A'.repeat(1_500_000) } });
+  const bigImage = (tenant: Tenant) => gw.send(tenant, 'image', { phone: '554499999999', data: { base64: 'A'.repeat(5_000_000) } });
 
   it('past the per-instance and the global bound a large upload is 429 too_many_uploads before its body is read; small ones never wait', async () => {
     const [a, b, c] = [await gw.tenant(), await gw.tenant(), await gw.tenant()];
@@ -215,7 +215,7 @@ describe('large uploads', () => {
     expect(second.status).toBe(429);
     expect(second.body.error?.code).toBe('too_many_uploads');
     expect(second.headers.get('retry-after')).toBe('1');
-    // A small image of the same instance is not held up.
+    // A small image of the same instance is not held up (nor is a 1 MB one: only bodies over 4 MiB take slots).
     const small = await gw.send(a, 'image', { phone: '554499999999', data: { base64: Buffer.from(png()).toString('base64') } });
     expect(small.status).toBe(200);
 
