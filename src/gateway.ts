@@ -170,7 +170,11 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
-  const acceptor = new Acceptor(new AcceptStatements(store), () => dispatcher.wake(), config.limits.idempotencyTtlMs);
+  const acceptStatements = new AcceptStatements(store);
+  // Parts of files whose message never committed (a crash in between).
+  const orphanParts = await acceptStatements.dropOrphanParts();
+  if (orphanParts > 0) logger.info({ parts: orphanParts }, 'removed media parts of messages that were never stored');
+  const acceptor = new Acceptor(acceptStatements, () => dispatcher.wake(), config.limits.idempotencyTtlMs);
   const idempotency = new IdempotencyStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();

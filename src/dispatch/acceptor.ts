@@ -5,7 +5,7 @@
  */
 import type { NewMessage } from '../domain/message.js';
 import { BatchWriter } from '../store/batch-writer.js';
-import type { AcceptStatements } from '../store/messages.js';
+import { MEDIA_PART_BYTES, type AcceptStatements } from '../store/messages.js';
 
 /** About what one accept commit may carry in inline media. */
 const MAX_COMMIT_BYTES = 4 * 1024 * 1024;
@@ -26,7 +26,7 @@ export class Acceptor {
   private lastCommitMs = 0;
   private lastCommitAt = 0;
 
-  constructor(statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs: number) {
+  constructor(private readonly statements: AcceptStatements, onCommitted: () => void, idempotencyTtlMs: number) {
     // Inline media is weighed by its bytes: a commit of many large files would hold the event loop.
     this.writer = new BatchWriter(async (batch) => {
       const started = performance.now();
@@ -40,9 +40,26 @@ export class Acceptor {
     }, { weigh: (m) => 512 + (m.media?.bytes?.length ?? 0), maxWeight: MAX_COMMIT_BYTES });
   }
 
+  /**
+   * A file larger than a part is written in parts first (short transactions,
+   * the event loop free in between), and the message commits without it
+   * inline; parts of a message that is not stored after all are removed.
+   */
   async accept(message: NewMessage): Promise<AcceptOutcome> {
-    await this.writer.submit(message);
-    return this.skipped.delete(message.id) ? 'key_taken' : 'stored';
+    const bytes = message.media?.bytes;
+    if (message.media === undefined || bytes === undefined || bytes.length <= MEDIA_PART_BYTES) {
+      await this.writer.submit(message);
+      return this.skipped.delete(message.id) ? 'key_taken' : 'stored';
+    }
+    await this.statements.writeParts(message.id, bytes);
+    let stored = false;
+    try {
+      await this.writer.submit({ ...message, media: { ...message.media, bytes: undefined } });
+      stored = !this.skipped.delete(message.id);
+    } finally {
+      if (!stored) await this.statements.dropParts(message.id);
+    }
+    return stored ? 'stored' : 'key_taken';
   }
 
   stats(): AcceptStats {

@@ -10,10 +10,18 @@ import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type { Db, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
 
+/** The size of one stored part of a large file: about what one short transaction writes. */
+export const MEDIA_PART_BYTES = 1024 * 1024;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class AcceptStatements {
   private readonly insertMessage;
   private readonly insertMedia;
   private readonly claimKey;
+  private readonly insertPart;
+  private readonly deleteParts;
+  private readonly orphanParts;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -24,6 +32,9 @@ export class AcceptStatements {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     );
     this.insertMedia = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`);
+    this.insertPart = s.prepare(`INSERT INTO media_parts (message_id, seq, bytes) VALUES (?, ?, ?)`);
+    this.deleteParts = s.prepare(`DELETE FROM media_parts WHERE message_id = ?`);
+    this.orphanParts = s.prepare(`DELETE FROM media_parts WHERE message_id NOT IN (SELECT id FROM messages)`);
     // Takes the key, or an expired row of it; a live row of another request wins.
     this.claimKey = s.prepare<[string, string, string, string, number, number]>(
       `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
@@ -63,6 +74,31 @@ export class AcceptStatements {
       return skipped;
     });
   }
+
+  /**
+   * Stores a large file in parts ahead of its message's commit, one short
+   * transaction per part with a turn of the event loop in between. Not fsync'd
+   * here: the message's durable commit makes them durable with it (one WAL).
+   */
+  async writeParts(messageId: string, bytes: Buffer): Promise<void> {
+    for (let seq = 0, at = 0; at < bytes.length; seq++, at += MEDIA_PART_BYTES) {
+      const part = bytes.subarray(at, at + MEDIA_PART_BYTES);
+      await this.store.writeTx(false, () => this.insertPart.run(messageId, seq, part));
+      await nextTurn();
+    }
+  }
+
+  /** Removes the parts of a message that was not stored after all. */
+  dropParts(messageId: string): Promise<void> {
+    return this.store.writeTx(false, () => {
+      this.deleteParts.run(messageId);
+    });
+  }
+
+  /** Removes parts left by a crash between writing them and the message's commit. */
+  dropOrphanParts(): Promise<number> {
+    return this.store.writeTx(false, () => this.orphanParts.run().changes);
+  }
 }
 
 export async function getMessageForInstance(db: Db, id: string, instanceId: string): Promise<MessageRow | undefined> {
@@ -73,7 +109,10 @@ export async function listEvents(db: Db, messageId: string): Promise<EventRow[]>
   return db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
 }
 
+/** A message's stored file: inline, or put together from its parts. */
 export async function getMediaBytes(db: Db, messageId: string): Promise<Buffer | undefined> {
   const row = await db.selectFrom('media').select('bytes').where('message_id', '=', messageId).executeTakeFirst();
-  return row?.bytes;
+  if (row !== undefined) return row.bytes;
+  const parts = await db.selectFrom('media_parts').select('bytes').where('message_id', '=', messageId).orderBy('seq').execute();
+  return parts.length === 0 ? undefined : Buffer.concat(parts.map((p) => p.bytes));
 }

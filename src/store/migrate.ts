@@ -14,6 +14,7 @@ import * as m006 from './migrations/006_webhooks.js';
 import * as m007 from './migrations/007_idempotency.js';
 import * as m008 from './migrations/008_whatsapp_restriction.js';
 import * as m009 from './migrations/009_inbound_groups_changes.js';
+import * as m010 from './migrations/010_media_parts.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': m001,
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_idempotency': m007,
   '008_whatsapp_restriction': m008,
   '009_inbound_groups_changes': m009,
+  '010_media_parts': m010,
 };
 
 export type MigrateOutcome =

@@ -37,6 +37,7 @@ export class OutcomeStatements {
   private readonly markFailed;
   private readonly deleteOutbox;
   private readonly deleteMedia;
+  private readonly deleteMediaParts;
   private readonly refundOutbox;
   private readonly refundMessage;
 
@@ -62,6 +63,7 @@ export class OutcomeStatements {
     );
     this.deleteOutbox = s.prepare(`DELETE FROM outbox WHERE message_id = ?`);
     this.deleteMedia = s.prepare(`DELETE FROM media WHERE message_id = ?`);
+    this.deleteMediaParts = s.prepare(`DELETE FROM media_parts WHERE message_id = ?`);
     this.refundOutbox = s.prepare(`UPDATE outbox SET attempts = attempts - 1 WHERE message_id = ? AND attempts > 0`);
     // The attempt given back, the message is queued again (it was `sending`).
     this.refundMessage = s.prepare(
@@ -127,5 +129,6 @@ export class OutcomeStatements {
   private leaveQueue(messageId: string): void {
     this.deleteOutbox.run(messageId);
     this.deleteMedia.run(messageId);
+    this.deleteMediaParts.run(messageId);
   }
 }

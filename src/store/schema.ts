@@ -155,6 +155,13 @@ export interface InboundMessagesTable {
   participant: string | null;
 }
 
+/** A large inline file in parts (`seq` from 0), written before its message's commit. */
+export interface MediaPartsTable {
+  message_id: string;
+  seq: number;
+  bytes: Buffer;
+}
+
 /** Reactions, edits and deletions received, once each. */
 export interface InboundChangesTable {
   instance_id: string;
@@ -226,6 +233,7 @@ export interface Database {
   instances: InstancesTable;
   wa_contacts: WaContactsTable;
   inbound_changes: InboundChangesTable;
+  media_parts: MediaPartsTable;
   messages: MessagesTable;
   media: MediaTable;
   outbox: OutboxTable;
