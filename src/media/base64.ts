@@ -27,36 +27,104 @@ const CLASSES = buildClasses();
 const MIME_TOKEN = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
 
 export function decodeBase64Media(input: string, maxBytes: number): DecodedMedia {
-  const { payload, payloadOffset, declaredMime } = splitDataUri(input);
-  let chars = 0;
-  let padding = 0;
-  let padAt = 0;
-  for (let i = 0; i < payload.length; i++) {
-    const code = payload.charCodeAt(i);
-    const cls = code < 128 ? (CLASSES[code] ?? INVALID) : INVALID;
-    if (cls === ALPHABET) {
-      if (padding > 0) throw invalid(`"=" padding at position ${payloadOffset + padAt} is followed by more data; it may only appear at the end`);
-      chars++;
-    } else if (cls === PAD) {
-      if (padding === 0) padAt = i;
-      if (++padding > 2) throw invalid(`"=" at position ${payloadOffset + i} is a third padding character; at most two are allowed`);
-    } else if (cls === INVALID) {
-      throw invalid(`character ${describeChar(payload, i)} at position ${payloadOffset + i} is outside the base64 alphabet${urlHint(code)}`);
+  const decoder = new StrictBase64Decoder(maxBytes);
+  decoder.push(input);
+  return decoder.end();
+}
+
+/**
+ * The same strict decoding, fed in pieces as a body arrives (a piece may end
+ * anywhere, even inside a `data:` header): each piece is checked in one pass,
+ * refused as too large as soon as its count says so (before decoding), and
+ * decoded in whole groups of four; the rest waits for the next piece.
+ */
+export class StrictBase64Decoder {
+  private head: string | undefined = '';
+  private offset = 0;
+  private pos = 0;
+  private chars = 0;
+  private padding = 0;
+  private padAt = 0;
+  private carry = '';
+  private readonly out: Buffer[] = [];
+  private decoded = 0;
+  private mime: string | undefined;
+
+  constructor(private readonly maxBytes: number) {}
+
+  push(piece: string): void {
+    if (this.head !== undefined) {
+      // Until we know whether it starts with a data: URI header.
+      const head = this.head + piece;
+      const split = splitDataUri(head, false);
+      if (split === undefined) {
+        this.head = head;
+        return;
+      }
+      this.head = undefined;
+      this.offset = split.payloadOffset;
+      this.mime = split.declaredMime;
+      this.take(split.payload);
+      return;
     }
+    this.take(piece);
   }
-  const total = chars + padding;
-  if (total === 0) throw new CodedError('invalid_base64', `${FIELD} is empty`);
-  if (total % 4 !== 0) {
-    throw invalid(`its length (${total} characters without whitespace) is not a multiple of 4, so padding is missing or the data is truncated`);
+
+  end(): DecodedMedia {
+    if (this.head !== undefined) {
+      const split = splitDataUri(this.head, true);
+      this.head = undefined;
+      if (split !== undefined) {
+        this.offset = split.payloadOffset;
+        this.mime = split.declaredMime;
+        this.take(split.payload);
+      }
+    }
+    const total = this.chars + this.padding;
+    if (total === 0) throw new CodedError('invalid_base64', `${FIELD} is empty`);
+    if (total % 4 !== 0) {
+      throw invalid(`its length (${total} characters without whitespace) is not a multiple of 4, so padding is missing or the data is truncated`);
+    }
+    const decodedSize = (total / 4) * 3 - this.padding;
+    if (decodedSize > this.maxBytes) {
+      throw new CodedError('media_too_large', sizeComparison('The media', decodedSize, this.maxBytes));
+    }
+    const bytes = this.out.length === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out, this.decoded);
+    // Cannot differ after the checks above; kept so a decoder quirk fails loudly, not silently.
+    if (bytes.length !== decodedSize) throw invalid('its padding does not match its length');
+    return { bytes, declaredMime: this.mime };
   }
-  const decodedSize = (total / 4) * 3 - padding;
-  if (decodedSize > maxBytes) {
-    throw new CodedError('media_too_large', sizeComparison('The media', decodedSize, maxBytes));
+
+  /** Checks a piece of the payload, then decodes the whole groups of four it completes. */
+  private take(payload: string): void {
+    let spaces = false;
+    for (let i = 0; i < payload.length; i++) {
+      const code = payload.charCodeAt(i);
+      const cls = code < 128 ? (CLASSES[code] ?? INVALID) : INVALID;
+      if (cls === ALPHABET) {
+        if (this.padding > 0) throw invalid(`"=" padding at position ${this.offset + this.padAt} is followed by more data; it may only appear at the end`);
+        this.chars++;
+      } else if (cls === PAD) {
+        if (this.padding === 0) this.padAt = this.pos + i;
+        if (++this.padding > 2) throw invalid(`"=" at position ${this.offset + this.pos + i} is a third padding character; at most two are allowed`);
+      } else if (cls === SPACE) {
+        spaces = true;
+      } else {
+        throw invalid(`character ${describeChar(payload, i)} at position ${this.offset + this.pos + i} is outside the base64 alphabet${urlHint(code)}`);
+      }
+    }
+    this.pos += payload.length;
+    // Refused from the count alone, before anything is decoded.
+    const atLeast = Math.floor((this.chars + this.padding) / 4) * 3 - this.padding;
+    if (atLeast > this.maxBytes) throw new CodedError('media_too_large', sizeComparison('The media', atLeast, this.maxBytes));
+    const clean = this.carry + (spaces ? payload.replace(/[\t\n\f\r ]/g, '') : payload);
+    const whole = clean.length - (clean.length % 4);
+    this.carry = clean.slice(whole);
+    if (whole === 0) return;
+    const bytes = Buffer.from(whole === clean.length ? clean : clean.slice(0, whole), 'base64');
+    this.out.push(bytes);
+    this.decoded += bytes.length;
   }
-  const bytes = Buffer.from(payload, 'base64');
-  // Cannot differ after the checks above; kept so a decoder quirk fails loudly, not silently.
-  if (bytes.length !== decodedSize) throw invalid('its padding does not match its length');
-  return { bytes, declaredMime };
 }
 
 interface SplitInput {
@@ -66,12 +134,20 @@ interface SplitInput {
   declaredMime: string | undefined;
 }
 
-function splitDataUri(input: string): SplitInput {
-  if (input.slice(0, 5).toLowerCase() !== 'data:') {
+/**
+ * The payload of `input` and the MIME type a `data:` header names. With
+ * `final` false, undefined while the input is too short to tell (it may yet
+ * be a header whose comma has not arrived).
+ */
+function splitDataUri(input: string, final: boolean): SplitInput | undefined {
+  const start = input.slice(0, 5).toLowerCase();
+  if (!'data:'.startsWith(start.slice(0, Math.min(5, input.length))) || (input.length >= 5 && start !== 'data:')) {
     return { payload: input, payloadOffset: 0, declaredMime: undefined };
   }
   const comma = input.indexOf(',');
   // A real header is short; refusing long ones keeps a comma-less megabyte string from being "the header".
+  if (comma === -1 && !final && input.length <= 1024) return undefined;
+  if (input.length < 5) return { payload: input, payloadOffset: 0, declaredMime: undefined };
   if (comma === -1 || comma > 1024) throw invalid('it starts with "data:" but has no "," before the data');
   const params = input.slice(5, comma).split(';').map((p) => p.trim());
   const last = params[params.length - 1];

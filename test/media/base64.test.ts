@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { CodedError } from '../../src/domain/errors.js';
-import { decodeBase64Media } from '../../src/media/base64.js';
+import { decodeBase64Media, StrictBase64Decoder } from '../../src/media/base64.js';
 
 function codeOf(fn: () => unknown): { code: string; message: string } {
   try {
@@ -100,5 +100,32 @@ describe('decodeBase64Media', () => {
     const bytes = randomBytes(4 * 1024 * 1024);
     const wrapped = bytes.toString('base64').replace(/.{76}/g, '$&\n');
     expect(decodeBase64Media(wrapped, 4 * 1024 * 1024).bytes.equals(bytes)).toBe(true);
+  });
+
+  it('decodes the same fed in pieces cut anywhere, a data: header and whitespace included, with the same errors at the same positions', () => {
+    const bytes = randomBytes(10_001);
+    const text = `data:image/png;base64,${bytes.toString('base64').replace(/(.{76})/g, '$1\n')}`;
+    for (const cut of [1, 3, 7, 64, 1000, 4096]) {
+      const d = new StrictBase64Decoder(20_000);
+      for (let i = 0; i < text.length; i += cut) d.push(text.slice(i, i + cut));
+      const out = d.end();
+      expect(out.bytes.equals(bytes)).toBe(true);
+      expect(out.declaredMime).toBe('image/png');
+    }
+    const bad = `${'A'.repeat(5000)}*AAA`;
+    const whole = codeOf(() => decodeBase64Media(bad, 20_000));
+    const pieces = codeOf(() => {
+      const d = new StrictBase64Decoder(20_000);
+      for (let i = 0; i < bad.length; i += 333) d.push(bad.slice(i, i + 333));
+      return d.end();
+    });
+    expect(pieces).toEqual(whole);
+    expect(whole.message).toContain('"*" at position 5000');
+  });
+
+  it('in pieces, an oversized payload is refused as soon as its count passes the limit', () => {
+    const d = new StrictBase64Decoder(3_000);
+    d.push('A'.repeat(4_000));
+    expect(codeOf(() => d.push('A'.repeat(4_000))).code).toBe('media_too_large');
   });
 });
