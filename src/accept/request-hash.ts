@@ -14,9 +14,15 @@ function field(value: unknown): string {
   return typeof value === 'string' ? `s${value.length}:${value}` : value === undefined ? 'u' : `t:${typeof value}`;
 }
 
-export function requestHash(type: string, body: { phone?: unknown; data?: unknown }): string {
+/**
+ * `base64Digest`: the SHA-256 of `data.base64` computed while a media body
+ * streamed in (its place in the body then holds ''); it stands for the text.
+ */
+export function requestHash(type: string, body: { phone?: unknown; data?: unknown }, base64Digest?: string): string {
   const hash = createHash('sha256').update(type).update('\n').update(field(body.phone));
   const data = typeof body.data === 'object' && body.data !== null ? (body.data as Record<string, unknown>) : undefined;
-  for (const name of DATA_FIELDS) hash.update(`\n${name}=`).update(field(data?.[name]));
+  for (const name of DATA_FIELDS) {
+    hash.update(`\n${name}=`).update(name === 'base64' && base64Digest !== undefined ? `d:${base64Digest}` : field(data?.[name]));
+  }
   return hash.digest('base64url');
 }

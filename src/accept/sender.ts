@@ -5,6 +5,7 @@
  */
 import type { MessageType } from '../domain/message.js';
 import type { Acceptor } from '../dispatch/acceptor.js';
+import type { StreamedBase64 } from '../http/media-body.js';
 import type { SendBody, SendValidator } from '../http/validate-send.js';
 import type { Admission } from './admission.js';
 import type { IdempotencyClaim, IdempotencyGate, IdempotentResult } from './idempotency-gate.js';
@@ -18,25 +19,26 @@ export class Sender {
     private readonly idempotency: IdempotencyGate,
   ) {}
 
-  async send(instanceId: string, type: MessageType, body: SendBody, idempotencyKey: string | undefined): Promise<IdempotentResult> {
+  /** `streamed`: the file of `data.base64`, decoded while the body arrived. */
+  async send(instanceId: string, type: MessageType, body: SendBody, idempotencyKey: string | undefined, streamed?: StreamedBase64): Promise<IdempotentResult> {
     if (idempotencyKey === undefined) {
-      const messageId = await this.create(instanceId, type, body, undefined);
+      const messageId = await this.create(instanceId, type, body, undefined, streamed);
       if (messageId === undefined) throw new Error('a message without an idempotency key was not stored');
       return { messageId, replayed: false };
     }
-    const claim = { key: idempotencyKey, requestHash: requestHash(type, body) };
+    const claim = { key: idempotencyKey, requestHash: requestHash(type, body, streamed?.textDigest) };
     return this.idempotency.run(instanceId, claim, async (c) => {
-      const messageId = await this.create(instanceId, type, body, c);
+      const messageId = await this.create(instanceId, type, body, c, streamed);
       return messageId === undefined ? { stored: false } : { stored: true, messageId };
     });
   }
 
   /** The new message's id, or undefined when its key turned out to be taken. */
-  private async create(instanceId: string, type: MessageType, body: SendBody, claim: IdempotencyClaim | undefined): Promise<string | undefined> {
+  private async create(instanceId: string, type: MessageType, body: SendBody, claim: IdempotencyClaim | undefined, streamed: StreamedBase64 | undefined): Promise<string | undefined> {
     await this.admission.admit(instanceId);
     let stored = false;
     try {
-      const message = await this.validator.validate(type, instanceId, body);
+      const message = await this.validator.validate(type, instanceId, body, streamed);
       if (claim !== undefined) message.idempotency = claim;
       stored = await this.acceptor.accept(message) === 'stored';
       return stored ? message.id : undefined;

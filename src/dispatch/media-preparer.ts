@@ -8,17 +8,13 @@ import { createHash } from 'node:crypto';
 import { CodedError } from '../domain/errors.js';
 import type { OutgoingMedia } from '../engines/engine.js';
 import { documentFilename } from '../media/filename.js';
-import { MEDIA_KINDS, maxBytesFor, type MediaKind } from '../media/kinds.js';
+import { isMediaKind, maxBytesFor, type MediaKind } from '../media/kinds.js';
 import { fetchMedia } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
 import type { Store } from '../store/database.js';
 import { getMediaBytes } from '../store/messages.js';
 import type { DispatchRow } from '../store/schema.js';
 import { Semaphore } from './semaphore.js';
-
-function isMediaKind(s: string): s is MediaKind {
-  return (MEDIA_KINDS as readonly string[]).includes(s);
-}
 
 export interface MediaPreparerOptions {
   globalMaxBytes: number;

@@ -13,7 +13,7 @@ import type { InboxStore } from '../engines/sandbox/inbox-store.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
 import { ApiError } from '../domain/errors.js';
-import { maxBytesFor } from '../media/kinds.js';
+import { isMediaKind, maxBytesFor } from '../media/kinds.js';
 import type { InstanceAuthenticator } from './instance-auth.js';
 import type { RecipientResolver } from '../engines/baileys/recipient-resolver.js';
 import type { InboundMediaDownloader } from '../engines/baileys/inbound-media.js';
@@ -35,6 +35,7 @@ import type { UploadSlots } from '../accept/upload-slots.js';
 import { capConnections, registerBodyLimits, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './framework-errors.js';
 import { registerJsonBody } from './json-body.js';
+import { registerMediaBody } from './media-body.js';
 
 export interface AppDeps {
   logger: FastifyBaseLogger;
@@ -128,6 +129,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // Sends shed load when the process is overloaded; nothing else does.
   void app.register(async (scope) => {
     await registerOverloadGuard(scope, deps.overload, deps.acceptStats);
+    registerMediaBody(scope, (request) => {
+      const type = (request.routeOptions.url ?? '').slice(SEND_ROUTE_PREFIX.length);
+      return isMediaKind(type) ? maxBytesFor(type, deps.mediaMaxBytes) : undefined;
+    });
     sendRoutes(scope, {
       auth: deps.auth,
       sender: deps.sender,

@@ -10,6 +10,7 @@ import { CAPTION_MAX_CHARS, TEXT_MAX_CHARS, type MessageType, type NewMessage } 
 import type { PhoneNormalizer } from '../domain/phone.js';
 import { decodeBase64Media } from '../media/base64.js';
 import { documentFilename, sanitizeFilename } from '../media/filename.js';
+import type { StreamedBase64 } from './media-body.js';
 import { maxBytesFor, type MediaKind } from '../media/kinds.js';
 import { checkMediaUrlSyntax } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
@@ -64,7 +65,8 @@ export class SendValidator {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async validate(type: MessageType, instanceId: string, body: SendBody): Promise<NewMessage> {
+  /** `streamed`: `data.base64` already decoded while the body arrived (its place in `body` holds ''). */
+  async validate(type: MessageType, instanceId: string, body: SendBody, streamed?: StreamedBase64): Promise<NewMessage> {
     const phoneInput = typeof body.phone === 'number' && Number.isSafeInteger(body.phone) ? String(body.phone) : body.phone;
     const phone = this.phones.normalize(phoneInput);
     if (!phone.ok) throw phone.error;
@@ -75,10 +77,10 @@ export class SendValidator {
     const text = checkText(optionalString(d.text, 'data.text'), type);
     const base = { id: this.newId(), instanceId, type, recipient: phone.digits, text, acceptedAt: this.now() };
     if (type === 'text') return { ...base, media: undefined };
-    return { ...base, media: await this.media(type, d) };
+    return { ...base, media: await this.media(type, d, streamed) };
   }
 
-  private async media(kind: MediaKind, d: MediaData): Promise<NonNullable<NewMessage['media']>> {
+  private async media(kind: MediaKind, d: MediaData, streamed: StreamedBase64 | undefined): Promise<NonNullable<NewMessage['media']>> {
     const url = optionalString(d.url, 'data.url');
     const b64 = optionalString(d.base64, 'data.base64');
     const requestedMime = optionalString(d.mimetype, 'data.mimetype');
@@ -89,7 +91,7 @@ export class SendValidator {
       if (requestedFilename === undefined) throw fieldError('data.filename', 'invalid_filename', 'data.filename must be a plain file name such as report.pdf');
     }
     const hasUrl = url !== undefined && url !== '';
-    const hasB64 = b64 !== undefined && b64 !== '';
+    const hasB64 = streamed !== undefined || (b64 !== undefined && b64 !== '');
     if (hasUrl && hasB64) {
       throw fieldError('data', 'media_source_conflict', 'Send the media as either data.url or data.base64, not both');
     }
@@ -104,7 +106,7 @@ export class SendValidator {
     let decoded: { bytes: Buffer; declaredMime: string | undefined };
     let sniffed: Awaited<ReturnType<typeof sniffMedia>>;
     try {
-      decoded = decodeBase64Media(b64 ?? '', maxBytesFor(kind, this.options.mediaMaxBytes));
+      decoded = streamed ?? decodeBase64Media(b64 ?? '', maxBytesFor(kind, this.options.mediaMaxBytes));
       sniffed = await sniffMedia(decoded.bytes, kind, { declaredMime: requestedMime ?? decoded.declaredMime, filename: requestedFilename });
     } catch (err) {
       throw asApiError(err, 'data.base64');
@@ -119,7 +121,7 @@ export class SendValidator {
       info: {
         mime: sniffed.mime,
         size: decoded.bytes.length,
-        sha256: createHash('sha256').update(decoded.bytes).digest('hex'),
+        sha256: streamed?.sha256 ?? createHash('sha256').update(decoded.bytes).digest('hex'),
         filename,
         voiceNote: sniffed.voiceNote === true,
       },

@@ -46,11 +46,21 @@ export class StrictBase64Decoder {
   private padding = 0;
   private padAt = 0;
   private carry = '';
-  private readonly out: Buffer[] = [];
+  /** The decoded file, written in place (no copies): sized from a hint or the first piece, grown if need be. */
+  private out: Buffer | undefined;
   private decoded = 0;
   private mime: string | undefined;
 
-  constructor(private readonly maxBytes: number) {}
+  /**
+   * `onBytes` sees each decoded part as it is made (to hash the file on the
+   * way); `sizeHint`, when the input's length is known ahead (a body's
+   * Content-Length), sizes the output once.
+   */
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onBytes?: (bytes: Buffer) => void,
+    private readonly sizeHint?: number,
+  ) {}
 
   push(piece: string): void {
     if (this.head !== undefined) {
@@ -89,7 +99,7 @@ export class StrictBase64Decoder {
     if (decodedSize > this.maxBytes) {
       throw new CodedError('media_too_large', sizeComparison('The media', decodedSize, this.maxBytes));
     }
-    const bytes = this.out.length === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out, this.decoded);
+    const bytes = (this.out ?? Buffer.alloc(0)).subarray(0, this.decoded);
     // Cannot differ after the checks above; kept so a decoder quirk fails loudly, not silently.
     if (bytes.length !== decodedSize) throw invalid('its padding does not match its length');
     return { bytes, declaredMime: this.mime };
@@ -121,9 +131,16 @@ export class StrictBase64Decoder {
     const whole = clean.length - (clean.length % 4);
     this.carry = clean.slice(whole);
     if (whole === 0) return;
-    const bytes = Buffer.from(whole === clean.length ? clean : clean.slice(0, whole), 'base64');
-    this.out.push(bytes);
-    this.decoded += bytes.length;
+    const room = (whole / 4) * 3;
+    if (this.out === undefined || this.out.length - this.decoded < room) {
+      const want = this.out === undefined && this.sizeHint !== undefined ? Math.max(room, Math.min(this.sizeHint, this.maxBytes + 3)) : this.decoded + room;
+      const grown = Buffer.allocUnsafe(this.out === undefined ? want : Math.max(want, this.out.length * 2));
+      this.out?.copy(grown, 0, 0, this.decoded);
+      this.out = grown;
+    }
+    const written = this.out.write(whole === clean.length ? clean : clean.slice(0, whole), this.decoded, 'base64');
+    this.onBytes?.(this.out.subarray(this.decoded, this.decoded + written));
+    this.decoded += written;
   }
 }
 

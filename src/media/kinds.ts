@@ -7,6 +7,10 @@ export type MediaKind = 'image' | 'video' | 'audio' | 'document';
 
 export const MEDIA_KINDS: readonly MediaKind[] = ['image', 'video', 'audio', 'document'];
 
+export function isMediaKind(s: string): s is MediaKind {
+  return (MEDIA_KINDS as readonly string[]).includes(s);
+}
+
 /** Meta's "MB" limits are binary megabytes. */
 export const MB = 1024 * 1024;
 

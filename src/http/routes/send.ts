@@ -60,7 +60,7 @@ export function sendRoutes(app: FastifyInstance, deps: SendRouteDeps): void {
     }, async (request, reply) => {
       const instance = requireInstance(request);
       const key = readIdempotencyKey(request.headers['idempotency-key']);
-      const result = await deps.sender.send(instance.id, type satisfies MessageType, request.body ?? {}, key);
+      const result = await deps.sender.send(instance.id, type satisfies MessageType, request.body ?? {}, key, request.streamedBase64 ?? undefined);
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
       return reply.code(200).send({ message_id: result.messageId });
     });
