@@ -91,7 +91,7 @@ async function bigUpload(side) {
   await poller;
   await dispatcher.close();
   latencies.sort((a, b) => a - b);
-  return { status, uploadMs, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? 0, memMb: (peak - idle) / 1024 };
+  return { status, uploadMs, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? 0, memMb: (peak - idle) / 1024 };
 }
 
 /** 1 MB images from `clients` keep-alive clients for `seconds`. */
@@ -118,7 +118,7 @@ async function images(side, clients, seconds) {
   await dispatcher.close();
   latencies.sort((a, b) => a - b);
   if (other > 0) console.log(`  non-200 answers by status: ${JSON.stringify(Object.fromEntries(codes))}`);
-  return { rps: ok / seconds, imgP99: percentile(latencies, 99), other };
+  return { rps: ok / seconds, imgP99: percentile(latencies, 0.99), other };
 }
 
 async function runSide(name, root, opts) {

@@ -20,8 +20,8 @@ export interface StreamedBase64 {
   declaredMime: string | undefined;
   /** SHA-256 (hex) of the decoded file. */
   sha256: string;
-  /** SHA-256 (base64url) of `data.base64` as sent: what an idempotency key binds. */
-  textDigest: string;
+  /** SHA-256 (base64url) of `data.base64` as sent, what an idempotency key binds (only computed for a request with one). */
+  textDigest: string | undefined;
 }
 
 declare module 'fastify' {
@@ -40,15 +40,16 @@ function toFieldError(err: unknown): unknown {
 
 class Base64Sink implements StringSink {
   private readonly decoder: StrictBase64Decoder;
-  private readonly text = createHash('sha256');
+  private readonly text;
   private readonly file = createHash('sha256');
 
-  constructor(maxBytes: number, sizeHint: number | undefined, private readonly done: (result: StreamedBase64) => void) {
+  constructor(maxBytes: number, sizeHint: number | undefined, hashText: boolean, private readonly done: (result: StreamedBase64) => void) {
+    this.text = hashText ? createHash('sha256') : undefined;
     this.decoder = new StrictBase64Decoder(maxBytes, (bytes) => this.file.update(bytes), sizeHint);
   }
 
   push(piece: string): void {
-    this.text.update(piece);
+    this.text?.update(piece);
     try {
       this.decoder.push(piece);
     } catch (err) {
@@ -59,7 +60,7 @@ class Base64Sink implements StringSink {
   end(): unknown {
     try {
       const { bytes, declaredMime } = this.decoder.end();
-      this.done({ bytes, declaredMime, sha256: this.file.digest('hex'), textDigest: this.text.digest('base64url') });
+      this.done({ bytes, declaredMime, sha256: this.file.digest('hex'), textDigest: this.text?.digest('base64url') });
     } catch (err) {
       throw toFieldError(err);
     }
@@ -82,7 +83,8 @@ function readBody(request: FastifyRequest, payload: Readable, maxBytes: number |
     if (++sinks > 1) throw new ApiError(400, 'invalid_body', 'data.base64 is given twice');
     // The body's length bounds the file's: three bytes for every four characters.
     const length = Number(request.headers['content-length']);
-    return new Base64Sink(maxBytes ?? 0, Number.isFinite(length) && length > 0 ? Math.ceil(length / 4) * 3 : undefined, (result) => {
+    const hint = Number.isFinite(length) && length > 0 ? Math.ceil(length / 4) * 3 : undefined;
+    return new Base64Sink(maxBytes ?? 0, hint, request.headers['idempotency-key'] !== undefined, (result) => {
       request.streamedBase64 = result;
     });
   }, MAX_JSON_DEPTH);

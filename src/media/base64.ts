@@ -107,6 +107,7 @@ export class StrictBase64Decoder {
 
   /** Checks a piece of the payload, then decodes the whole groups of four it completes. */
   private take(payload: string): void {
+    if (this.padding === 0 && this.takeCanonical(payload)) return;
     let spaces = false;
     for (let i = 0; i < payload.length; i++) {
       const code = payload.charCodeAt(i);
@@ -131,16 +132,49 @@ export class StrictBase64Decoder {
     const whole = clean.length - (clean.length % 4);
     this.carry = clean.slice(whole);
     if (whole === 0) return;
-    const room = (whole / 4) * 3;
-    if (this.out === undefined || this.out.length - this.decoded < room) {
-      const want = this.out === undefined && this.sizeHint !== undefined ? Math.max(room, Math.min(this.sizeHint, this.maxBytes + 3)) : this.decoded + room;
+    const out = this.room((whole / 4) * 3);
+    const written = out.write(whole === clean.length ? clean : clean.slice(0, whole), this.decoded, 'base64');
+    this.onBytes?.(out.subarray(this.decoded, this.decoded + written));
+    this.decoded += written;
+  }
+
+  /**
+   * The common case, fast: a piece of plain base64 (no whitespace, no padding)
+   * is checked by decoding it and encoding it back. Node's decoder skips or
+   * bends what is not plain base64 (whitespace, padding, `-` and `_`), so any
+   * difference sends the piece through the character-by-character check,
+   * which finds it and names it. False: nothing was taken.
+   */
+  private takeCanonical(payload: string): boolean {
+    const clean = this.carry + payload;
+    const whole = clean.length - (clean.length % 4);
+    const tail = clean.slice(whole);
+    for (let i = 0; i < tail.length; i++) {
+      const code = tail.charCodeAt(i);
+      if (code >= 128 || CLASSES[code] !== ALPHABET) return false;
+    }
+    if (Math.floor((this.chars + payload.length) / 4) * 3 > this.maxBytes) return false;
+    const part = whole === clean.length ? clean : clean.slice(0, whole);
+    const out = this.room((whole / 4) * 3);
+    const written = out.write(part, this.decoded, 'base64');
+    if (written * 4 !== whole * 3 || out.toString('base64', this.decoded, this.decoded + written) !== part) return false;
+    this.onBytes?.(out.subarray(this.decoded, this.decoded + written));
+    this.decoded += written;
+    this.chars += payload.length;
+    this.pos += payload.length;
+    this.carry = tail;
+    return true;
+  }
+
+  /** The output, with room for `bytes` more. */
+  private room(bytes: number): Buffer {
+    if (this.out === undefined || this.out.length - this.decoded < bytes) {
+      const want = this.out === undefined && this.sizeHint !== undefined ? Math.max(bytes, Math.min(this.sizeHint, this.maxBytes + 3)) : this.decoded + bytes;
       const grown = Buffer.allocUnsafe(this.out === undefined ? want : Math.max(want, this.out.length * 2));
       this.out?.copy(grown, 0, 0, this.decoded);
       this.out = grown;
     }
-    const written = this.out.write(whole === clean.length ? clean : clean.slice(0, whole), this.decoded, 'base64');
-    this.onBytes?.(this.out.subarray(this.decoded, this.decoded + written));
-    this.decoded += written;
+    return this.out;
   }
 }
 
