@@ -163,7 +163,7 @@ async function main() {
 ### Latest run
 
 ${machineLines(machine(), `node bench/media-upload.mjs --baseline <checkout> --rounds ${opts.rounds} --seconds ${opts.seconds} --clients ${opts.clients} --write`)}
-- "before" is the baseline checkout named in the text above, "after" this one, alternating.
+- "before" is the baseline named in the text above, "after" this code, alternating.
 
 | round | side | 30 MB upload | /healthz p50 / p99 / max during it | RSS peak over idle | 1 MB images/s | image p99 | non-200 |
 |---|---|---:|---:|---:|---:|---:|---:|
