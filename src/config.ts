@@ -87,6 +87,8 @@ export interface Config {
     sendRatePerInstance: number;
     /** Messages waiting per instance before sends get 429 queue_full (0: no limit). */
     queueMaxPerInstance: number;
+    /** Bytes of media waiting per instance before uploads get 429 media_queue_full (0: no limit). */
+    mediaQueueMaxBytesPerInstance: number;
     /** Failed sign-ins allowed per user_id + client address within the window (0: no limit). */
     authMaxFailures: number;
     authFailureWindowS: number;
@@ -272,6 +274,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       idempotencyTtlMs: r.int('CONNEXA_IDEMPOTENCY_TTL_HOURS', 24, 24, 24 * 30) * 60 * 60_000,
       sendRatePerInstance: r.int('CONNEXA_SEND_RATE_PER_INSTANCE', 100, 0, 100_000_000),
       queueMaxPerInstance: r.int('CONNEXA_QUEUE_MAX_PER_INSTANCE', 10_000, 0, 1_000_000_000),
+      mediaQueueMaxBytesPerInstance: r.int('CONNEXA_MEDIA_QUEUE_MAX_MB_PER_INSTANCE', 1024, 0, 1_000_000) * 1024 * 1024,
       authMaxFailures: r.int('CONNEXA_AUTH_MAX_FAILURES', 10, 0, 1_000_000),
       authFailureWindowS: r.int('CONNEXA_AUTH_FAILURE_WINDOW_S', 900, 1, 86_400),
       authLockoutDelayMs: r.int('CONNEXA_AUTH_LOCKOUT_DELAY_MS', 500, 0, 10_000),

@@ -200,6 +200,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         ratePerSecond: config.limits.sendRatePerInstance,
         queueMax: config.limits.queueMaxPerInstance,
         queueFullRetryAfterS: 10,
+        mediaQueueMaxBytes: config.limits.mediaQueueMaxBytesPerInstance,
+        mediaWaiting: (id) => queueDepth.mediaBytes(id),
       }),
       new SendValidator(new PhoneNormalizer(), {
         mediaMaxBytes: config.mediaMaxBytes,

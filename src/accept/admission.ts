@@ -15,6 +15,10 @@ export interface AdmissionOptions {
   queueMax: number;
   /** Retry-After of a queue_full answer, in seconds. */
   queueFullRetryAfterS: number;
+  /** Bytes of media that may wait per instance; 0 turns the limit off. */
+  mediaQueueMaxBytes?: number;
+  /** Bytes of media stored for an instance's waiting messages. */
+  mediaWaiting?: (instanceId: string) => number;
 }
 
 export class Admission {
@@ -47,6 +51,21 @@ export class Admission {
       throw new ApiError(429, 'rate_limited',
         `Too many sends: this instance accepts at most ${this.options.ratePerSecond} per second`,
         undefined, { 'Retry-After': String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))) });
+    }
+  }
+
+  /**
+   * An uploaded file of `bytes` may join the instance's queue, or 429: the
+   * files already waiting there would pass the per-instance limit.
+   */
+  admitMedia(instanceId: string, bytes: number): void {
+    const max = this.options.mediaQueueMaxBytes ?? 0;
+    if (max <= 0 || this.options.mediaWaiting === undefined) return;
+    const waiting = this.options.mediaWaiting(instanceId);
+    if (waiting + bytes > max) {
+      throw new ApiError(429, 'media_queue_full',
+        `This instance already has ${Math.round(waiting / 1048576)} MB of media waiting to be sent (at most ${Math.round(max / 1048576)} MB); retry once some has gone out`,
+        undefined, { 'Retry-After': String(this.options.queueFullRetryAfterS) });
     }
   }
 

@@ -16,6 +16,7 @@ export class QueueDepthStatements {
   private readonly outboxGroups;
   private readonly createdAt;
   private readonly notIngested;
+  private readonly media;
 
   constructor(store: Store) {
     const s = store.sqlite;
@@ -30,6 +31,12 @@ export class QueueDepthStatements {
       `SELECT instance_id, count(*) AS depth, min(seq) AS first FROM outbox GROUP BY instance_id`,
     );
     this.createdAt = s.prepare<[number], { created_at: number }>(`SELECT created_at FROM messages WHERE seq = ?`);
+    // Bytes of files stored for an instance's waiting messages (inline uploads, and URL files once fetched).
+    this.media = s.prepare<[string, string], { n: number }>(
+      `SELECT COALESCE((SELECT sum(m.media_size) FROM outbox o JOIN messages m ON m.id = o.message_id
+                        WHERE o.instance_id = ? AND m.media_sha256 IS NOT NULL), 0)
+            + COALESCE((SELECT sum(media_size) FROM messages WHERE seq > ${cursor} AND instance_id = ? AND media_sha256 IS NOT NULL), 0) AS n`,
+    );
     this.notIngested = s.prepare<[], QueueSnapshot>(
       `SELECT instance_id, count(*) AS depth, min(created_at) AS oldest FROM messages WHERE seq > ${cursor} GROUP BY instance_id`,
     );
@@ -37,6 +44,11 @@ export class QueueDepthStatements {
 
   depth(instanceId: string): number {
     return this.one.get(instanceId, instanceId)?.n ?? 0;
+  }
+
+  /** Bytes of media stored for an instance's messages still waiting to be sent. */
+  mediaBytes(instanceId: string): number {
+    return this.media.get(instanceId, instanceId)?.n ?? 0;
   }
 
   /** Every instance with messages waiting. */

@@ -233,6 +233,26 @@ describe('large uploads', () => {
   });
 });
 
+describe('media waiting per instance', () => {
+  it('past CONNEXA_MEDIA_QUEUE_MAX_MB_PER_INSTANCE an upload is 429 media_queue_full; other instances are not affected', async () => {
+    const gw = await startTestGateway({ CONNEXA_MEDIA_QUEUE_MAX_MB_PER_INSTANCE: '1', CONNEXA_DISPATCH: 'false' });
+    try {
+      const [a, b] = [await gw.tenant(), await gw.tenant()];
+      const doc = (tenant: Tenant) => gw.send(tenant, 'document', { phone: '554499999999', data: { base64: Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(400_000, 7)]).toString('base64') } });
+      expect([(await doc(a)).status, (await doc(a)).status]).toEqual([200, 200]);
+      const third = await doc(a);
+      expect(third.status).toBe(429);
+      expect(third.body.error?.code).toBe('media_queue_full');
+      expect(third.headers.get('retry-after')).toBe('10');
+      expect((await doc(b)).status).toBe(200);
+      // Text is not media: it still goes in.
+      expect((await gw.send(a, 'text', { phone: '554499999999', data: { text: 'hi' } })).status).toBe(200);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('files', () => {
   it('the database and its WAL are readable by the owner only', () => {
     const files = fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db'));
