@@ -84,6 +84,12 @@ describe('framework errors keep the error shape', () => {
     expect(answer).not.toContain('Client Error');
   });
 
+  it('headers too large are 431 in the error shape', async () => {
+    const answer = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431/);
+    expect(answer).toContain('"code":"headers_too_large"');
+  });
+
   it('Expect: 100-continue is not answered before the credentials are checked', async () => {
     const answer = await raw(
       'POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n',
