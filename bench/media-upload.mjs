@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent, request } from 'undici';
+import http from 'node:http';
 import { parseCli } from './lib/cli.mjs';
 import { ROOT } from './lib/constants.mjs';
 import { gatewayEnv } from './lib/gateway.mjs';
@@ -55,17 +55,25 @@ async function startSide(root) {
   return { base, child, auth: tenant.auth };
 }
 
-async function send(dispatcher, base, auth, type, body) {
-  const res = await request(`${base}/api/v1/message/${type}`, {
-    method: 'POST', dispatcher, body, headers: { authorization: auth, 'content-type': 'application/json' },
+/** One request over a keep-alive agent; resolves with its status once the answer is read. */
+function call(agent, url, { method = 'GET', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
-  await res.body.text();
-  return res.statusCode;
+}
+
+function send(agent, base, auth, type, body) {
+  return call(agent, `${base}/api/v1/message/${type}`, { method: 'POST', body, headers: { authorization: auth, 'content-type': 'application/json' } });
 }
 
 /** The 30 MB document while a poller watches /healthz. */
 async function bigUpload(side) {
-  const dispatcher = new Agent({ connections: 4, bodyTimeout: 120_000, headersTimeout: 120_000 });
+  const dispatcher = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const body = JSON.stringify({ phone: '554499999999', data: { base64: pdf(30 * 1024 * 1024).toString('base64'), filename: 'big.pdf' } });
   await sleep(500);
   const idle = rssKb(side.child.pid);
@@ -75,8 +83,7 @@ async function bigUpload(side) {
   const poller = (async () => {
     while (polling) {
       const t = performance.now();
-      const res = await request(`${side.base}/healthz`, { dispatcher });
-      await res.body.text();
+      await call(dispatcher, `${side.base}/healthz`);
       latencies.push(performance.now() - t);
       peak = Math.max(peak, rssKb(side.child.pid));
       await sleep(20);
@@ -89,14 +96,14 @@ async function bigUpload(side) {
   await sleep(200);
   polling = false;
   await poller;
-  await dispatcher.close();
+  dispatcher.destroy();
   latencies.sort((a, b) => a - b);
   return { status, uploadMs, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? 0, memMb: (peak - idle) / 1024 };
 }
 
 /** 1 MB images from `clients` keep-alive clients for `seconds`. */
 async function images(side, clients, seconds) {
-  const dispatcher = new Agent({ connections: clients, pipelining: 1 });
+  const dispatcher = new http.Agent({ keepAlive: true, maxSockets: clients });
   const body = JSON.stringify({ phone: '554499999999', data: { base64: randomPng(1024 * 1024).toString('base64') } });
   const until = performance.now() + seconds * 1000;
   const latencies = [];
@@ -115,7 +122,7 @@ async function images(side, clients, seconds) {
       }
     }
   }));
-  await dispatcher.close();
+  dispatcher.destroy();
   latencies.sort((a, b) => a - b);
   if (other > 0) console.log(`  non-200 answers by status: ${JSON.stringify(Object.fromEntries(codes))}`);
   return { rps: ok / seconds, imgP99: percentile(latencies, 0.99), other };

@@ -9,6 +9,8 @@ import { MEDIA_PART_BYTES, type AcceptStatements } from '../store/messages.js';
 
 /** About what one accept commit may carry in inline media. */
 const MAX_COMMIT_BYTES = 4 * 1024 * 1024;
+/** Files larger than this are stored in parts ahead of the commit; smaller ones inline, in it (one write). */
+const PARTS_ABOVE = 2 * MEDIA_PART_BYTES;
 
 export type AcceptOutcome = 'stored' | 'key_taken';
 
@@ -41,13 +43,13 @@ export class Acceptor {
   }
 
   /**
-   * A file larger than a part is written in parts first (short transactions,
+   * A file larger than two parts is written in parts first (short transactions,
    * the event loop free in between), and the message commits without it
    * inline; parts of a message that is not stored after all are removed.
    */
   async accept(message: NewMessage): Promise<AcceptOutcome> {
     const bytes = message.media?.bytes;
-    if (message.media === undefined || bytes === undefined || bytes.length <= MEDIA_PART_BYTES) {
+    if (message.media === undefined || bytes === undefined || bytes.length <= PARTS_ABOVE) {
       await this.writer.submit(message);
       return this.skipped.delete(message.id) ? 'key_taken' : 'stored';
     }

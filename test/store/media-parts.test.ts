@@ -36,10 +36,10 @@ afterEach(async () => {
 });
 
 describe('media parts', () => {
-  it('a file over one part is stored in parts and read back whole; a small one stays inline', async () => {
+  it('a file over two parts is stored in parts and read back whole; a smaller one stays inline', async () => {
     const acceptor = new Acceptor(new AcceptStatements(store), () => {}, 86_400_000);
     const big = randomBytes(MEDIA_PART_BYTES * 2 + 123);
-    const small = randomBytes(1000);
+    const small = randomBytes(MEDIA_PART_BYTES * 2);
     expect(await acceptor.accept(image('big', big))).toBe('stored');
     expect(await acceptor.accept(image('small', small))).toBe('stored');
     expect(await parts('big')).toBe(3);
@@ -52,7 +52,7 @@ describe('media parts', () => {
   it('the parts of a message not stored (its idempotency key taken) are removed', async () => {
     const acceptor = new Acceptor(new AcceptStatements(store), () => {}, 86_400_000);
     expect(await acceptor.accept(image('first', randomBytes(10), 'k'))).toBe('stored');
-    expect(await acceptor.accept(image('second', randomBytes(MEDIA_PART_BYTES + 1), 'k'))).toBe('key_taken');
+    expect(await acceptor.accept(image('second', randomBytes(MEDIA_PART_BYTES * 2 + 1), 'k'))).toBe('key_taken');
     expect(await parts('second')).toBe(0);
   });
 
