@@ -30,7 +30,8 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
 /**
  * For receivers: checks a delivery's signature against the raw body bytes
  * (never re-serialised JSON) and rejects timestamps outside the tolerance,
- * which stops replays. Headers may be a plain object or a Headers instance.
+ * which stops replays. Headers may be a plain object (names in any case) or a
+ * Headers instance.
  */
 export function verifyWebhook(
   headers: Headers | Record<string, string | string[] | undefined>,
@@ -41,7 +42,9 @@ export function verifyWebhook(
 ): VerifyResult {
   const get = (name: string): string | undefined => {
     if (headers instanceof Headers) return headers.get(name) ?? undefined;
-    const v = headers[name] ?? headers[name.toLowerCase()];
+    // Node gives lower-case names; other frameworks (serverless events, say) may keep the sender's case.
+    const key = name in headers ? name : Object.keys(headers).find((k) => k.toLowerCase() === name);
+    const v = key === undefined ? undefined : headers[key];
     return Array.isArray(v) ? v[0] : v;
   };
   const id = get('webhook-id');
