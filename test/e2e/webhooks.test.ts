@@ -56,6 +56,8 @@ describe('webhooks', () => {
     expect(r.got.map((e) => e.type)).toEqual(['message.sent', 'message.delivered', 'message.read']);
     const wh = new Webhook(secret);
     for (const e of r.got) {
+      // What a receiver's router and logs see.
+      expect([e.method, e.headers['content-type'], e.headers['user-agent']]).toEqual(['POST', 'application/json', 'Connexa-Webhooks/1']);
       const payload = wh.verify(e.body, e.headers as Record<string, string>) as { id: string; instance_id: string; data: { message_id: string; status: string } };
       expect(payload.id).toBe(e.headers['webhook-id']);
       expect(payload.instance_id).toBe(t.instanceId);

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
+  method: string;
   id: string;
   type: string;
   headers: IncomingMessage['headers'];
@@ -27,7 +28,7 @@ export async function receiver(): Promise<Receiver> {
     req.on('end', () => {
       r.hits++;
       const parsed = JSON.parse(body) as { id: string; type: string };
-      const got = { id: parsed.id, type: parsed.type, headers: req.headers, body, at: Date.now() };
+      const got = { method: req.method ?? '', id: parsed.id, type: parsed.type, headers: req.headers, body, at: Date.now() };
       r.got.push(got);
       r.answer(got, r.hits, res);
     });
