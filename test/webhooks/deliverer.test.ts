@@ -26,6 +26,8 @@ let port: number;
 let hits: number;
 let connections: number;
 let deliverer: WebhookDeliverer | undefined;
+/** Statuses the receiver answers, one per request in order; then 500. */
+let statuses: number[] = [];
 
 beforeEach(async () => {
   dir = tempDir('connexa-deliverer-');
@@ -35,10 +37,11 @@ beforeEach(async () => {
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
   hits = 0;
   connections = 0;
+  statuses = [];
   server = createServer((req, res) => {
     hits++;
     req.resume();
-    req.on('end', () => res.writeHead(500).end());
+    req.on('end', () => res.writeHead(statuses.shift() ?? 500).end());
   });
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
@@ -54,13 +57,13 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host: string) => Promise<{ address: string; family: 4 | 6 }[]>) {
+async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host: string) => Promise<{ address: string; family: 4 | 6 }[]>, retryScale = 1e-6) {
   const endpoints = new WebhookEndpoints(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, url, null, generateWebhookSecret(), Date.now());
   await store.writeTx(false, () => new WebhookOutbox(store, () => 'e1').instance(instanceId, 'instance.connected', Date.now(), { phone: null }));
   const deliveries = new WebhookDeliveries(store);
   deliverer = new WebhookDeliverer(deliveries, endpoints, {
-    allowPrivateNetworks, timeoutMs: 2000, retryScale: 1e-6, pollMs: 10, maxConcurrent: 4, ...(lookup !== undefined ? { lookup } : {}),
+    allowPrivateNetworks, timeoutMs: 2000, retryScale, pollMs: 10, maxConcurrent: 4, ...(lookup !== undefined ? { lookup } : {}),
   }, pino({ level: 'silent' }));
   deliverer.start();
   return deliveries;
@@ -103,5 +106,22 @@ describe('webhook deliverer', () => {
     expect(row.attempts).toBe(MAX_DELIVERY_ATTEMPTS);
     expect(hits).toBe(MAX_DELIVERY_ATTEMPTS);
     expect(row.last_error).toMatch(/gave up after 13 attempts/);
+  });
+
+  it('only 2xx delivers: a 300 is a redirect not followed, a 400 a failure, each retried; a 299 delivers', async () => {
+    statuses = [300, 400, 299];
+    // Retries about 0.5 s and then 3 s apart: each failure stays visible long enough to be read.
+    const deliveries = await setup(`http://127.0.0.1:${port}/x`, true, undefined, 0.1);
+    const errors: string[] = [];
+    const row = await waitFor(async () => {
+      const r = deliveries.list(instanceId, undefined, 1)[0];
+      if (r?.last_error !== null && r?.last_error !== undefined && errors.at(-1) !== r.last_error) errors.push(r.last_error);
+      return r?.status === 'delivered' ? r : undefined;
+    }, 10_000, 'the delivery');
+    expect(row.attempts).toBe(3);
+    expect(hits).toBe(3);
+    expect(errors[0]).toMatch(/300.*redirects are not followed/);
+    expect(errors.at(-1) ?? '').toMatch(/400/);
+    expect(errors.at(-1) ?? '').not.toMatch(/redirect/);
   });
 });
