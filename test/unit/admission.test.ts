@@ -1,0 +1,44 @@
+/** Admission: a refused send never counts in the instance's queue; the media cap counts what waits. */
+import { describe, expect, it } from 'vitest';
+import { Admission } from '../../src/accept/admission.js';
+import { QueueDepth } from '../../src/accept/queue-depth.js';
+import { ApiError } from '../../src/domain/errors.js';
+
+const refusal = async (p: Promise<void>): Promise<string | undefined> => {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return err instanceof ApiError ? err.code : 'other';
+  }
+};
+
+describe('Admission', () => {
+  it('a rate-limited send gives its place in the queue back: the count stays at what was stored', async () => {
+    const depth = new QueueDepth(() => 0, 60_000);
+    const admission = new Admission(depth, { ratePerSecond: 1, queueMax: 2, queueFullRetryAfterS: 10 });
+    await admission.admit('i');
+    admission.settle('i', true);
+    expect(depth.current('i')).toBe(1);
+    expect(await refusal(admission.admit('i'))).toBe('rate_limited');
+    expect(depth.current('i')).toBe(1);
+  });
+
+  it('a full queue is refused before the rate is spent, with its Retry-After', async () => {
+    const admission = new Admission(new QueueDepth(() => 5, 60_000), { ratePerSecond: 1, queueMax: 5, queueFullRetryAfterS: 7 });
+    const err = await admission.admit('i').catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 429, code: 'queue_full', headers: { 'Retry-After': '7' } });
+  });
+
+  it('media waiting per instance: up to the limit in, past it 429 media_queue_full; no limit when 0', () => {
+    const waiting = new Map([['i', 900]]);
+    const admission = new Admission(new QueueDepth(() => 0), {
+      ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 1000, mediaWaiting: (id) => waiting.get(id) ?? 0,
+    });
+    expect(() => admission.admitMedia('i', 100)).not.toThrow();
+    expect(() => admission.admitMedia('i', 101)).toThrow(expect.objectContaining({ code: 'media_queue_full' }));
+    expect(() => admission.admitMedia('other', 1000)).not.toThrow();
+    const unlimited = new Admission(new QueueDepth(() => 0), { ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 0, mediaWaiting: () => 1e12 });
+    expect(() => unlimited.admitMedia('i', 1)).not.toThrow();
+  });
+});
