@@ -140,10 +140,10 @@ export class StrictBase64Decoder {
 
   /**
    * The common case, fast: a piece of plain base64 (no whitespace, no padding)
-   * is checked by decoding it and encoding it back. Node's decoder skips or
-   * bends what is not plain base64 (whitespace, padding, `-` and `_`), so any
-   * difference sends the piece through the character-by-character check,
-   * which finds it and names it. False: nothing was taken.
+   * is checked by decoding it and counting what came out. Node's decoder skips
+   * what is not plain base64 and bends `-` and `_`, so a short count or either
+   * letter sends the piece through the character-by-character check, which
+   * finds the fault and names it. False: nothing was taken.
    */
   private takeCanonical(payload: string): boolean {
     const clean = this.carry + payload;
@@ -157,7 +157,9 @@ export class StrictBase64Decoder {
     const part = whole === clean.length ? clean : clean.slice(0, whole);
     const out = this.room((whole / 4) * 3);
     const written = out.write(part, this.decoded, 'base64');
-    if (written * 4 !== whole * 3 || out.toString('base64', this.decoded, this.decoded + written) !== part) return false;
+    // Node skips what is not base64 (whitespace, '=', other characters: fewer bytes come out) but reads the
+    // base64url letters '-' and '_' as '+' and '/': a full count without those is plain base64.
+    if (written * 4 !== whole * 3 || part.includes('-') || part.includes('_')) return false;
     this.onBytes?.(out.subarray(this.decoded, this.decoded + written));
     this.decoded += written;
     this.chars += payload.length;
