@@ -123,6 +123,9 @@ describe('dispatcher', () => {
     await dispatcher.start();
     await waitFor(async () => ((await row('behind')).status === 'sent' ? true : undefined), 5000, 'the next message to go');
     expect(await row('stuck')).toMatchObject({ status: 'failed', error_code: 'attempts_exhausted' });
+    // The reason says how many attempts were made and that none completed.
+    const reason = await store.db.selectFrom('messages').select('error_message').where('id', '=', 'stuck').executeTakeFirstOrThrow();
+    expect(reason.error_message).toBe('Gave up after 3 attempts that did not complete');
     expect(engine.sent.map((m) => m.messageId)).toEqual(['behind']);
     // Every attempt's outcome is reported, also one that never reached an engine.
     expect(observed).toEqual(expect.arrayContaining(['stuck:failed:-', 'behind:sent:sandbox']));
