@@ -123,7 +123,7 @@ export class JsonStream {
     const stop = quote === -1 ? slash : slash === -1 ? quote : Math.min(quote, slash);
     const run = text.slice(i, stop === -1 ? text.length : stop);
     // Raw control characters are not JSON. A sunk string (megabytes of base64) is only searched for the
-    // three a base64 decoder would skip as whitespace: any other is refused by the sink itself.
+    // three a base64 decoder would skip as whitespace; every other one is refused by the sink itself.
     if (s.sink !== undefined ? run.includes('\n') || run.includes('\r') || run.includes('\t') : /[\u0000-\u001f]/.test(run)) throw notJson();
     if (run !== '') this.emit(s, run);
     if (stop === -1) return text.length;

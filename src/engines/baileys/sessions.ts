@@ -161,7 +161,8 @@ export class WhatsAppSessions implements SessionDirectory {
           const reached = new Set<string>();
           for (const r of found) {
             const message = ids.get(r.providerId);
-            if (r.status !== 'failed' && message !== undefined) reached.add(message.recipient);
+            // Only the first receipt of a new chat writes: later ones find the contact known (one indexed read).
+            if (r.status !== 'failed' && message !== undefined && !statements.knowsContact(instanceId, message.recipient)) reached.add(message.recipient);
           }
           if (reached.size > 0) statements.addContacts(instanceId, [...reached], now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record contacts'));
         });
