@@ -44,6 +44,7 @@ import { AuthFailures } from './http/auth-failures.js';
 import type { Readiness } from './http/routes/health.js';
 import { SendValidator } from './http/validate-send.js';
 import { openStore } from './store/database.js';
+import { MediaSpool } from './store/media-spool.js';
 import { AcceptStatements } from './store/messages.js';
 import { IdempotencyStatements } from './store/idempotency.js';
 import { QueueDepthStatements } from './store/queue-depth.js';
@@ -87,6 +88,10 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     throw new Error(`Database migration failed: ${migrated.reason}`);
   }
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
+  const spool = MediaSpool.open(store, config.database);
+  // Files whose message was sent meanwhile, or never committed (a crash in between).
+  const staleFiles = await spool.sweep();
+  if (staleFiles > 0) logger.info({ files: staleFiles }, 'removed media files of messages no longer waiting');
 
   // Created on the first start so that everything sealed later uses one stable key.
   const secretKey = resolveSecretKey(config.secretKey, config.dataDir);
@@ -156,25 +161,21 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   ]);
   const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
     (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
-  const media = new MediaPreparer(store, {
+  const media = new MediaPreparer(store, spool, {
     globalMaxBytes: config.mediaMaxBytes,
     fetchTimeoutMs: config.mediaFetchTimeoutMs,
     allowPrivateNetworks: config.mediaAllowPrivateNetworks,
     maxConcurrentDownloads: config.mediaMaxConcurrentDownloads,
   });
   const engineResolver = new EngineResolver(store.db, engines);
-  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox), engineResolver, media, {
+  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox, spool), engineResolver, media, {
     nodeId: config.nodeId,
     ...config.dispatch,
     maxActiveLanes: 2000,
     onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
-  const acceptStatements = new AcceptStatements(store);
-  // Parts of files whose message never committed (a crash in between).
-  const orphanParts = await acceptStatements.dropOrphanParts();
-  if (orphanParts > 0) logger.info({ parts: orphanParts }, 'removed media parts of messages that were never stored');
-  const acceptor = new Acceptor(acceptStatements, () => dispatcher.wake(), config.limits.idempotencyTtlMs);
+  const acceptor = new Acceptor(new AcceptStatements(store), spool, () => dispatcher.wake(), config.limits.idempotencyTtlMs);
   const idempotency = new IdempotencyStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();
@@ -284,6 +285,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       clearInterval(pruneTimer);
       for (const engine of engines.values()) await engine.stop();
       await store.close();
+      await spool.close();
       logger.info('stopped');
     })();
     return stopping;

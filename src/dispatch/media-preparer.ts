@@ -12,7 +12,7 @@ import { isMediaKind, maxBytesFor, type MediaKind } from '../media/kinds.js';
 import { fetchMedia } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
 import type { Store } from '../store/database.js';
-import { getMediaBytes } from '../store/messages.js';
+import type { MediaSpool } from '../store/media-spool.js';
 import type { DispatchRow } from '../store/schema.js';
 import { Semaphore } from './semaphore.js';
 
@@ -28,20 +28,22 @@ export class MediaPreparer {
   private readonly save;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
+    private readonly spool: MediaSpool,
     private readonly options: MediaPreparerOptions,
   ) {
     this.downloads = new Semaphore(options.maxConcurrentDownloads);
-    const s = store.sqlite;
-    const insert = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?) ON CONFLICT (message_id) DO UPDATE SET bytes = excluded.bytes`);
-    const update = s.prepare(
+    const update = store.sqlite.prepare(
       `UPDATE messages SET media_mime = ?, media_size = ?, media_sha256 = ?, media_filename = ?, media_voice = ? WHERE id = ?`,
     );
-    this.save = (id: string, bytes: Buffer, m: Omit<OutgoingMedia, 'bytes' | 'kind'>) =>
-      store.writeTx(false, () => {
-        insert.run(id, bytes);
+    // The file first: a row that says its file was fetched always has it.
+    this.save = async (id: string, bytes: Buffer, m: Omit<OutgoingMedia, 'bytes' | 'kind'>) => {
+      await spool.put(id, bytes);
+      await spool.syncFolder();
+      await store.writeTx(false, () => {
         update.run(m.mime, bytes.length, m.sha256, m.filename ?? null, m.voiceNote ? 1 : 0, id);
       });
+    };
   }
 
   async prepare(row: DispatchRow, signal?: AbortSignal): Promise<OutgoingMedia | undefined> {
@@ -49,7 +51,7 @@ export class MediaPreparer {
     if (kind === null) return undefined;
     if (!isMediaKind(kind)) throw new CodedError('internal_error', `Stored message has an unknown media kind`);
     if (row.media_sha256 !== null && row.media_mime !== null) {
-      const bytes = await getMediaBytes(this.store.db, row.id);
+      const bytes = await this.spool.read(row.id);
       if (bytes === undefined) throw new CodedError('media_missing', 'The stored media of this message is missing');
       return { kind, bytes, mime: row.media_mime, sha256: row.media_sha256, filename: row.media_filename ?? undefined, voiceNote: row.media_voice === 1 };
     }

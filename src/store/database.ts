@@ -33,6 +33,12 @@ export interface Store {
    * power cut only repeats work (a resend under the same provider id).
    */
   writeTx<T>(durable: boolean, fn: () => T): Promise<T>;
+  /**
+   * Inside `writeTx`: runs `fn` once that transaction has committed, and never
+   * if it rolls back (work outside the database that must follow the commit,
+   * such as removing a sent message's file).
+   */
+  afterCommit(fn: () => void): void;
   close(): Promise<void>;
 }
 
@@ -69,17 +75,31 @@ export function openStore(config: DatabaseConfig): Store {
   const syncFull = sqlite.prepare('PRAGMA synchronous = FULL');
   const syncNormal = sqlite.prepare('PRAGMA synchronous = NORMAL');
   const inTransaction = sqlite.transaction((fn: () => unknown) => fn());
+  /** Work waiting for the running transaction's commit; undefined outside one. */
+  let committed: (() => void)[] | undefined;
   let closed = false;
   return {
     db,
     sqlite,
     writeTx: <T>(durable: boolean, fn: () => T): Promise<T> => {
+      if (committed !== undefined) return Promise.reject(new Error('writeTx inside a write transaction'));
+      const hooks: (() => void)[] = [];
+      committed = hooks;
+      let result: T;
       try {
         (durable ? syncFull : syncNormal).run();
-        return Promise.resolve(inTransaction(fn) as T);
+        result = inTransaction(fn) as T;
       } catch (err) {
         return Promise.reject(err);
+      } finally {
+        committed = undefined;
       }
+      for (const hook of hooks) hook();
+      return Promise.resolve(result);
+    },
+    afterCommit: (fn) => {
+      if (committed === undefined) throw new Error('afterCommit outside a write transaction');
+      committed.push(fn);
     },
     close: async () => {
       if (closed) return;

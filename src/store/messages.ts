@@ -1,27 +1,19 @@
 /**
  * Reads of messages and their timelines (Kysely), and the accept write: one
- * durable transaction per batch appends the message rows and their inline
- * media, and the idempotency key of a send that has one. Nothing else is
- * written on the accept path: the dispatcher takes new rows into its outbox
- * afterwards (outbox.ts, `ingest`).
+ * durable transaction per batch appends the message rows and the idempotency
+ * key of a send that has one. A message's file is not in its row: it is in
+ * the media spool (media-spool.ts), written before the commit. Nothing else
+ * is written on the accept path: the dispatcher takes new rows into its
+ * outbox afterwards (outbox.ts, `ingest`).
  */
 import type { NewMessage } from '../domain/message.js';
 import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type { Db, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
 
-/** The size of one stored part of a large file: about what one short transaction writes. */
-export const MEDIA_PART_BYTES = 1024 * 1024;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 export class AcceptStatements {
   private readonly insertMessage;
-  private readonly insertMedia;
   private readonly claimKey;
-  private readonly insertPart;
-  private readonly deleteParts;
-  private readonly orphanParts;
 
   constructor(private readonly store: Store) {
     const s = store.sqlite;
@@ -31,10 +23,6 @@ export class AcceptStatements {
          status, attempts, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
     );
-    this.insertMedia = s.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`);
-    this.insertPart = s.prepare(`INSERT INTO media_parts (message_id, seq, bytes) VALUES (?, ?, ?)`);
-    this.deleteParts = s.prepare(`DELETE FROM media_parts WHERE message_id = ?`);
-    this.orphanParts = s.prepare(`DELETE FROM media_parts WHERE message_id NOT IN (SELECT id FROM messages)`);
     // Takes the key, or an expired row of it; a live row of another request wins.
     this.claimKey = s.prepare<[string, string, string, string, number, number]>(
       `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
@@ -45,8 +33,9 @@ export class AcceptStatements {
   }
 
   /**
-   * Stores the batch in one durable commit. Returns the ids of messages that
-   * were not stored because their idempotency key is already held.
+   * Stores the batch's rows in one durable commit (their files, if any, are
+   * already in the spool). Returns the ids of messages that were not stored
+   * because their idempotency key is already held.
    */
   insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
     return this.store.writeTx(true, () => {
@@ -69,35 +58,9 @@ export class AcceptStatements {
           media?.requestedFilename ?? null, media?.requestedMime ?? null,
           m.acceptedAt, m.acceptedAt,
         );
-        if (media?.bytes !== undefined) this.insertMedia.run(m.id, media.bytes);
       }
       return skipped;
     });
-  }
-
-  /**
-   * Stores a large file in parts ahead of its message's commit, one short
-   * transaction per part with a turn of the event loop in between. Not fsync'd
-   * here: the message's durable commit makes them durable with it (one WAL).
-   */
-  async writeParts(messageId: string, bytes: Buffer): Promise<void> {
-    for (let seq = 0, at = 0; at < bytes.length; seq++, at += MEDIA_PART_BYTES) {
-      const part = bytes.subarray(at, at + MEDIA_PART_BYTES);
-      await this.store.writeTx(false, () => this.insertPart.run(messageId, seq, part));
-      await nextTurn();
-    }
-  }
-
-  /** Removes the parts of a message that was not stored after all. */
-  dropParts(messageId: string): Promise<void> {
-    return this.store.writeTx(false, () => {
-      this.deleteParts.run(messageId);
-    });
-  }
-
-  /** Removes parts left by a crash between writing them and the message's commit. */
-  dropOrphanParts(): Promise<number> {
-    return this.store.writeTx(false, () => this.orphanParts.run().changes);
   }
 }
 
@@ -109,7 +72,7 @@ export async function listEvents(db: Db, messageId: string): Promise<EventRow[]>
   return db.selectFrom('message_events').selectAll().where('message_id', '=', messageId).orderBy('id').execute();
 }
 
-/** A message's stored file: inline, or put together from its parts. */
+/** A message's file where versions before the media spool kept it: a row, or rows of parts. */
 export async function getMediaBytes(db: Db, messageId: string): Promise<Buffer | undefined> {
   const row = await db.selectFrom('media').select('bytes').where('message_id', '=', messageId).executeTakeFirst();
   if (row !== undefined) return row.bytes;

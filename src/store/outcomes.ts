@@ -2,11 +2,13 @@
  * What happened to each attempt. An attempt is counted (and the message shown
  * as `sending`) before the engine is called, so a message that crashes the
  * process every time still runs out of attempts instead of blocking its lane.
- * A sent or failed message leaves the outbox and its stored media bytes go;
+ * A sent or failed message leaves the outbox and its stored file goes once
+ * that has committed;
  * every status change writes its timeline event in the same transaction.
  * Status only moves forward: a retry keeps the message `sending`.
  */
 import type { Store } from './database.js';
+import type { MediaSpool } from './media-spool.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface AttemptStart {
@@ -44,6 +46,7 @@ export class OutcomeStatements {
   constructor(
     private readonly store: Store,
     private readonly webhooks?: WebhookOutbox,
+    private readonly spool?: MediaSpool,
   ) {
     const s = store.sqlite;
     this.countAttempt = s.prepare(`UPDATE outbox SET attempts = ? WHERE message_id = ?`);
@@ -93,6 +96,7 @@ export class OutcomeStatements {
 
   /** Records what attempts came to. Call inside a write transaction. */
   recordInTx(outcomes: readonly Outcome[]): void {
+    const left: string[] = [];
     for (const o of outcomes) {
       switch (o.kind) {
         case 'sent':
@@ -102,7 +106,7 @@ export class OutcomeStatements {
           } else {
             this.setProviderId.run(o.providerId, o.messageId);
           }
-          this.leaveQueue(o.messageId);
+          left.push(o.messageId);
           break;
         case 'retry':
           this.noteError.run(o.code, o.reason, o.at, o.messageId);
@@ -113,7 +117,7 @@ export class OutcomeStatements {
             this.event.run(o.messageId, 'failed', o.at, o.code, o.reason);
             this.webhooks?.message(o.messageId, 'failed', o.at, { code: o.code, message: o.reason });
           }
-          this.leaveQueue(o.messageId);
+          left.push(o.messageId);
           break;
         case 'waiting':
           if (o.refund) {
@@ -124,11 +128,19 @@ export class OutcomeStatements {
           break;
       }
     }
+    this.leaveQueue(left);
   }
 
-  private leaveQueue(messageId: string): void {
-    this.deleteOutbox.run(messageId);
-    this.deleteMedia.run(messageId);
-    this.deleteMediaParts.run(messageId);
+  /** Messages sent or failed leave the outbox; their files go after the commit. */
+  private leaveQueue(messageIds: readonly string[]): void {
+    if (messageIds.length === 0) return;
+    for (const id of messageIds) {
+      this.deleteOutbox.run(id);
+      // Where versions before the spool kept files.
+      this.deleteMedia.run(id);
+      this.deleteMediaParts.run(id);
+    }
+    const spool = this.spool;
+    if (spool !== undefined) this.store.afterCommit(() => spool.discard(messageIds));
   }
 }

@@ -13,6 +13,7 @@ import { EngineResolver } from '../../src/dispatch/engine-resolver.js';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import type { Engine, EngineName, OutgoingMessage, SendResult } from '../../src/engines/engine.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
@@ -71,8 +72,9 @@ afterEach(async () => {
 });
 
 function startDispatcher(options: Partial<DispatcherOptions> = {}): Promise<void> {
-  const media = new MediaPreparer(store, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
-  dispatcher = new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store),
+  const spool = MediaSpool.open(store, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  const media = new MediaPreparer(store, spool, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
+  dispatcher = new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store, undefined, spool),
     new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
     { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8, ...options },
     pino({ level: 'silent' }));

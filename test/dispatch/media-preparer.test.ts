@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import type { MediaKind } from '../../src/media/kinds.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { DISPATCH_COLUMNS } from '../../src/store/schema.js';
@@ -49,7 +50,7 @@ async function accept(id: string, kind: MediaKind, urlPath: string) {
   }]);
 }
 const row = async (id: string) => store.db.selectFrom('messages').select([...DISPATCH_COLUMNS]).where('id', '=', id).executeTakeFirstOrThrow();
-const preparer = () => new MediaPreparer(store, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 5_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
+const preparer = () => new MediaPreparer(store, MediaSpool.open(store, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') }), { globalMaxBytes: 1 << 20, fetchTimeoutMs: 5_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
 
 describe('MediaPreparer, a URL file', () => {
   it('a document without magic bytes takes its type from Content-Type, its name from the URL; kept, and a retry does not download again', async () => {

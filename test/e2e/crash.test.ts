@@ -4,11 +4,15 @@
  * message_id must end `sent` or later, and arrive in the sandbox exactly once.
  * Runs the built server (dist/), as `npm start` would.
  */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import type net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childGateway } from '../helpers/child-gateway.js';
-import { ADMIN_TOKEN, basic, waitFor, type ApiBody, type InboxEntry } from '../helpers/gateway.js';
+import { waitFor, type ApiBody, type InboxEntry } from '../helpers/gateway.js';
+import { png } from '../media/media-samples.js';
 
 const server = await childGateway({
   CONNEXA_SANDBOX_DELIVER_MS: '20',
@@ -20,16 +24,30 @@ const server = await childGateway({
 
 afterAll(() => server.dispose());
 
+/** Sends from `writers` clients until the server is killed (after 300–1000 ms), then starts it again. */
+async function killDuring(send: (writer: number) => Promise<void>, writers: number): Promise<void> {
+  let running = true;
+  const loops = Array.from({ length: writers }, async (_, w) => {
+    while (running) {
+      try {
+        await send(w);
+      } catch {
+        // The server died mid-request: not acknowledged, may or may not arrive.
+      }
+    }
+  });
+  await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
+  await server.kill();
+  running = false;
+  await Promise.all(loops);
+  await server.start();
+}
+
 describe('SIGKILL in the middle of a stream of sends', () => {
   it('loses no acknowledged message and delivers none twice', { timeout: 120_000 }, async () => {
     const base = server.base;
     await server.start();
-    const admin = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
-    const user = (await (await fetch(`${base}/api/v1/admin/users`, { method: 'POST', headers: admin, body: '{"name":"crash"}' })).json()) as Record<string, string>;
-    const inst = (await (await fetch(`${base}/api/v1/admin/users/${user['user_id']}/instances`, {
-      method: 'POST', headers: admin, body: '{"name":"crash","engine":"sandbox"}',
-    })).json()) as Record<string, string>;
-    const auth = basic(user['user_id'] ?? '', inst['instance_token'] ?? '');
+    const { auth } = await server.tenant();
 
     // A webhook receiver in this process: it sees deliveries across every kill and restart.
     const hooks = new Map<string, { messageId: string; count: number }>();
@@ -55,28 +73,16 @@ describe('SIGKILL in the middle of a stream of sends', () => {
     let attempted = 0;
     const KILLS = 5;
     for (let round = 0; round < KILLS; round++) {
-      let running = true;
-      const writers = Array.from({ length: 8 }, async (_, w) => {
-        while (running) {
-          const body = `c${counter++}`;
-          attempted++;
-          try {
-            const res = await fetch(`${base}/api/v1/message/text`, {
-              method: 'POST',
-              headers: { authorization: auth, 'content-type': 'application/json' },
-              body: JSON.stringify({ phone: `55449000${String(w).padStart(4, '0')}`, data: { text: body } }),
-            });
-            if (res.status === 200) acked.set(((await res.json()) as ApiBody).message_id ?? '', body);
-          } catch {
-            // The server died mid-request: not acknowledged, may or may not arrive.
-          }
-        }
-      });
-      await new Promise((r) => setTimeout(r, 300 + Math.random() * 700));
-      await server.kill();
-      running = false;
-      await Promise.all(writers);
-      await server.start();
+      await killDuring(async (w) => {
+        const body = `c${counter++}`;
+        attempted++;
+        const res = await fetch(`${base}/api/v1/message/text`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ phone: `55449000${String(w).padStart(4, '0')}`, data: { text: body } }),
+        });
+        if (res.status === 200) acked.set(((await res.json()) as ApiBody).message_id ?? '', body);
+      }, 8);
     }
 
     // After the last restart every acknowledged message must reach sent or later.
@@ -125,5 +131,37 @@ describe('SIGKILL in the middle of a stream of sends', () => {
     expect(twice).toEqual([]);
     expect(textsTwice).toBe(0);
     for (const e of inbox) if (acked.has(e.message_id)) expect(e.text).toBe(acked.get(e.message_id));
+  });
+
+  it('images: every acknowledged file arrives whole, and no file is left behind', { timeout: 120_000 }, async () => {
+    const base = server.base;
+    await server.kill();
+    await server.start();
+    const { auth } = await server.tenant();
+    const acked = new Map<string, string>(); // message_id → sha256 of the file
+    for (let round = 0; round < 3; round++) {
+      await killDuring(async (w) => {
+        const file = Buffer.concat([Buffer.from(png()), randomBytes(20_000 + Math.floor(Math.random() * 200_000))]);
+        const res = await fetch(`${base}/api/v1/message/image`, {
+          method: 'POST',
+          headers: { authorization: auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ phone: `55449100${String(w).padStart(4, '0')}`, data: { base64: file.toString('base64') } }),
+        });
+        if (res.status === 200) acked.set(((await res.json()) as ApiBody).message_id ?? '', createHash('sha256').update(file).digest('hex'));
+      }, 6);
+    }
+    expect(acked.size).toBeGreaterThan(10);
+    const inbox = async () => ((await (await fetch(`${base}/api/v1/sandbox/messages?limit=1000`, { headers: { authorization: auth } })).json()) as ApiBody).messages ?? [];
+    await waitFor(async () => {
+      const arrived = new Set((await inbox()).map((e) => e.message_id));
+      return [...acked.keys()].every((id) => arrived.has(id)) ? true : undefined;
+    }, 60_000, 'every acknowledged image in the sandbox');
+    for (const e of await inbox()) if (acked.has(e.message_id)) expect(e.media?.sha256).toBe(acked.get(e.message_id));
+    // Sent files are removed after their commit; files of sends cut off by a kill at the next start.
+    const spool = path.join(server.dir, 'connexa.db-media');
+    await waitFor(async () => (fs.readdirSync(spool).length === 0 ? true : undefined), 10_000, 'an empty media folder');
+    await server.kill();
+    await server.start();
+    expect(fs.readdirSync(spool)).toEqual([]);
   });
 });

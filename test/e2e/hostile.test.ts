@@ -260,9 +260,12 @@ describe('media waiting per instance', () => {
 });
 
 describe('files', () => {
-  it('the database and its WAL are readable by the owner only', () => {
+  it('the database, its WAL and its media folder are the owner\'s only', () => {
     const files = fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db'));
-    expect(files.length).toBeGreaterThan(0);
-    for (const f of files) expect((fs.statSync(path.join(g.dir, f)).mode & 0o777).toString(8)).toBe('600');
+    expect(files).toContain('connexa.db-media');
+    for (const f of files) {
+      const stat = fs.statSync(path.join(g.dir, f));
+      expect((stat.mode & 0o777).toString(8)).toBe(stat.isDirectory() ? '700' : '600');
+    }
   });
 });

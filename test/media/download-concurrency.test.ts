@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { DISPATCH_COLUMNS } from '../../src/store/schema.js';
@@ -47,7 +48,7 @@ it('never has more than maxConcurrentDownloads open, and downloads everything', 
     media: { kind: 'image' as const, source: { kind: 'url' as const, url: `${fixture?.origin ?? ''}/${id}.png` }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
   })));
   const rows = await db.db.selectFrom('messages').select([...DISPATCH_COLUMNS]).execute();
-  const media = new MediaPreparer(db, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 10_000, allowPrivateNetworks: true, maxConcurrentDownloads: 3 });
+  const media = new MediaPreparer(db, MediaSpool.open(db, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') }), { globalMaxBytes: 1 << 20, fetchTimeoutMs: 10_000, allowPrivateNetworks: true, maxConcurrentDownloads: 3 });
   const prepared = await Promise.all(rows.map((row) => media.prepare(row)));
   expect(prepared.map((p) => p?.bytes.equals(bytes))).toEqual(ids.map(() => true));
   expect(maxOpen).toBe(3);
