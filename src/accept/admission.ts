@@ -6,6 +6,7 @@
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError } from '../domain/errors.js';
+import { MediaWaiting } from './media-waiting.js';
 import type { QueueDepth } from './queue-depth.js';
 
 export interface AdmissionOptions {
@@ -17,14 +18,16 @@ export interface AdmissionOptions {
   queueFullRetryAfterS: number;
   /** Bytes of media that may wait per instance; 0 turns the limit off. */
   mediaQueueMaxBytes?: number;
-  /** Bytes of media stored for an instance's waiting messages. */
+  /** Bytes of media stored for an instance's waiting messages (a database sum; read at most once a second per instance). */
   mediaWaiting?: (instanceId: string) => number;
 }
 
 export class Admission {
   private readonly rate: RateLimiterMemory | undefined;
+  private readonly media: MediaWaiting | undefined;
 
-  constructor(private readonly depth: QueueDepth, private readonly options: AdmissionOptions) {
+  constructor(private readonly depth: QueueDepth, private readonly options: AdmissionOptions, now: () => number = Date.now) {
+    this.media = options.mediaWaiting !== undefined ? new MediaWaiting(options.mediaWaiting, 1_000, now) : undefined;
     this.rate = options.ratePerSecond > 0
       ? new RateLimiterMemory({ points: options.ratePerSecond, duration: 1, keyPrefix: 'send' })
       : undefined;
@@ -60,13 +63,14 @@ export class Admission {
    */
   admitMedia(instanceId: string, bytes: number): void {
     const max = this.options.mediaQueueMaxBytes ?? 0;
-    if (max <= 0 || this.options.mediaWaiting === undefined) return;
-    const waiting = this.options.mediaWaiting(instanceId);
+    if (max <= 0 || this.media === undefined) return;
+    const waiting = this.media.current(instanceId);
     if (waiting + bytes > max) {
       throw new ApiError(429, 'media_queue_full',
         `This instance already has ${Math.round(waiting / 1048576)} MB of media waiting to be sent (at most ${Math.round(max / 1048576)} MB); retry once some has gone out`,
         undefined, { 'Retry-After': String(this.options.queueFullRetryAfterS) });
     }
+    this.media.add(instanceId, bytes);
   }
 
   /** The admitted send was stored (it stays counted) or not (its place is freed). */

@@ -30,8 +30,6 @@ export class Acceptor {
     this.writer = new BatchWriter(async (batch) => {
       const started = performance.now();
       try {
-        // The batch's files are on disk; their folder entries must be too before the rows say they exist.
-        await spool.syncFolder();
         for (const id of await statements.insert(batch, idempotencyTtlMs)) this.skipped.add(id);
       } finally {
         this.lastCommitMs = performance.now() - started;

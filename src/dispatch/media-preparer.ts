@@ -39,7 +39,6 @@ export class MediaPreparer {
     // The file first: a row that says its file was fetched always has it.
     this.save = async (id: string, bytes: Buffer, m: Omit<OutgoingMedia, 'bytes' | 'kind'>) => {
       await spool.put(id, bytes);
-      await spool.syncFolder();
       await store.writeTx(false, () => {
         update.run(m.mime, bytes.length, m.sha256, m.filename ?? null, m.voiceNote ? 1 : 0, id);
       });

@@ -19,6 +19,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../config.js';
+import { Coalesced } from './coalesced.js';
 import type { Store } from './database.js';
 import { getMediaBytes } from './messages.js';
 
@@ -32,8 +33,8 @@ export function spoolDirFor(config: DatabaseConfig): { dir: string; temporary: b
 }
 
 export class MediaSpool {
-  /** Files written since the folder was last synced. */
-  private unsynced = false;
+  /** Folder syncs, shared by the files written while one runs. */
+  private readonly folderSync = new Coalesced(() => this.fsyncFolder());
   private readonly statusOf;
 
   private constructor(
@@ -58,9 +59,9 @@ export class MediaSpool {
   }
 
   /**
-   * Writes a message's file and waits until its bytes are on disk. The folder
-   * entry is made durable by `syncFolder`, which the accept commit calls
-   * before it writes the message's row.
+   * Writes a message's file and waits until it is durable: its bytes, then
+   * its folder entry (one folder sync serves every file written before it
+   * started, so concurrent puts share them).
    */
   async put(messageId: string, bytes: Uint8Array): Promise<void> {
     const handle = await fsp.open(this.file(messageId), 'w', 0o600);
@@ -70,19 +71,13 @@ export class MediaSpool {
     } finally {
       await handle.close();
     }
-    this.unsynced = true;
+    await this.folderSync.run();
   }
 
-  /** Makes the entries of files written so far durable (one fsync of the folder). */
-  async syncFolder(): Promise<void> {
-    if (!this.unsynced) return;
-    this.unsynced = false;
+  private async fsyncFolder(): Promise<void> {
     const handle = await fsp.open(this.dir, 'r');
     try {
       await handle.sync();
-    } catch (err) {
-      this.unsynced = true;
-      throw err;
     } finally {
       await handle.close();
     }

@@ -41,4 +41,26 @@ describe('Admission', () => {
     const unlimited = new Admission(new QueueDepth(() => 0), { ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 0, mediaWaiting: () => 1e12 });
     expect(() => unlimited.admitMedia('i', 1)).not.toThrow();
   });
+
+  it('media waiting is summed at most once a second per instance; files admitted meanwhile count on top', () => {
+    let now = 0;
+    let reads = 0;
+    const stored = new Map([['i', 0]]);
+    const admission = new Admission(new QueueDepth(() => 0), {
+      ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 1000,
+      mediaWaiting: (id) => {
+        reads++;
+        return stored.get(id) ?? 0;
+      },
+    }, () => now);
+    for (let n = 0; n < 4; n++) admission.admitMedia('i', 250);
+    expect(() => admission.admitMedia('i', 1)).toThrow(expect.objectContaining({ code: 'media_queue_full' }));
+    expect(reads).toBe(1);
+    // A second later the database says what is really waiting (two of the files were sent meanwhile).
+    stored.set('i', 500);
+    now = 1_000;
+    expect(() => admission.admitMedia('i', 500)).not.toThrow();
+    expect(reads).toBe(2);
+  });
 });
+
