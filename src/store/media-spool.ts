@@ -19,7 +19,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../config.js';
-import { Coalesced } from './coalesced.js';
+import { GroupFlush } from '../util/group-flush.js';
 import type { Store } from './database.js';
 import { getMediaBytes } from './messages.js';
 
@@ -34,7 +34,7 @@ export function spoolDirFor(config: DatabaseConfig): { dir: string; temporary: b
 
 export class MediaSpool {
   /** Folder syncs, shared by the files written while one runs. */
-  private readonly folderSync = new Coalesced(() => this.fsyncFolder());
+  private readonly folderSync = new GroupFlush(() => this.fsyncFolder());
   private readonly statusOf;
 
   private constructor(

@@ -1,12 +1,12 @@
-/** Coalesced runs: each caller waits for a run that started after its call; callers during a run share the next one. */
+/** Group flushes: each caller waits for a run that started after its call; callers during a run share the next one. */
 import { expect, it } from 'vitest';
-import { Coalesced } from '../../src/store/coalesced.js';
+import { GroupFlush } from '../../src/util/group-flush.js';
 
 it('callers during a run share one next run, which starts only after the current one ends; a failed run fails its callers only', async () => {
   const log: string[] = [];
   let runs = 0;
   const gates: (() => void)[] = [];
-  const task = new Coalesced(async () => {
+  const task = new GroupFlush(async () => {
     const n = ++runs;
     log.push(`start ${n}`);
     await new Promise<void>((resolve) => gates.push(resolve));

@@ -1,9 +1,9 @@
 /**
- * Runs a task so that every caller waits for a run that started after its
+ * Runs a task (a flush) so that every caller waits for a run that started after its
  * call, and callers arriving while one runs share the next: group commit for
  * an idempotent flush (a folder's fsync serving every file written before it).
  */
-export class Coalesced {
+export class GroupFlush {
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
 
