@@ -3,18 +3,18 @@
  * `synchronous = FULL`, so a commit is on disk before we answer 200; group
  * commit (see batch-writer.ts) amortises the fsync over many requests.
  *
- * Kysely serves migrations, administration and reads. The hot paths (accept,
- * claim, complete, receipts) use prepared statements inside `writeTx`, one
- * synchronous SQLite transaction that runs at once: nothing can interleave
- * with it, and writers never queue behind each other's promises. The one rule
- * that keeps this safe: no Kysely transaction (which awaits between its
- * statements) may run once the store is open, except the migrations, which
- * finish before anything else starts.
+ * SQLite has one connection, and Kysely's driver lends it to one holder at a
+ * time: a `writeTx` holds it from `BEGIN` to `COMMIT`, across its awaits, so
+ * a Kysely query never lands inside somebody else's transaction. The hot
+ * paths (accept, claim, complete, receipts) still run prepared statements on
+ * `sqlite` inside `writeTx` (synchronously, so nothing reads between them);
+ * they are moving to queries on `tx.db`, which PostgreSQL can run too.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { DatabaseConfig } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
 import type { Database } from './schema.js';
@@ -22,21 +22,33 @@ import type { Database } from './schema.js';
 export type Db = Kysely<Database>;
 export type SqliteHandle = SQLite.Database;
 
+/** One write transaction, handed to the function `writeTx` runs. */
+export interface Tx {
+  /** Queries in this transaction (on the connection it holds). */
+  readonly db: Db;
+  /** Runs `fn` once this transaction has committed; never if it rolls back. */
+  afterCommit(fn: () => void): void;
+}
+
 export interface Store {
   db: Db;
   sqlite: SqliteHandle;
   /**
-   * Runs `fn` synchronously in one SQLite transaction, with the connection held.
-   * `durable` commits fsync the WAL (the accept path: a 200 promises the message
-   * survives power loss). Other commits skip the fsync: they survive a process
-   * crash, and the next durable commit carries them to disk; losing one to a
-   * power cut only repeats work (a resend under the same provider id).
+   * Runs `fn` in one write transaction (`BEGIN IMMEDIATE` … `COMMIT`) holding
+   * the connection: no other transaction and no query through `db` runs on it
+   * until it ends, even across `fn`'s awaits. `fn` may be synchronous (the
+   * prepared statements of the hot paths) or asynchronous (queries on
+   * `tx.db`); it must not wait for anything but its own statements.
+   * `durable` commits fsync the WAL (the accept path: a 200 promises the
+   * message survives power loss). Other commits skip the fsync: they survive a
+   * process crash, and the next durable commit carries them to disk; losing
+   * one to a power cut only repeats work (a resend under the same provider id).
    */
-  writeTx<T>(durable: boolean, fn: () => T): Promise<T>;
+  writeTx<T>(durable: boolean, fn: (tx: Tx) => T | Promise<T>): Promise<T>;
   /**
    * Inside `writeTx`: runs `fn` once that transaction has committed, and never
    * if it rolls back (work outside the database that must follow the commit,
-   * such as removing a sent message's file).
+   * such as removing a sent message's file). `Tx.afterCommit` where a `tx` is at hand.
    */
   afterCommit(fn: () => void): void;
   close(): Promise<void>;
@@ -60,6 +72,26 @@ function ownerOnly(file: string): void {
   }
 }
 
+/**
+ * better-sqlite3 for Kysely, with each statement prepared once: Kysely
+ * prepares every query it runs, and SQLite's compile is most of a small
+ * query's cost.
+ */
+function cachingStatements(sqlite: SqliteHandle): SqliteDatabase {
+  const statements = new LRUCache<string, SQLite.Statement>({ max: 500 });
+  return {
+    close: () => sqlite.close(),
+    prepare: (query: string) => {
+      let statement = statements.get(query);
+      if (statement === undefined) {
+        statement = sqlite.prepare(query);
+        statements.set(query, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export function openStore(config: DatabaseConfig): Store {
   if (config.file !== ':memory:') ownerOnly(config.file);
   const sqlite = new SQLite(config.file);
@@ -71,32 +103,38 @@ export function openStore(config: DatabaseConfig): Store {
   sqlite.pragma('cache_size = -65536');
   const checkpointer = config.file === ':memory:' ? undefined : new Checkpointer(config.file);
   if (checkpointer !== undefined) sqlite.pragma('wal_autocheckpoint = 1000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   const syncFull = sqlite.prepare('PRAGMA synchronous = FULL');
   const syncNormal = sqlite.prepare('PRAGMA synchronous = NORMAL');
-  const inTransaction = sqlite.transaction((fn: () => unknown) => fn());
+  const begin = sqlite.prepare('BEGIN IMMEDIATE');
+  const commit = sqlite.prepare('COMMIT');
+  const rollback = sqlite.prepare('ROLLBACK');
   /** Work waiting for the running transaction's commit; undefined outside one. */
   let committed: (() => void)[] | undefined;
   let closed = false;
   return {
     db,
     sqlite,
-    writeTx: <T>(durable: boolean, fn: () => T): Promise<T> => {
-      if (committed !== undefined) return Promise.reject(new Error('writeTx inside a write transaction'));
+    // Kysely's SQLite driver hands its one connection to one holder at a time: the transaction holds it throughout.
+    writeTx: <T>(durable: boolean, fn: (tx: Tx) => T | Promise<T>): Promise<T> => db.connection().execute(async (connection) => {
+      if (committed !== undefined) throw new Error('writeTx inside a write transaction');
       const hooks: (() => void)[] = [];
+      (durable ? syncFull : syncNormal).run();
+      begin.run();
       committed = hooks;
       let result: T;
       try {
-        (durable ? syncFull : syncNormal).run();
-        result = inTransaction(fn) as T;
+        result = await fn({ db: connection, afterCommit: (hook) => hooks.push(hook) });
+        commit.run();
       } catch (err) {
-        return Promise.reject(err);
+        if (sqlite.inTransaction) rollback.run();
+        throw err;
       } finally {
         committed = undefined;
       }
       for (const hook of hooks) hook();
-      return Promise.resolve(result);
-    },
+      return result;
+    }),
     afterCommit: (fn) => {
       if (committed === undefined) throw new Error('afterCommit outside a write transaction');
       committed.push(fn);
