@@ -34,7 +34,7 @@ import type { SocketFactory } from './engines/baileys/socket-port.js';
 import { WhatsAppVersion } from './engines/baileys/wa-version.js';
 import { baileysMediaDownloader, type InboundMediaDownloader } from './engines/baileys/inbound-media.js';
 import { SandboxEngine } from './engines/sandbox/engine.js';
-import { InboxStore } from './engines/sandbox/inbox-store.js';
+import { InboxStore } from './store/sandbox-inbox.js';
 import { SandboxScheduler } from './engines/sandbox/scheduler.js';
 import { isLoopback } from './http/loopback.js';
 import { UploadSlots } from './accept/upload-slots.js';

@@ -9,7 +9,7 @@ import type { AcceptStats } from '../dispatch/acceptor.js';
 import { registerOverloadGuard, type OverloadOptions } from './overload.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
-import type { InboxStore } from '../engines/sandbox/inbox-store.js';
+import type { InboxStore } from '../store/sandbox-inbox.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
 import { ApiError } from '../domain/errors.js';

@@ -132,7 +132,7 @@ export interface SandboxInboxTable {
   delivered_at: number | null;
   read_due: number | null;
   read_at: number | null;
-  resends: number;
+  resends: Generated<number>;
 }
 
 export interface InboundMessagesTable {

@@ -8,7 +8,7 @@ import { CodedError } from '../../domain/errors.js';
 import { deriveProviderId } from '../../domain/provider-id.js';
 import { BatchWriter } from '../../store/batch-writer.js';
 import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
-import type { Arrival, InboxStore } from './inbox-store.js';
+import type { Arrival, InboxStore } from '../../store/sandbox-inbox.js';
 import { behaviourFor } from './magic.js';
 
 export interface SandboxTiming {

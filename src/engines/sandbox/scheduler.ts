@@ -5,7 +5,7 @@
  * receipt, which forward-only status updates ignore.
  */
 import type { ReceiptSink } from '../engine.js';
-import type { InboxStore } from './inbox-store.js';
+import type { InboxStore } from '../../store/sandbox-inbox.js';
 
 export class SandboxScheduler {
   private timer: NodeJS.Timeout | undefined;
@@ -44,12 +44,12 @@ export class SandboxScheduler {
   async tick(chunk = 256): Promise<void> {
     const now = this.now();
     for (;;) {
-      const due = this.inbox.dueDeliveries(now, chunk);
+      const due = await this.inbox.dueDeliveries(now, chunk);
       if (due.length > 0) {
         await this.sink.record(due.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'delivered' as const, at: now })));
         await this.inbox.markDelivered(due.map((d) => d.id), now);
       }
-      const reads = this.inbox.dueReads(now, chunk);
+      const reads = await this.inbox.dueReads(now, chunk);
       if (reads.length > 0) {
         await this.sink.record(reads.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'read' as const, at: now })));
         await this.inbox.markRead(reads.map((d) => d.id), now);

@@ -1,7 +1,7 @@
 /** GET /api/v1/sandbox/messages: what the simulated WhatsApp received, newest first. */
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../domain/errors.js';
-import type { InboxStore } from '../../engines/sandbox/inbox-store.js';
+import type { InboxStore } from '../../store/sandbox-inbox.js';
 import type { InboxRow } from '../../store/schema.js';
 import { errorSchema } from '../error-handler.js';
 import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
@@ -56,7 +56,7 @@ export function sandboxRoutes(app: FastifyInstance, deps: { inbox: InboxStore; a
       throw new ApiError(404, 'not_a_sandbox_instance', 'This instance does not use the sandbox engine, so it has no sandbox inbox');
     }
     const { limit, before } = parsePage(request.query);
-    const rows = deps.inbox.list(instance.id, before, limit);
+    const rows = await deps.inbox.list(instance.id, before, limit);
     return { messages: rows.map(present), next_cursor: nextCursor(rows, limit) };
   });
 }

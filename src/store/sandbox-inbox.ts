@@ -1,0 +1,81 @@
+/**
+ * The sandbox's inbox: what the simulated WhatsApp received. Rows are keyed
+ * by the WhatsApp message id, as WhatsApp deduplicates: a resend of the same
+ * id is counted in `resends`, never a second arrival. A resend under a new id
+ * would be a second row, which is what tests look for.
+ */
+import { sql } from 'kysely';
+import type { Store } from './database.js';
+import type { InboxRow } from './schema.js';
+
+export interface Arrival {
+  instanceId: string;
+  providerId: string;
+  messageId: string;
+  part: number;
+  recipient: string;
+  type: string;
+  text: string | null;
+  mediaMime: string | null;
+  mediaSize: number | null;
+  mediaSha256: string | null;
+  mediaFilename: string | null;
+  receivedAt: number;
+  deliverDue: number;
+  readDue: number | null;
+}
+
+export interface DueReceipt {
+  id: number;
+  message_id: string;
+  part: number;
+}
+
+export class InboxStore {
+  constructor(private readonly store: Store) {}
+
+  record(arrivals: Arrival[]): Promise<void> {
+    return this.store.writeTx(false, async ({ db }) => {
+      // One row per statement: a batch may hold the same id twice (a resend), which one upsert of many rows cannot take on PostgreSQL.
+      for (const a of arrivals) {
+        await db.insertInto('sandbox_inbox').values({
+          instance_id: a.instanceId, provider_id: a.providerId, message_id: a.messageId, part: a.part, recipient: a.recipient,
+          type: a.type, text: a.text, media_mime: a.mediaMime, media_size: a.mediaSize, media_sha256: a.mediaSha256,
+          media_filename: a.mediaFilename, received_at: a.receivedAt, deliver_due: a.deliverDue, read_due: a.readDue,
+        }).onConflict((oc) => oc.column('provider_id').doUpdateSet({ resends: sql<number>`sandbox_inbox.resends + 1` })).execute();
+      }
+    });
+  }
+
+  dueDeliveries(now: number, limit: number): Promise<DueReceipt[]> {
+    return this.store.db.selectFrom('sandbox_inbox').select(['id', 'message_id', 'part'])
+      .where('delivered_at', 'is', null).where('deliver_due', '<=', now)
+      .orderBy('deliver_due').limit(limit).execute();
+  }
+
+  dueReads(now: number, limit: number): Promise<DueReceipt[]> {
+    return this.store.db.selectFrom('sandbox_inbox').select(['id', 'message_id', 'part'])
+      .where('read_at', 'is', null).where('delivered_at', 'is not', null).where('read_due', 'is not', null).where('read_due', '<=', now)
+      .orderBy('read_due').limit(limit).execute();
+  }
+
+  markDelivered(ids: number[], at: number): Promise<void> {
+    return this.mark('delivered_at', ids, at);
+  }
+
+  markRead(ids: number[], at: number): Promise<void> {
+    return this.mark('read_at', ids, at);
+  }
+
+  private async mark(column: 'delivered_at' | 'read_at', ids: number[], at: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.store.writeTx(false, ({ db }) => db.updateTable('sandbox_inbox').set({ [column]: at }).where('id', 'in', ids).execute());
+  }
+
+  /** Newest first; `before` is the cursor (an inbox id) returned by the previous page. */
+  list(instanceId: string, before: number | undefined, limit: number): Promise<InboxRow[]> {
+    let query = this.store.db.selectFrom('sandbox_inbox').selectAll().where('instance_id', '=', instanceId);
+    if (before !== undefined) query = query.where('id', '<', before);
+    return query.orderBy('id', 'desc').limit(limit).execute();
+  }
+}
