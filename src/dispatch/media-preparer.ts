@@ -13,6 +13,7 @@ import { fetchMedia } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
 import type { Store } from '../store/database.js';
 import type { MediaSpool } from '../store/media-spool.js';
+import { saveFetchedMedia } from '../store/messages.js';
 import type { DispatchRow } from '../store/schema.js';
 import { Semaphore } from './semaphore.js';
 
@@ -33,15 +34,10 @@ export class MediaPreparer {
     private readonly options: MediaPreparerOptions,
   ) {
     this.downloads = new Semaphore(options.maxConcurrentDownloads);
-    const update = store.sqlite.prepare(
-      `UPDATE messages SET media_mime = ?, media_size = ?, media_sha256 = ?, media_filename = ?, media_voice = ? WHERE id = ?`,
-    );
     // The file first: a row that says its file was fetched always has it.
     this.save = async (id: string, bytes: Buffer, m: Omit<OutgoingMedia, 'bytes' | 'kind'>) => {
       await spool.put(id, bytes);
-      await store.writeTx(false, () => {
-        update.run(m.mime, bytes.length, m.sha256, m.filename ?? null, m.voiceNote ? 1 : 0, id);
-      });
+      await saveFetchedMedia(store, id, { mime: m.mime, size: bytes.length, sha256: m.sha256, filename: m.filename, voiceNote: m.voiceNote });
     };
   }
 

@@ -64,6 +64,21 @@ export class AcceptStatements {
   }
 }
 
+/** What the dispatcher learned of a URL file it fetched (kept so a retry sends it as it is, without fetching again). */
+export interface FetchedMedia {
+  mime: string;
+  size: number;
+  sha256: string;
+  filename: string | undefined;
+  voiceNote: boolean;
+}
+
+export async function saveFetchedMedia(store: Store, messageId: string, m: FetchedMedia): Promise<void> {
+  await store.writeTx(false, ({ db }) => db.updateTable('messages')
+    .set({ media_mime: m.mime, media_size: m.size, media_sha256: m.sha256, media_filename: m.filename ?? null, media_voice: m.voiceNote ? 1 : 0 })
+    .where('id', '=', messageId).execute());
+}
+
 export async function getMessageForInstance(db: Db, id: string, instanceId: string): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', id).where('instance_id', '=', instanceId).executeTakeFirst();
 }
