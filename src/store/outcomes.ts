@@ -9,6 +9,7 @@
  */
 import type { Store } from './database.js';
 import type { MediaSpool } from './media-spool.js';
+import { StatusTransitions } from './status-transitions.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 
 export interface AttemptStart {
@@ -30,13 +31,9 @@ export type Outcome =
   | { kind: 'waiting'; messageId: string; code: string; reason: string; at: number; refund: boolean; runAt?: number };
 
 export class OutcomeStatements {
+  private readonly status: StatusTransitions;
   private readonly countAttempt;
-  private readonly markSending;
-  private readonly event;
-  private readonly markSent;
-  private readonly setProviderId;
   private readonly noteError;
-  private readonly markFailed;
   private readonly deleteOutbox;
   private readonly deleteMedia;
   private readonly deleteMediaParts;
@@ -45,25 +42,13 @@ export class OutcomeStatements {
 
   constructor(
     private readonly store: Store,
-    private readonly webhooks?: WebhookOutbox,
+    webhooks?: WebhookOutbox,
     private readonly spool?: MediaSpool,
   ) {
+    this.status = new StatusTransitions(store, webhooks);
     const s = store.sqlite;
     this.countAttempt = s.prepare(`UPDATE outbox SET attempts = ? WHERE message_id = ?`);
-    this.markSending = s.prepare(
-      `UPDATE messages SET status = 'sending', attempts = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')`,
-    );
-    this.event = s.prepare(`INSERT INTO message_events (message_id, kind, at, code, detail) VALUES (?, ?, ?, ?, ?)`);
-    this.markSent = s.prepare(
-      `UPDATE messages SET status = 'sent', provider_id = ?, sent_at = ?, updated_at = ? WHERE id = ? AND status IN ('queued', 'sending')`,
-    );
-    // A receipt may have moved the message past `sent` already; keep the provider id.
-    this.setProviderId = s.prepare(`UPDATE messages SET provider_id = COALESCE(provider_id, ?) WHERE id = ?`);
     this.noteError = s.prepare(`UPDATE messages SET error_code = ?, error_message = ?, updated_at = ? WHERE id = ? AND status = 'sending'`);
-    this.markFailed = s.prepare(
-      `UPDATE messages SET status = 'failed', error_code = ?, error_message = ?, failed_at = ?, updated_at = ?
-       WHERE id = ? AND status IN ('queued', 'sending', 'sent', 'delivered')`,
-    );
     this.deleteOutbox = s.prepare(`DELETE FROM outbox WHERE message_id = ?`);
     this.deleteMedia = s.prepare(`DELETE FROM media WHERE message_id = ?`);
     this.deleteMediaParts = s.prepare(`DELETE FROM media_parts WHERE message_id = ?`);
@@ -84,8 +69,7 @@ export class OutcomeStatements {
   beginInTx(starts: readonly AttemptStart[]): void {
     for (const a of starts) {
       this.countAttempt.run(a.attempt, a.messageId);
-      this.markSending.run(a.attempt, a.at, a.messageId);
-      this.event.run(a.messageId, 'sending', a.at, null, a.attempt > 1 ? `attempt ${a.attempt}` : null);
+      this.status.sending(a.messageId, a.attempt, a.at);
     }
   }
 
@@ -100,23 +84,15 @@ export class OutcomeStatements {
     for (const o of outcomes) {
       switch (o.kind) {
         case 'sent':
-          if (this.markSent.run(o.providerId, o.at, o.at, o.messageId).changes === 1) {
-            this.event.run(o.messageId, 'sent', o.at, null, null);
-            this.webhooks?.message(o.messageId, 'sent', o.at);
-          } else {
-            this.setProviderId.run(o.providerId, o.messageId);
-          }
+          this.status.sent(o.messageId, o.at, o.providerId);
           left.push(o.messageId);
           break;
         case 'retry':
           this.noteError.run(o.code, o.reason, o.at, o.messageId);
-          this.event.run(o.messageId, 'retry_scheduled', o.at, o.code, `${o.reason} (next attempt at ${new Date(o.runAt).toISOString()})`);
+          this.status.note(o.messageId, 'retry_scheduled', o.at, o.code, `${o.reason} (next attempt at ${new Date(o.runAt).toISOString()})`);
           break;
         case 'failed':
-          if (this.markFailed.run(o.code, o.reason, o.at, o.at, o.messageId).changes === 1) {
-            this.event.run(o.messageId, 'failed', o.at, o.code, o.reason);
-            this.webhooks?.message(o.messageId, 'failed', o.at, { code: o.code, message: o.reason });
-          }
+          this.status.failed(o.messageId, o.code, o.reason, o.at);
           left.push(o.messageId);
           break;
         case 'waiting':
@@ -124,7 +100,7 @@ export class OutcomeStatements {
             this.refundOutbox.run(o.messageId);
             this.refundMessage.run(o.at, o.messageId);
           }
-          this.event.run(o.messageId, 'waiting', o.at, o.code, o.reason);
+          this.status.note(o.messageId, 'waiting', o.at, o.code, o.reason);
           break;
       }
     }
