@@ -42,7 +42,7 @@ import { buildApp } from './http/app.js';
 import { InstanceAuthenticator } from './http/instance-auth.js';
 import { AuthFailures } from './http/auth-failures.js';
 import type { Readiness } from './http/routes/health.js';
-import { SendValidator } from './http/validate-send.js';
+import { SendValidator } from './accept/validate-send.js';
 import { openStore } from './store/database.js';
 import { MediaSpool } from './store/media-spool.js';
 import { AcceptStatements } from './store/messages.js';

@@ -5,11 +5,10 @@
  */
 import type { MessageType } from '../domain/message.js';
 import type { Acceptor } from '../dispatch/acceptor.js';
-import type { StreamedBase64 } from '../http/media-body.js';
-import type { SendBody, SendValidator } from '../http/validate-send.js';
 import type { Admission } from './admission.js';
 import type { IdempotencyClaim, IdempotencyGate, IdempotentResult } from './idempotency-gate.js';
 import { requestHash } from './request-hash.js';
+import type { SendBody, SendValidator, StreamedBase64 } from './validate-send.js';
 
 export class Sender {
   constructor(

@@ -26,7 +26,7 @@ import { BatchWriter } from '../store/batch-writer.js';
 import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
-import { retryDelayMs } from './backoff.js';
+import { retryDelayMs } from '../util/backoff.js';
 import { LaneShares } from './lane-shares.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';

@@ -3,7 +3,7 @@
  * (`{"name", "engine", "config": {"pacing": {...}}}`), validated field by field.
  */
 import { fieldError } from './errors.js';
-import { DEFAULT_PACING, type PacingSettings } from '../engines/baileys/pacer.js';
+import { DEFAULT_PACING, type PacingSettings } from './pacing.js';
 
 export interface InstanceConfig {
   pacing: PacingSettings;

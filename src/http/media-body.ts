@@ -14,15 +14,8 @@ import { ApiError, CodedError, fieldError } from '../domain/errors.js';
 import { StrictBase64Decoder } from '../media/base64.js';
 import { MAX_JSON_DEPTH } from './json-body.js';
 import { JsonStream, type StringSink } from './json-stream.js';
+import type { StreamedBase64 } from '../accept/validate-send.js';
 
-export interface StreamedBase64 {
-  bytes: Buffer;
-  declaredMime: string | undefined;
-  /** SHA-256 (hex) of the decoded file. */
-  sha256: string;
-  /** SHA-256 (base64url) of `data.base64` as sent, what an idempotency key binds (only computed for a request with one). */
-  textDigest: string | undefined;
-}
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { DatabaseConfig } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
@@ -70,6 +70,11 @@ function ownerOnly(file: string): void {
       // -wal and -shm exist only while a connection has the database open
     }
   }
+}
+
+/** Resolves when the database answers a trivial query (readiness). */
+export async function databaseAnswers(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }
 
 /**

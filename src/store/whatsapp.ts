@@ -4,10 +4,9 @@
  * the messages people send to the linked number.
  */
 import { parseInstanceConfig } from '../domain/instance-config.js';
-import type { InboundChange } from '../engines/baileys/inbound-changes.js';
-import type { InboundMessage } from '../engines/baileys/inbound-map.js';
-import type { PacingSettings } from '../engines/baileys/pacer.js';
-import type { SessionSnapshot } from '../engines/baileys/session.js';
+import type { InboundChange, InboundMessage } from '../domain/inbound.js';
+import type { PacingSettings } from '../domain/pacing.js';
+import type { SessionSnapshot } from '../domain/session.js';
 import type { Store } from './database.js';
 import type { WebhookOutbox } from './webhook-outbox.js';
 import type { InboundRow } from './schema.js';

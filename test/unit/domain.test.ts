@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizePhone, PhoneNormalizer } from '../../src/domain/phone.js';
-import { retryDelayMs } from '../../src/dispatch/backoff.js';
+import { retryDelayMs } from '../../src/util/backoff.js';
 import { deriveProviderId } from '../../src/domain/provider-id.js';
 import { generateToken, hashToken } from '../../src/domain/tokens.js';
 

@@ -5,21 +5,10 @@
  * shares, history sync, ephemeral settings) are nothing to report.
  */
 import { normalizeMessageContent, proto, type WAMessage } from 'baileys';
-import { senderOf, sentAtOf, type Sender } from './inbound-map.js';
+import type { InboundChange } from '../../domain/inbound.js';
+import { senderOf, sentAtOf } from './inbound-map.js';
 
-interface ChangeBase extends Sender {
-  /** The WhatsApp id of the reaction, edit or deletion itself. */
-  providerId: string;
-  /** The WhatsApp id of the message it is about. */
-  targetId: string;
-  at: number;
-}
-
-export type InboundChange =
-  /** `emoji` undefined: the reaction was taken back. */
-  | (ChangeBase & { kind: 'reaction'; emoji: string | undefined })
-  | (ChangeBase & { kind: 'edited'; text: string | undefined })
-  | (ChangeBase & { kind: 'deleted' });
+export type { InboundChange } from '../../domain/inbound.js';
 
 const Type = proto.Message.ProtocolMessage.Type;
 

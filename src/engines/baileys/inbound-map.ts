@@ -6,32 +6,11 @@
  * protocol messages, poll votes) are skipped.
  */
 import { getContentType, normalizeMessageContent, proto, type WAMessage, type WAMessageKey } from 'baileys';
+import type { InboundMessage, Sender } from '../../domain/inbound.js';
+
+export type { InboundMessage, Sender } from '../../domain/inbound.js';
 
 /** Who sent it, and where: the chat, or in a group the group and the member who wrote. */
-export interface Sender {
-  /** The chat (a person's jid, or the group's `@g.us`). */
-  fromJid: string;
-  /** Digits of the sender's phone, when known (for `@lid` senders WhatsApp may give it alongside). */
-  phone: string | undefined;
-  /** The sender's jid as WhatsApp addressed it (`@s.whatsapp.net` or `@lid`). */
-  senderJid: string;
-  /** In a group: the group's jid. */
-  group: string | undefined;
-}
-
-export interface InboundMessage extends Sender {
-  providerId: string;
-  pushName: string | undefined;
-  type: 'text' | 'image' | 'video' | 'audio' | 'document' | 'sticker' | 'other';
-  text: string | undefined;
-  mediaMime: string | undefined;
-  mediaSize: number | undefined;
-  mediaFilename: string | undefined;
-  sentAt: number;
-  /** The encoded message, for media: what a later download needs. */
-  raw: Uint8Array | undefined;
-}
-
 const MEDIA = { imageMessage: 'image', videoMessage: 'video', audioMessage: 'audio', documentMessage: 'document', stickerMessage: 'sticker' } as const;
 
 /** Content types that are not a message of their own: never a `message.received`. */

@@ -6,20 +6,9 @@
  * memory on purpose: it is timing, not work; the work stays in the outbox.
  */
 import { CodedError } from '../../domain/errors.js';
+import type { PacingSettings } from '../../domain/pacing.js';
 
-export interface PacingSettings {
-  /** Minimum time between two sends of the instance. */
-  minGapMs: number;
-  /** Up to this much more, at random, on top of the gap. */
-  jitterMs: number;
-  /** Sends allowed in any 60 s window. */
-  perMinute: number;
-  /** Show "typing…" before a text, for a time sized to its length. */
-  typing: boolean;
-}
-
-/** Safe for a fresh number: about 12 messages a minute at most, never in a regular rhythm. */
-export const DEFAULT_PACING: Readonly<PacingSettings> = Object.freeze({ minGapMs: 3_000, jitterMs: 2_000, perMinute: 12, typing: true });
+export { DEFAULT_PACING, type PacingSettings } from '../../domain/pacing.js';
 
 export interface Clock {
   now(): number;

@@ -7,21 +7,13 @@
 import type { BaileysEventMap, BinaryNode, ConnectionState } from 'baileys';
 import { CodedError } from '../../domain/errors.js';
 import type { Logger } from 'pino';
-import { retryDelayMs } from '../../dispatch/backoff.js';
+import { retryDelayMs } from '../../util/backoff.js';
 import type { AuthStore, DatabaseAuthState } from './auth-store.js';
 import { onDisconnect } from './disconnect-policy.js';
 import type { SocketFactory, WASocketPort } from './socket-port.js';
+import type { SessionSnapshot, SessionState } from '../../domain/session.js';
 
-export type SessionState = 'disconnected' | 'connecting' | 'qr' | 'connected' | 'logged_out' | 'banned' | 'failed';
-
-export interface SessionSnapshot {
-  state: SessionState;
-  since: number;
-  /** The linked phone number (digits), once connected. */
-  phone?: string;
-  qr?: { code: string; expiresAt: number };
-  reason?: string;
-}
+export type { SessionSnapshot, SessionState } from '../../domain/session.js';
 
 /** Attaches a listener to the current socket; it is detached with the socket. */
 export type Listen = <K extends keyof BaileysEventMap>(event: K, listener: (arg: BaileysEventMap[K]) => void) => void;

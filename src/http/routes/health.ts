@@ -1,7 +1,6 @@
 /** Liveness and readiness. Ready means: database answers and we are not shutting down. */
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import type { Db } from '../../store/database.js';
+import { databaseAnswers, type Db } from '../../store/database.js';
 
 export interface Readiness {
   shuttingDown: boolean;
@@ -15,7 +14,7 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db; readiness: Re
       return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: deps.readiness.shuttingDown ? 'shutting_down' : 'starting' });
     }
     try {
-      await sql`select 1`.execute(deps.db);
+      await databaseAnswers(deps.db);
     } catch {
       return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: 'database' });
     }

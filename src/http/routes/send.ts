@@ -6,7 +6,7 @@ import { readIdempotencyKey } from '../../accept/idempotency-gate.js';
 import type { Sender } from '../../accept/sender.js';
 import { errorSchema } from '../error-handler.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
-import type { SendBody } from '../validate-send.js';
+import type { SendBody } from '../../accept/validate-send.js';
 import type { MediaKind } from '../../media/kinds.js';
 import type { UploadSlots } from '../../accept/upload-slots.js';
 

@@ -10,10 +10,19 @@ import { CAPTION_MAX_CHARS, TEXT_MAX_CHARS, type MessageType, type NewMessage } 
 import type { PhoneNormalizer } from '../domain/phone.js';
 import { decodeBase64Media } from '../media/base64.js';
 import { documentFilename, sanitizeFilename } from '../media/filename.js';
-import type { StreamedBase64 } from './media-body.js';
 import { maxBytesFor, type MediaKind } from '../media/kinds.js';
 import { checkMediaUrlSyntax } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
+
+/** A media send's `data.base64`, decoded while its body arrived (http/media-body.ts). */
+export interface StreamedBase64 {
+  bytes: Buffer;
+  declaredMime: string | undefined;
+  /** SHA-256 (hex) of the decoded file. */
+  sha256: string;
+  /** SHA-256 (base64url) of `data.base64` as sent, what an idempotency key binds (only computed for a request with one). */
+  textDigest: string | undefined;
+}
 
 export interface SendValidationOptions {
   mediaMaxBytes: number;
