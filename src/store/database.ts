@@ -3,8 +3,8 @@
  * `synchronous = FULL`, so a commit is on disk before we answer 200; group
  * commit (see batch-writer.ts) amortises the fsync over many requests.
  *
- * SQLite has one connection, and Kysely's driver lends it to one holder at a
- * time: a `writeTx` holds it from `BEGIN` to `COMMIT`, across its awaits, so
+ * SQLite has one connection, and the dialect (sqlite-dialect.ts) lends it to
+ * one holder at a time, in order: a `writeTx` holds it from `BEGIN` to `COMMIT`, across its awaits, so
  * a Kysely query never lands inside somebody else's transaction. The hot
  * paths (accept, claim, complete, receipts) still run prepared statements on
  * `sqlite` inside `writeTx` (synchronously, so nothing reads between them);
@@ -13,10 +13,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
-import { LRUCache } from 'lru-cache';
+import { Kysely, sql } from 'kysely';
 import type { DatabaseConfig } from '../config.js';
 import { Checkpointer } from './checkpointer.js';
+import { SqliteConnection, sqliteDialect } from './sqlite-dialect.js';
+import { FifoLock } from '../util/fifo-lock.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -77,26 +78,6 @@ export async function databaseAnswers(db: Db): Promise<void> {
   await sql`select 1`.execute(db);
 }
 
-/**
- * better-sqlite3 for Kysely, with each statement prepared once: Kysely
- * prepares every query it runs, and SQLite's compile is most of a small
- * query's cost.
- */
-function cachingStatements(sqlite: SqliteHandle): SqliteDatabase {
-  const statements = new LRUCache<string, SQLite.Statement>({ max: 500 });
-  return {
-    close: () => sqlite.close(),
-    prepare: (query: string) => {
-      let statement = statements.get(query);
-      if (statement === undefined) {
-        statement = sqlite.prepare(query);
-        statements.set(query, statement);
-      }
-      return statement;
-    },
-  };
-}
-
 export function openStore(config: DatabaseConfig): Store {
   if (config.file !== ':memory:') ownerOnly(config.file);
   const sqlite = new SQLite(config.file);
@@ -108,7 +89,11 @@ export function openStore(config: DatabaseConfig): Store {
   sqlite.pragma('cache_size = -65536');
   const checkpointer = config.file === ':memory:' ? undefined : new Checkpointer(config.file);
   if (checkpointer !== undefined) sqlite.pragma('wal_autocheckpoint = 1000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  const connection = new SqliteConnection(sqlite);
+  const lock = new FifoLock();
+  const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite, connection, lock) });
+  /** Queries of the write transaction that holds the lock. */
+  const held = new Kysely<Database>({ dialect: sqliteDialect(sqlite, connection, undefined) });
   const syncFull = sqlite.prepare('PRAGMA synchronous = FULL');
   const syncNormal = sqlite.prepare('PRAGMA synchronous = NORMAL');
   const begin = sqlite.prepare('BEGIN IMMEDIATE');
@@ -117,11 +102,10 @@ export function openStore(config: DatabaseConfig): Store {
   /** Work waiting for the running transaction's commit; undefined outside one. */
   let committed: (() => void)[] | undefined;
   let closed = false;
-  return {
-    db,
-    sqlite,
-    // Kysely's SQLite driver hands its one connection to one holder at a time: the transaction holds it throughout.
-    writeTx: <T>(durable: boolean, fn: (tx: Tx) => T | Promise<T>): Promise<T> => db.connection().execute(async (connection) => {
+
+  /** Runs `fn` in a transaction; the caller holds the lock, which is released at the end. */
+  const inTransaction = async <T>(durable: boolean, fn: (tx: Tx) => T | Promise<T>): Promise<T> => {
+    try {
       if (committed !== undefined) throw new Error('writeTx inside a write transaction');
       const hooks: (() => void)[] = [];
       (durable ? syncFull : syncNormal).run();
@@ -129,7 +113,8 @@ export function openStore(config: DatabaseConfig): Store {
       committed = hooks;
       let result: T;
       try {
-        result = await fn({ db: connection, afterCommit: (hook) => hooks.push(hook) });
+        const returned = fn({ db: held, afterCommit: (hook) => hooks.push(hook) });
+        result = returned instanceof Promise ? await returned : returned;
         commit.run();
       } catch (err) {
         if (sqlite.inTransaction) rollback.run();
@@ -139,7 +124,18 @@ export function openStore(config: DatabaseConfig): Store {
       }
       for (const hook of hooks) hook();
       return result;
-    }),
+    } finally {
+      lock.release();
+    }
+  };
+
+  return {
+    db,
+    sqlite,
+    // One holder of the connection at a time, in order; a free connection is taken at once, so a
+    // synchronous body runs before writeTx returns, as it did when it was a plain SQLite transaction.
+    writeTx: <T>(durable: boolean, fn: (tx: Tx) => T | Promise<T>): Promise<T> =>
+      lock.tryAcquire() ? inTransaction(durable, fn) : lock.acquire().then(() => inTransaction(durable, fn)),
     afterCommit: (fn) => {
       if (committed === undefined) throw new Error('afterCommit outside a write transaction');
       committed.push(fn);
@@ -148,6 +144,7 @@ export function openStore(config: DatabaseConfig): Store {
       if (closed) return;
       closed = true;
       await checkpointer?.stop();
+      await held.destroy();
       await db.destroy();
     },
   };

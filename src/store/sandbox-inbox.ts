@@ -34,17 +34,27 @@ export interface DueReceipt {
 export class InboxStore {
   constructor(private readonly store: Store) {}
 
-  record(arrivals: Arrival[]): Promise<void> {
-    return this.store.writeTx(false, async ({ db }) => {
-      // One row per statement: a batch may hold the same id twice (a resend), which one upsert of many rows cannot take on PostgreSQL.
-      for (const a of arrivals) {
-        await db.insertInto('sandbox_inbox').values({
-          instance_id: a.instanceId, provider_id: a.providerId, message_id: a.messageId, part: a.part, recipient: a.recipient,
-          type: a.type, text: a.text, media_mime: a.mediaMime, media_size: a.mediaSize, media_sha256: a.mediaSha256,
-          media_filename: a.mediaFilename, received_at: a.receivedAt, deliver_due: a.deliverDue, read_due: a.readDue,
-        }).onConflict((oc) => oc.column('provider_id').doUpdateSet({ resends: sql<number>`sandbox_inbox.resends + 1` })).execute();
-      }
-    });
+  /**
+   * One statement per batch. A batch may hold the same id twice (a resend
+   * right behind its send): it goes in once, its extra copies counted, since
+   * one upsert cannot touch a row twice on PostgreSQL.
+   */
+  async record(arrivals: Arrival[]): Promise<void> {
+    const unique = new Map<string, { arrival: Arrival; copies: number }>();
+    for (const a of arrivals) {
+      const seen = unique.get(a.providerId);
+      if (seen === undefined) unique.set(a.providerId, { arrival: a, copies: 1 });
+      else seen.copies++;
+    }
+    if (unique.size === 0) return;
+    const rows = [...unique.values()].map(({ arrival: a, copies }) => ({
+      instance_id: a.instanceId, provider_id: a.providerId, message_id: a.messageId, part: a.part, recipient: a.recipient,
+      type: a.type, text: a.text, media_mime: a.mediaMime, media_size: a.mediaSize, media_sha256: a.mediaSha256,
+      media_filename: a.mediaFilename, received_at: a.receivedAt, deliver_due: a.deliverDue, read_due: a.readDue, resends: copies - 1,
+    }));
+    await this.store.writeTx(false, ({ db }) => db.insertInto('sandbox_inbox').values(rows)
+      .onConflict((oc) => oc.column('provider_id').doUpdateSet({ resends: sql<number>`sandbox_inbox.resends + 1 + excluded.resends` }))
+      .execute());
   }
 
   dueDeliveries(now: number, limit: number): Promise<DueReceipt[]> {
