@@ -39,7 +39,8 @@ export interface Store {
    * the connection: no other transaction and no query through `db` runs on it
    * until it ends, even across `fn`'s awaits. `fn` may be synchronous (the
    * prepared statements of the hot paths) or asynchronous (queries on
-   * `tx.db`); it must not wait for anything but its own statements.
+   * `tx.db`); it must not wait for anything but its own statements, and
+   * never calls `writeTx` (that transaction would wait for this one to end).
    * `durable` commits fsync the WAL (the accept path: a 200 promises the
    * message survives power loss). Other commits skip the fsync: they survive a
    * process crash, and the next durable commit carries them to disk; losing
@@ -106,7 +107,6 @@ export function openStore(config: DatabaseConfig): Store {
   /** Runs `fn` in a transaction; the caller holds the lock, which is released at the end. */
   const inTransaction = async <T>(durable: boolean, fn: (tx: Tx) => T | Promise<T>): Promise<T> => {
     try {
-      if (committed !== undefined) throw new Error('writeTx inside a write transaction');
       const hooks: (() => void)[] = [];
       (durable ? syncFull : syncNormal).run();
       begin.run();
