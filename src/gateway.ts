@@ -22,7 +22,7 @@ import { Sender } from './accept/sender.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { EngineResolver } from './dispatch/engine-resolver.js';
 import { MediaPreparer } from './dispatch/media-preparer.js';
-import type { Engine, EngineName } from './engines/engine.js';
+import { isEngineName, type Engine, type EngineName } from './engines/engine.js';
 import { Sealer } from './crypto/sealer.js';
 import { AuthStore } from './engines/baileys/auth-store.js';
 import { baileysConnector } from './engines/baileys/connect.js';
@@ -226,7 +226,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     mediaMaxBytes: config.mediaMaxBytes,
     sessions,
     whatsapp,
-    recipients,
+    engineOf: (name) => (isEngineName(name) ? engines.get(name) : undefined),
     webhookEndpoints,
     webhookDeliveries,
     webhookAllowPrivateNetworks: config.webhooks.allowPrivateNetworks,

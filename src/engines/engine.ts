@@ -70,6 +70,16 @@ export interface SendReadiness {
   onReady(listener: (instanceId: string) => void): void;
 }
 
+/** Optional capability: whether a number is on WhatsApp, as the engine can tell. */
+export interface ContactLookup {
+  /**
+   * The jid a number resolves to, or null when it is not on WhatsApp. Throws
+   * CodedError `instance_not_connected` when the engine cannot ask now (no
+   * linked number); other CodedErrors are lookups that failed for a while.
+   */
+  lookup(instanceId: string, phone: string): Promise<{ jid: string | null }>;
+}
+
 export interface ReceiptSink {
   /** Resolves once the receipts are durably applied. */
   record(receipts: Receipt[]): Promise<void>;
@@ -79,6 +89,7 @@ export interface Engine {
   readonly name: EngineName;
   readonly capabilities: EngineCapabilities;
   readonly readiness?: SendReadiness;
+  readonly contacts?: ContactLookup;
   /** Throws CodedError: `transient` ones are retried with backoff. */
   send(message: OutgoingMessage): Promise<SendResult>;
   start(): Promise<void>;

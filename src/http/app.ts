@@ -15,7 +15,7 @@ import { errorHandler, sendError } from './error-handler.js';
 import { ApiError } from '../domain/errors.js';
 import { isMediaKind, maxBytesFor } from '../media/kinds.js';
 import type { InstanceAuthenticator } from './instance-auth.js';
-import type { RecipientResolver } from '../engines/baileys/recipient-resolver.js';
+import type { Engine } from '../engines/engine.js';
 import type { InboundMediaDownloader } from '../engines/baileys/inbound-media.js';
 import type { WhatsAppSessions } from '../engines/baileys/sessions.js';
 import type { WhatsAppStatements } from '../store/whatsapp.js';
@@ -64,7 +64,8 @@ export interface AppDeps {
   mediaMaxBytes: number;
   sessions: WhatsAppSessions;
   whatsapp: WhatsAppStatements;
-  recipients: RecipientResolver;
+  /** The engine of an engine name, for its capabilities (linking, contact lookup). */
+  engineOf: (name: string) => Engine | undefined;
   webhookEndpoints: WebhookEndpoints;
   webhookDeliveries: WebhookDeliveries;
   webhookAllowPrivateNetworks: boolean;
@@ -144,11 +145,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   adminRoutes(app, {
-    admin: deps.admin, adminToken: deps.adminToken, tokenFailures: deps.tokenFailures, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted,
+    admin: deps.admin, adminToken: deps.adminToken, tokenFailures: deps.tokenFailures, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted, engineOf: deps.engineOf,
   });
-  instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions, waitingMessages: deps.waitingMessages });
+  instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions, waitingMessages: deps.waitingMessages, engineOf: deps.engineOf });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });
-  contactRoutes(app, { auth: deps.auth, sessions: deps.sessions, recipients: deps.recipients });
+  contactRoutes(app, { auth: deps.auth, engineOf: deps.engineOf });
   webhookRoutes(app, {
     auth: deps.auth,
     endpoints: deps.webhookEndpoints,

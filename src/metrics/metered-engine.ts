@@ -13,7 +13,9 @@ export function meteredEngine(engine: Engine, metrics: Metrics, now: () => numbe
   return {
     name: engine.name,
     capabilities: engine.capabilities,
+    // Optional capabilities pass through as they are.
     ...(engine.readiness !== undefined ? { readiness: engine.readiness } : {}),
+    ...(engine.contacts !== undefined ? { contacts: engine.contacts } : {}),
     start: () => engine.start(),
     stop: () => engine.stop(),
     send(message: OutgoingMessage): Promise<SendResult> {

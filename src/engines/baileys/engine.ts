@@ -5,7 +5,7 @@
  */
 import { CodedError, NotBeforeError } from '../../domain/errors.js';
 import type { WAMessage } from 'baileys';
-import type { Engine, EngineCapabilities, OutgoingMessage, SendReadiness, SendResult } from '../engine.js';
+import type { ContactLookup, Engine, EngineCapabilities, OutgoingMessage, SendReadiness, SendResult } from '../engine.js';
 import { toContentParts } from './content.js';
 import { Pacer, typingMs, type Clock, type PacingSettings, realClock } from './pacer.js';
 import type { RecipientResolver } from './recipient-resolver.js';
@@ -34,6 +34,14 @@ export interface SessionDirectory {
 export class BaileysEngine implements Engine {
   readonly name = 'baileys' as const;
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: true, lanesPerInstance: 2 };
+  /** Asks WhatsApp through the instance's linked number (cached by the resolver). */
+  readonly contacts: ContactLookup = {
+    lookup: async (instanceId, phone) => {
+      const socket = this.sessions.get(instanceId)?.connected;
+      if (socket === undefined) throw new CodedError('instance_not_connected', 'Link a WhatsApp number to this instance first (GET /api/v1/instance/qr)');
+      return { jid: await this.recipients.find(instanceId, socket, phone) };
+    },
+  };
   private readonly pacers = new Map<string, Pacer>();
   /** A number that is not connected (never linked, reconnecting, logged out, banned) makes its messages wait. */
   readonly readiness: SendReadiness = {

@@ -7,7 +7,7 @@
 import { CodedError } from '../../domain/errors.js';
 import { deriveProviderId } from '../../domain/provider-id.js';
 import { BatchWriter } from '../../store/batch-writer.js';
-import type { Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
+import type { ContactLookup, Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
 import type { Arrival, InboxStore } from '../../store/sandbox-inbox.js';
 import { behaviourFor } from './magic.js';
 
@@ -19,6 +19,10 @@ export interface SandboxTiming {
 export class SandboxEngine implements Engine {
   readonly name = 'sandbox' as const;
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
+  /** The magic numbers decide: one of them is not on WhatsApp, every other number is. */
+  readonly contacts: ContactLookup = {
+    lookup: async (_instanceId, phone) => ({ jid: behaviourFor(phone).kind === 'not_on_whatsapp' ? null : `${phone}@s.whatsapp.net` }),
+  };
   private readonly writer: BatchWriter<Arrival>;
 
   constructor(

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminService } from '../../admin/service.js';
 import { ApiError } from '../../domain/errors.js';
 import type { WhatsAppSessions } from '../../engines/baileys/sessions.js';
+import type { Engine } from '../../engines/engine.js';
 import type { Db } from '../../store/database.js';
 import { deleteInstance, getInstance } from '../../store/instances.js';
 import type { InstanceAuthenticator } from '../instance-auth.js';
@@ -23,6 +24,8 @@ export interface AdminRouteDeps {
   auth: InstanceAuthenticator;
   /** Told after an instance is deleted, so per-instance caches elsewhere let go of it. */
   instanceDeleted: (instanceId: string) => void;
+  /** The engine an instance of this engine name runs on (its capabilities decide, never its name). */
+  engineOf: (name: string) => Engine | undefined;
 }
 
 export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
@@ -79,7 +82,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     // The token stops working first; then the number is logged out and everything else goes.
     await deleteInstance(deps.db, id);
     deps.auth.forgetInstance(id);
-    if (instance.engine === 'baileys') await deps.sessions.logout(id);
+    if (deps.engineOf(instance.engine)?.capabilities.linking === true) await deps.sessions.logout(id);
     deps.sessions.forget(id);
     deps.instanceDeleted(id);
     return reply.code(204).send();
@@ -105,7 +108,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const id = request.params.instance_id.toLowerCase();
     const instance = await getInstance(deps.db, id);
     if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
-    if (instance.engine !== 'baileys') throw new ApiError(409, 'linking_not_supported', `A ${instance.engine} instance needs no linking`);
+    if (deps.engineOf(instance.engine)?.capabilities.linking !== true) throw new ApiError(409, 'linking_not_supported', `A ${instance.engine} instance needs no linking`);
     const session = deps.sessions.ensure(id);
     if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
     const snap = session.current;

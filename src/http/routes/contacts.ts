@@ -1,15 +1,12 @@
-/** GET /api/v1/contacts/{phone}: whether a number is on WhatsApp, and the id it resolves to. */
+/** GET /api/v1/contacts/{phone}: whether a number is on WhatsApp, and the id it resolves to (the instance's engine answers). */
 import type { FastifyInstance } from 'fastify';
 import { ApiError, CodedError } from '../../domain/errors.js';
 import { normalizePhone } from '../../domain/phone.js';
-import type { RecipientResolver } from '../../engines/baileys/recipient-resolver.js';
-import { phoneJid } from '../../engines/baileys/recipients.js';
-import type { WhatsAppSessions } from '../../engines/baileys/sessions.js';
-import { behaviourFor } from '../../engines/sandbox/magic.js';
+import type { Engine } from '../../engines/engine.js';
 import { errorSchema } from '../error-handler.js';
 import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
 
-export function contactRoutes(app: FastifyInstance, deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; recipients: RecipientResolver }): void {
+export function contactRoutes(app: FastifyInstance, deps: { auth: InstanceAuthenticator; engineOf: (name: string) => Engine | undefined }): void {
   app.get<{ Params: { phone: string } }>('/api/v1/contacts/:phone', {
     onRequest: deps.auth.hook(),
     schema: {
@@ -23,20 +20,15 @@ export function contactRoutes(app: FastifyInstance, deps: { auth: InstanceAuthen
     const instance = requireInstance(request);
     const phone = normalizePhone(request.params.phone);
     if (!phone.ok) throw phone.error;
-    if (instance.engine === 'sandbox') {
-      const on = behaviourFor(phone.digits).kind !== 'not_on_whatsapp';
-      return { phone: phone.digits, on_whatsapp: on, jid: on ? phoneJid(phone.digits) : null };
-    }
-    const socket = deps.sessions.get(instance.id)?.connected;
-    if (socket === undefined) {
-      throw new ApiError(409, 'instance_not_connected', 'Link a WhatsApp number to this instance first (GET /api/v1/instance/qr)', undefined, { 'Retry-After': '5' });
-    }
+    const contacts = deps.engineOf(instance.engine)?.contacts;
+    if (contacts === undefined) throw new ApiError(409, 'lookup_not_supported', `A ${instance.engine} instance cannot look numbers up`);
     try {
-      const jid = await deps.recipients.find(instance.id, socket, phone.digits);
+      const { jid } = await contacts.lookup(instance.id, phone.digits);
       return { phone: phone.digits, on_whatsapp: jid !== null, jid };
     } catch (err) {
-      if (err instanceof CodedError) throw new ApiError(503, err.code, err.message, undefined, { 'Retry-After': '5' });
-      throw err;
+      if (!(err instanceof CodedError)) throw err;
+      const status = err.code === 'instance_not_connected' ? 409 : 503;
+      throw new ApiError(status, err.code, err.message, undefined, { 'Retry-After': '5' });
     }
   });
 }

@@ -9,6 +9,7 @@ import QRCode from 'qrcode';
 import { ApiError, CodedError, fieldError } from '../../domain/errors.js';
 import { normalizePhone } from '../../domain/phone.js';
 import type { WhatsAppSessions } from '../../engines/baileys/sessions.js';
+import type { Engine } from '../../engines/engine.js';
 import type { SessionSnapshot } from '../../engines/baileys/session.js';
 import { errorSchema } from '../error-handler.js';
 import { requireInstance, type AuthenticatedInstance, type InstanceAuthenticator } from '../instance-auth.js';
@@ -41,12 +42,13 @@ function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefi
 
 export function instanceRoutes(
   app: FastifyInstance,
-  deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; waitingMessages: (instanceId: string) => number },
+  deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; waitingMessages: (instanceId: string) => number; engineOf: (name: string) => Engine | undefined },
 ): void {
   const onRequest = deps.auth.hook();
+  const links = (engine: string): boolean => deps.engineOf(engine)?.capabilities.linking === true;
   const linkable = (request: FastifyRequest): AuthenticatedInstance => {
     const instance = requireInstance(request);
-    if (instance.engine !== 'baileys') {
+    if (!links(instance.engine)) {
       throw new ApiError(409, 'linking_not_supported', `A ${instance.engine} instance needs no linking; it is always connected`);
     }
     return instance;
@@ -58,7 +60,7 @@ export function instanceRoutes(
 
   app.get('/api/v1/instance', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
-    const whatsapp = instance.engine === 'baileys';
+    const whatsapp = links(instance.engine);
     return present(instance, whatsapp ? deps.sessions.snapshot(instance.id) : undefined, deps.waitingMessages(instance.id),
       whatsapp ? deps.sessions.restrictedUntil(instance.id) : undefined);
   });
