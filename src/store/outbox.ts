@@ -171,11 +171,6 @@ export class OutboxStatements {
     return { count: rows.length, lanes: [...taken.values()] };
   }
 
-  /** `claimInTx` in a transaction of its own. */
-  claimLanes(nodeId: string, now: number, limit: number, perLane: number, busy: readonly string[] = []): Promise<ClaimedLane[]> {
-    return this.transaction(() => this.claimInTx(nodeId, now, limit, perLane, busy));
-  }
-
   /**
    * Locks up to `limit` due lanes for this node, oldest first, and takes the
    * first messages of each, leaving out the instances in `busy` and the lanes
@@ -205,11 +200,6 @@ export class OutboxStatements {
 
   private take(lane: Lane, limit: number): LaneMessage[] {
     return this.laneHead.all(lane.instanceId, lane.recipient, limit).map(({ outbox_attempts, ...row }) => ({ row, attempts: outbox_attempts }));
-  }
-
-  /** `releaseInTx` in a transaction of its own. */
-  releaseLanes(releases: LaneRelease[]): Promise<void> {
-    return this.transaction(() => this.releaseInTx(releases));
   }
 
   /**
