@@ -4,7 +4,7 @@ export interface PacingSettings {
   minGapMs: number;
   /** Up to this much more, at random, on top of the gap. */
   jitterMs: number;
-  /** Sends allowed in any 60 s window. */
+  /** Sends allowed in every 60 s window. */
   perMinute: number;
   /** Show "typing…" before a text, for a time sized to its length. */
   typing: boolean;

@@ -33,7 +33,7 @@ export class AcceptStatements {
   }
 
   /**
-   * Stores the batch's rows in one durable commit (their files, if any, are
+   * Stores the batch's rows in one durable commit (their files, where they have one, are
    * already in the spool). Returns the ids of messages that were not stored
    * because their idempotency key is already held.
    */
