@@ -14,19 +14,11 @@ export interface SealedKey {
 }
 
 export class WhatsAppAuthRows {
-  private readonly readCreds;
+  constructor(private readonly store: Store) {}
 
-  constructor(private readonly store: Store) {
-    this.readCreds = store.sqlite.prepare<[string], { sealed: Buffer }>(`SELECT sealed FROM wa_creds WHERE instance_id = ?`);
-  }
-
-  /**
-   * The sealed creds of an instance. Synchronous for now: a session opens its
-   * socket in the same turn as it reads them (to become a query with the
-   * session's asynchronous connect).
-   */
-  creds(instanceId: string): Buffer | undefined {
-    return this.readCreds.get(instanceId)?.sealed;
+  /** The sealed creds of an instance, if it has any. */
+  async creds(instanceId: string): Promise<Buffer | undefined> {
+    return (await this.store.db.selectFrom('wa_creds').select('sealed').where('instance_id', '=', instanceId).executeTakeFirst())?.sealed;
   }
 
   async saveCreds(instanceId: string, sealed: Buffer, at: number): Promise<void> {

@@ -47,7 +47,7 @@ async function reopen(): Promise<AuthStore> {
 
 describe('Baileys auth state in the database', () => {
   it('creds and keys survive a restart, byte for byte', async () => {
-    const first = new AuthStore(store, new Sealer(key)).load(a);
+    const first = await new AuthStore(store, new Sealer(key)).load(a);
     expect(first.state.creds.noiseKey.private).toBeInstanceOf(Uint8Array);
     first.state.creds.me = { id: '5544999999999:1@s.whatsapp.net', name: 'Shop' };
     await first.saveCreds();
@@ -60,7 +60,7 @@ describe('Baileys auth state in the database', () => {
       'lid-mapping': { '5544999999999': '123456789@lid' },
     });
 
-    const again = (await reopen()).load(a);
+    const again = await (await reopen()).load(a);
     expect(asJson(again.state.creds)).toBe(asJson(first.state.creds));
     const keys = again.state.keys;
     expect(asJson((await keys.get('pre-key', ['1']))['1'])).toBe(asJson(preKey));
@@ -72,8 +72,8 @@ describe('Baileys auth state in the database', () => {
 
   it('null deletes; instances do not see each other; wipe forgets a session', async () => {
     const auth = new AuthStore(store, new Sealer(key));
-    const sa = auth.load(a);
-    const sb = auth.load(b);
+    const sa = await auth.load(a);
+    const sb = await auth.load(b);
     await sa.state.keys.set({ 'pre-key': { '1': { private: randomBytes(32), public: randomBytes(32) }, '2': { private: randomBytes(32), public: randomBytes(32) } } });
     await sa.state.keys.set({ 'pre-key': { '1': null } });
     expect(Object.keys(await sa.state.keys.get('pre-key', ['1', '2']))).toEqual(['2']);
@@ -85,7 +85,7 @@ describe('Baileys auth state in the database', () => {
   });
 
   it('holds only ciphertext, and refuses to open with another key', async () => {
-    const s = new AuthStore(store, new Sealer(key)).load(a);
+    const s = await new AuthStore(store, new Sealer(key)).load(a);
     await s.saveCreds();
     await s.state.keys.set({ 'lid-mapping': { '5544999999999': '123456789@lid' } });
     const rows = [
@@ -102,6 +102,6 @@ describe('Baileys auth state in the database', () => {
     }
     await store.close();
     store = openStore({ dialect: 'sqlite', file });
-    expect(() => new AuthStore(store, new Sealer(randomBytes(32))).load(a)).toThrow(/could not be decrypted/);
+    await expect(new AuthStore(store, new Sealer(randomBytes(32))).load(a)).rejects.toThrow(/could not be decrypted/);
   });
 });

@@ -65,6 +65,8 @@ beforeEach(async () => {
   slept = [];
   engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, noLog, clock);
   session.start();
+  // The session reads its stored state before its first socket exists.
+  await new Promise((resolve) => setImmediate(resolve));
 });
 
 afterEach(async () => {

@@ -126,7 +126,7 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
     conn.pairingCodeAnswer = 'refuse';
     const refused = await s.requestPairingCode('5544999999999').catch((err: unknown) => err);
     expect(refused).toMatchObject({ code: 'pairing_refused' });
-    expect(auth.load(instanceId).state.creds.me).toBeUndefined();
+    expect((await auth.load(instanceId)).state.creds.me).toBeUndefined();
 
     s.stop();
     const second = server.nextConnection();

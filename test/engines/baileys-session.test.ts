@@ -66,11 +66,16 @@ afterEach(async () => {
 });
 
 const last = (i = 0) => sockets[sockets.length - 1 - i] as FakeSocket;
+/** Starts a session and lets it read its stored state (its first socket then exists). */
+async function started(s: WhatsAppSession): Promise<void> {
+  s.start();
+  await new Promise((resolve) => setImmediate(resolve));
+}
 
 describe('WhatsApp session lifecycle', () => {
   it('QR → pairing → 515 restart → connected, and a restart of the gateway needs no new QR', async () => {
     const s = newSession();
-    s.start();
+    await started(s);
     expect(s.current.state).toBe('connecting');
     last().ev.emit('connection.update', { qr: '2@abc,def' });
     expect(s.current).toMatchObject({ state: 'qr', qr: { code: '2@abc,def' } });
@@ -96,7 +101,7 @@ describe('WhatsApp session lifecycle', () => {
     const again = newSession((sock) => {
       expect(sock.auth.creds.me?.id).toBe('5544999999999:7@s.whatsapp.net');
     });
-    again.start();
+    await started(again);
     last().open();
     expect(changes.map((c) => c.state)).toEqual(['connecting', 'connected']);
   });
@@ -108,7 +113,7 @@ describe('WhatsApp session lifecycle', () => {
     [440, 'failed'],
   ])('close %i → %s, without reconnecting', async (code, state) => {
     const s = newSession();
-    s.start();
+    await started(s);
     last().auth.creds.me = { id: '5544999999999:7@s.whatsapp.net' };
     last().open();
     last().close(code);
@@ -120,7 +125,7 @@ describe('WhatsApp session lifecycle', () => {
 
   it('a logged-out session forgets its keys', async () => {
     const s = newSession();
-    s.start();
+    await started(s);
     await last().auth.keys.set({ 'lid-mapping': { a: 'b' } });
     last().close(401);
     await waitFor(async () => ((await store.db.selectFrom('wa_keys').selectAll().execute()).length === 0 ? true : undefined));
@@ -128,7 +133,7 @@ describe('WhatsApp session lifecycle', () => {
 
   it.each([428, 500, 503, 408])('close %i after pairing → reconnect after a backoff', async (code) => {
     const s = newSession();
-    s.start();
+    await started(s);
     last().auth.creds.me = { id: '5544999999999:7@s.whatsapp.net' };
     last().open();
     last().close(code);
@@ -138,9 +143,26 @@ describe('WhatsApp session lifecycle', () => {
     expect(s.current.state).toBe('connecting');
   });
 
-  it('an unscanned link gives up after the QR codes run out', () => {
+  it('a stop while the stored session is being read opens no socket; a restart reads it once and reuses it on reconnects', async () => {
     const s = newSession();
     s.start();
+    s.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sockets).toHaveLength(0);
+    expect(s.current.state).toBe('disconnected');
+    await started(s);
+    expect(sockets).toHaveLength(1);
+    last().auth.creds.me = { id: '5544999999999:7@s.whatsapp.net' };
+    last().auth.creds.registered = true;
+    last().close(515);
+    // Restarted at once on the same auth state, as Baileys left it (not re-read).
+    expect(sockets).toHaveLength(2);
+    expect(last().auth).toBe(last(1).auth);
+  });
+
+  it('an unscanned link gives up after the QR codes run out', async () => {
+    const s = newSession();
+    await started(s);
     for (let i = 1; i <= 4; i++) last().ev.emit('connection.update', { qr: `qr-${i}` });
     expect(s.current).toMatchObject({ state: 'failed', reason: expect.stringMatching(/QR/) });
     expect(last().ended).toBe(true);
@@ -148,7 +170,7 @@ describe('WhatsApp session lifecycle', () => {
 
   it('200 reconnects leave one socket with listeners and every other one ended and detached', async () => {
     const s = newSession();
-    s.start();
+    await started(s);
     last().auth.creds.me = { id: '5544999999999:7@s.whatsapp.net' };
     for (let i = 0; i < 200; i++) {
       const before = sockets.length;
@@ -163,7 +185,7 @@ describe('WhatsApp session lifecycle', () => {
   });
 
   it('a stored session that cannot be read (another secret key) fails the instance instead of crashing', async () => {
-    await new AuthStore(store, new Sealer(key)).load(instanceId).saveCreds();
+    await (await new AuthStore(store, new Sealer(key)).load(instanceId)).saveCreds();
     const s = new WhatsAppSession({
       instanceId,
       auth: new AuthStore(store, new Sealer(randomBytes(32))),
@@ -172,13 +194,14 @@ describe('WhatsApp session lifecycle', () => {
       logger,
     });
     expect(() => s.start()).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(s.current).toMatchObject({ state: 'failed', reason: expect.stringMatching(/CONNEXA_SECRET_KEY/) });
     s.stop();
   });
 
   it('logout unlinks on WhatsApp and wipes the stored session', async () => {
     const s = newSession();
-    s.start();
+    await started(s);
     last().open();
     await last().auth.keys.set({ 'lid-mapping': { a: 'b' } });
     const sock = last();

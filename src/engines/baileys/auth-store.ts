@@ -33,8 +33,8 @@ export class AuthStore {
   }
 
   /** The instance's auth state: stored creds, or fresh ones for a new link. */
-  load(instanceId: string): DatabaseAuthState {
-    const sealed = this.rows.creds(instanceId);
+  async load(instanceId: string): Promise<DatabaseAuthState> {
+    const sealed = await this.rows.creds(instanceId);
     const creds: AuthenticationCreds = sealed === undefined
       ? initAuthCreds()
       : (JSON.parse(this.sealer.open(sealed, `${instanceId}/creds`).toString('utf8'), BufferJSON.reviver) as AuthenticationCreds);

@@ -47,6 +47,8 @@ export class WhatsAppSession {
   /** The status code of the last close and how many closes in a row had it (405 and 515 are counted). */
   private lastClose: { code: number | undefined; inARow: number } = { code: undefined, inARow: 0 };
   private qrCount = 0;
+  /** Connection attempts so far: a read of the stored session that ends after a newer attempt began is dropped. */
+  private attempts = 0;
   private stopped = true;
   private readonly detach: (() => void)[] = [];
   private readonly now: () => number;
@@ -133,27 +135,43 @@ export class WhatsAppSession {
       this.o.logger.warn({ err, instanceId: this.o.instanceId }, 'logout on WhatsApp failed; forgetting the session anyway');
     }
     this.dropSocket();
+    this.auth = undefined;
     await this.o.auth.wipe(this.o.instanceId);
     this.set({ state: 'logged_out' });
   }
 
+  /**
+   * Opens a socket on the session's auth state. The stored state is read once,
+   * when the session first connects (or again after a wipe): later connections
+   * reuse it as Baileys keeps it (every change is saved as it happens). A
+   * stop, a logout or a newer attempt while it is read wins: the read is dropped.
+   */
   private connect(): void {
     this.clearTimer();
     this.dropSocket();
-    try {
-      this.auth = this.o.auth.load(this.o.instanceId);
-    } catch (err) {
+    const attempt = ++this.attempts;
+    this.set({ state: 'connecting' });
+    if (this.auth !== undefined) {
+      this.open(this.auth);
+      return;
+    }
+    this.o.auth.load(this.o.instanceId).then((auth) => {
+      if (attempt !== this.attempts || this.stopped) return;
+      this.auth = auth;
+      this.open(auth);
+    }, (err: unknown) => {
+      if (attempt !== this.attempts || this.stopped) return;
       // Unreadable stored session (another CONNEXA_SECRET_KEY, or damaged data): report, do not crash.
       this.o.logger.error({ err, instanceId: this.o.instanceId }, 'the stored WhatsApp session cannot be read');
       this.stopped = true;
       this.set({ state: 'failed', reason: 'The stored session cannot be read (was CONNEXA_SECRET_KEY changed?); log out and link the number again' });
-      return;
-    }
-    const socket = this.o.connect(this.auth.state, this.o.instanceId);
+    });
+  }
+
+  private open(auth: DatabaseAuthState): void {
+    const socket = this.o.connect(auth.state, this.o.instanceId);
     this.socket = socket;
-    this.set({ state: 'connecting' });
     this.listen(socket, 'connection.update', (u) => this.onConnectionUpdate(socket, u));
-    const auth = this.auth;
     this.listen(socket, 'creds.update', () => {
       auth.saveCreds().catch((err: unknown) => this.o.logger.error({ err, instanceId: this.o.instanceId }, 'could not save WhatsApp creds'));
     });
@@ -216,6 +234,7 @@ export class WhatsAppSession {
       }
       case 'logged_out':
         this.stopped = true;
+        this.auth = undefined;
         void this.o.auth.wipe(this.o.instanceId).catch((err: unknown) => this.o.logger.error({ err }, 'could not wipe a logged-out session'));
         this.set({ state: 'logged_out', reason: 'The device was unlinked on the phone' });
         return;
