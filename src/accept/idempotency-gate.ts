@@ -51,7 +51,7 @@ export class IdempotencyGate {
     // Waiting for a request of this process does not use a turn; only losing
     // the key to another node's commit does (bounded, so this always ends).
     for (let lost = 0; lost < 3;) {
-      const row = this.statements.lookup(instanceId, claim.key, this.now() - this.ttlMs);
+      const row = await this.statements.lookup(instanceId, claim.key, this.now() - this.ttlMs);
       if (row !== undefined) {
         if (row.request_hash !== claim.requestHash) {
           throw new ApiError(409, 'idempotency_key_reused',

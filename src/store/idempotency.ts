@@ -14,24 +14,18 @@ export interface IdempotencyRow {
 }
 
 export class IdempotencyStatements {
-  private readonly find;
-  private readonly prune;
-
-  constructor(private readonly store: Store) {
-    const s = store.sqlite;
-    this.find = s.prepare<[string, string, number], IdempotencyRow>(
-      `SELECT request_hash, message_id FROM idempotency_keys WHERE instance_id = ? AND key = ? AND created_at >= ?`,
-    );
-    this.prune = s.prepare<[number]>(`DELETE FROM idempotency_keys WHERE created_at < ?`);
-  }
+  constructor(private readonly store: Store) {}
 
   /** The live row for this key (created at or after `notBefore`), if any. */
-  lookup(instanceId: string, key: string, notBefore: number): IdempotencyRow | undefined {
-    return this.find.get(instanceId, key, notBefore);
+  lookup(instanceId: string, key: string, notBefore: number): Promise<IdempotencyRow | undefined> {
+    return this.store.db.selectFrom('idempotency_keys').select(['request_hash', 'message_id'])
+      .where('instance_id', '=', instanceId).where('key', '=', key).where('created_at', '>=', notBefore)
+      .executeTakeFirst();
   }
 
   /** Forgets keys created before `before`; returns how many. */
   pruneBefore(before: number): Promise<number> {
-    return this.store.writeTx(false, () => this.prune.run(before).changes);
+    return this.store.writeTx(false, async ({ db }) =>
+      Number((await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst()).numDeletedRows));
   }
 }

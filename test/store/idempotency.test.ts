@@ -41,16 +41,16 @@ describe('idempotency keys in SQL', () => {
     expect(await accept.insert([message('m1', 1_000, 'k')], 24 * HOUR)).toEqual([]);
     expect(await accept.insert([message('m2', 2_000, 'k', 'h2'), message('m3', 2_000)], 24 * HOUR)).toEqual(['m2']);
     expect(await stored()).toEqual(['m1', 'm3']);
-    expect(new IdempotencyStatements(store).lookup('inst', 'k', 0)).toEqual({ request_hash: 'h1', message_id: 'm1' });
+    expect(await new IdempotencyStatements(store).lookup('inst', 'k', 0)).toEqual({ request_hash: 'h1', message_id: 'm1' });
   });
 
   it('an expired key is taken over by a new message, and lookups ignore it', async () => {
     const accept = new AcceptStatements(store);
     const keys = new IdempotencyStatements(store);
     await accept.insert([message('old', 1_000, 'k')], 24 * HOUR);
-    expect(keys.lookup('inst', 'k', 1_000 + 1)).toBeUndefined();
+    expect(await keys.lookup('inst', 'k', 1_000 + 1)).toBeUndefined();
     expect(await accept.insert([message('new', 1_000 + 25 * HOUR, 'k', 'h2')], 24 * HOUR)).toEqual([]);
-    expect(keys.lookup('inst', 'k', 0)).toEqual({ request_hash: 'h2', message_id: 'new' });
+    expect(await keys.lookup('inst', 'k', 0)).toEqual({ request_hash: 'h2', message_id: 'new' });
   });
 
   it('pruning forgets keys older than the cut-off and keeps the rest', async () => {
@@ -58,7 +58,7 @@ describe('idempotency keys in SQL', () => {
     const keys = new IdempotencyStatements(store);
     await accept.insert([message('a', 1_000, 'old'), message('b', 5_000, 'young')], 24 * HOUR);
     expect(await keys.pruneBefore(2_000)).toBe(1);
-    expect(keys.lookup('inst', 'old', 0)).toBeUndefined();
-    expect(keys.lookup('inst', 'young', 0)?.message_id).toBe('b');
+    expect(await keys.lookup('inst', 'old', 0)).toBeUndefined();
+    expect((await keys.lookup('inst', 'young', 0))?.message_id).toBe('b');
   });
 });
