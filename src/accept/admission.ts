@@ -6,7 +6,7 @@
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError } from '../domain/errors.js';
-import { MediaWaiting } from './media-waiting.js';
+import { InstanceTotals } from './instance-totals.js';
 import type { QueueDepth } from './queue-depth.js';
 
 export interface AdmissionOptions {
@@ -24,10 +24,10 @@ export interface AdmissionOptions {
 
 export class Admission {
   private readonly rate: RateLimiterMemory | undefined;
-  private readonly media: MediaWaiting | undefined;
+  private readonly media: InstanceTotals | undefined;
 
   constructor(private readonly depth: QueueDepth, private readonly options: AdmissionOptions, now: () => number = Date.now) {
-    this.media = options.mediaWaiting !== undefined ? new MediaWaiting(options.mediaWaiting, 1_000, now) : undefined;
+    this.media = options.mediaWaiting !== undefined ? new InstanceTotals(options.mediaWaiting, 1_000, now) : undefined;
     this.rate = options.ratePerSecond > 0
       ? new RateLimiterMemory({ points: options.ratePerSecond, duration: 1, keyPrefix: 'send' })
       : undefined;

@@ -5,30 +5,18 @@
  * right now (reserved, not yet committed), are added on top. Reserving before
  * the commit is what keeps a burst of concurrent sends from overshooting.
  */
-import { LRUCache } from 'lru-cache';
+import { InstanceTotals } from './instance-totals.js';
 
 export class QueueDepth {
-  /** Bounded: the least recently used count goes first (it would be re-read anyway). */
-  private readonly counted: LRUCache<string, { count: number; at: number }>;
+  private readonly counted: InstanceTotals;
   private readonly reserved = new Map<string, number>();
 
-  constructor(
-    private readonly count: (instanceId: string) => number,
-    private readonly refreshMs = 1_000,
-    private readonly now: () => number = Date.now,
-    capacity = 10_000,
-  ) {
-    this.counted = new LRUCache({ max: capacity });
+  constructor(count: (instanceId: string) => number, refreshMs = 1_000, now: () => number = Date.now, capacity = 10_000) {
+    this.counted = new InstanceTotals(count, refreshMs, now, capacity);
   }
 
   current(instanceId: string): number {
-    const now = this.now();
-    let entry = this.counted.get(instanceId);
-    if (entry === undefined || now - entry.at >= this.refreshMs) {
-      entry = { count: this.count(instanceId), at: now };
-      this.counted.set(instanceId, entry);
-    }
-    return entry.count + (this.reserved.get(instanceId) ?? 0);
+    return this.counted.current(instanceId) + (this.reserved.get(instanceId) ?? 0);
   }
 
   /** Instances whose count is held (for tests and metrics). */
@@ -46,7 +34,6 @@ export class QueueDepth {
     const n = (this.reserved.get(instanceId) ?? 1) - 1;
     if (n > 0) this.reserved.set(instanceId, n);
     else this.reserved.delete(instanceId);
-    const entry = this.counted.get(instanceId);
-    if (stored && entry !== undefined) entry.count += 1;
+    if (stored) this.counted.add(instanceId, 1);
   }
 }

@@ -16,7 +16,7 @@ export interface SealedKey {
 export class WhatsAppAuthRows {
   constructor(private readonly store: Store) {}
 
-  /** The sealed creds of an instance, if it has any. */
+  /** The sealed creds of an instance, or undefined before its first link. */
   async creds(instanceId: string): Promise<Buffer | undefined> {
     return (await this.store.db.selectFrom('wa_creds').select('sealed').where('instance_id', '=', instanceId).executeTakeFirst())?.sealed;
   }

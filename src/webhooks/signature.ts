@@ -30,7 +30,7 @@ export type VerifyResult = { ok: true } | { ok: false; reason: string };
 /**
  * For receivers: checks a delivery's signature against the raw body bytes
  * (never re-serialised JSON) and rejects timestamps outside the tolerance,
- * which stops replays. Headers may be a plain object (names in any case) or a
+ * which stops replays. Headers may be a plain object (names in upper or lower case) or a
  * Headers instance.
  */
 export function verifyWebhook(
