@@ -19,6 +19,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseConfig } from '../config.js';
+import { ApiError } from '../domain/errors.js';
 import { GroupFlush } from '../util/group-flush.js';
 import type { Store } from './database.js';
 import { getMediaBytes } from './messages.js';
@@ -64,14 +65,22 @@ export class MediaSpool {
    * started, so concurrent puts share them).
    */
   async put(messageId: string, bytes: Uint8Array): Promise<void> {
-    const handle = await fsp.open(this.file(messageId), 'w', 0o600);
     try {
-      await handle.writeFile(bytes);
-      await handle.datasync();
-    } finally {
-      await handle.close();
+      const handle = await fsp.open(this.file(messageId), 'w', 0o600);
+      try {
+        await handle.writeFile(bytes);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      await this.folderSync.run();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+      throw new ApiError(507, 'storage_full',
+        'The gateway has no disk space left to keep this file, so nothing was stored; retry later or send a smaller file',
+        undefined, { 'Retry-After': '60' });
     }
-    await this.folderSync.run();
   }
 
   private async fsyncFolder(): Promise<void> {

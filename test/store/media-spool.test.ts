@@ -146,6 +146,17 @@ describe('media spool', () => {
     expect(fs.existsSync(temporary.dir)).toBe(false);
   });
 
+  it('a full disk answers 507 storage_full with Retry-After, and the message is not stored', async () => {
+    // A real ENOSPC from the kernel: the file's name points at /dev/full.
+    fs.symlinkSync('/dev/full', path.join(spool.dir, 'full'));
+    const acceptor = new Acceptor(new AcceptStatements(store), spool, () => {}, 86_400_000);
+    await expect(acceptor.accept(image('full', randomBytes(1000)))).rejects.toMatchObject({
+      status: 507, code: 'storage_full', headers: { 'Retry-After': '60' },
+    });
+    expect(await status('full')).toBeUndefined();
+    expect(fs.existsSync(path.join(spool.dir, 'full'))).toBe(false);
+  });
+
   it('a name that is not a message id never reaches the file system', async () => {
     await expect(spool.put('../escape', randomBytes(1))).rejects.toThrow('named by a message id');
     await expect(spool.read('../../etc/passwd')).rejects.toThrow('named by a message id');
