@@ -9,11 +9,21 @@ import { parseSecretKey } from './crypto/sealer.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface DatabaseConfig {
+export interface SqliteConfig {
   dialect: 'sqlite';
   /** File path of the SQLite database; `:memory:` is allowed for tests. */
   file: string;
 }
+
+export interface PostgresConfig {
+  dialect: 'postgres';
+  /** postgres://user:password@host:port/database (a secret: never logged). */
+  url: string;
+  /** Connections in the pool at most. */
+  poolMax: number;
+}
+
+export type DatabaseConfig = SqliteConfig | PostgresConfig;
 
 export interface Config {
   port: number;
@@ -187,7 +197,7 @@ function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
     return { dialect: 'sqlite', file: file === ':memory:' ? file : path.resolve(cwd, file) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
-    r.problems.push(`${name}: PostgreSQL is not supported by this build yet; use sqlite:./data/connexa.db`);
+    return { dialect: 'postgres', url, poolMax: r.int('CONNEXA_DATABASE_POOL_MAX', 10, 1, 200) };
   } else {
     r.problems.push(`${name}: expected sqlite:<path> or postgres://…, got a value starting "${url.slice(0, 12)}"`);
   }
@@ -228,12 +238,17 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (rawSecret !== undefined && secretKey === undefined) {
     r.problems.push('CONNEXA_SECRET_KEY: expected 32 random bytes as 64 hex digits or as base64 (e.g. `openssl rand -hex 32`)');
   }
+  if (database.dialect === 'postgres') {
+    // Nodes on one database share these; a file generated on one machine would differ on the next.
+    if (adminToken === undefined) r.problems.push('CONNEXA_ADMIN_TOKEN: required when CONNEXA_DATABASE_URL is PostgreSQL (every node must use the same one)');
+    if (rawSecret === undefined) r.problems.push('CONNEXA_SECRET_KEY: required when CONNEXA_DATABASE_URL is PostgreSQL (every node must use the same one; e.g. `openssl rand -hex 32`)');
+  }
   const config: Config = {
     port: r.int('CONNEXA_PORT', 8080, 0, 65535),
     host: r.string('CONNEXA_HOST', '0.0.0.0'),
     trustedProxies: parseTrustedProxies(r),
     database,
-    dataDir: database.file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(database.file),
+    dataDir: database.dialect === 'postgres' || database.file === ':memory:' ? path.resolve(cwd, 'data') : path.dirname(database.file),
     adminToken,
     metricsToken: r.raw('CONNEXA_METRICS_TOKEN'),
     secretKey,

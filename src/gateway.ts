@@ -82,13 +82,13 @@ export interface GatewayOptions {
 
 export async function startGateway(config: Config, { logger, print, whatsappConnect, whatsappMedia }: GatewayOptions): Promise<Gateway> {
   const store = openStore(config.database);
-  const migrated = await migrate(store.db);
+  const migrated = await migrate(store);
   if (!migrated.ok) {
     await store.close();
     throw new Error(`Database migration failed: ${migrated.reason}`);
   }
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
-  const spool = MediaSpool.open(store, config.database);
+  const spool = MediaSpool.open(store, config.database, config.dataDir);
   // Files whose message was sent meanwhile, or never committed (a crash in between).
   const staleFiles = await spool.sweep();
   if (staleFiles > 0) logger.info({ files: staleFiles }, 'removed media files of messages no longer waiting');
@@ -103,7 +103,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const instanceStates = new InstanceStateStatements(store);
   const metrics = new Metrics({ queues: () => queueDepth.snapshot(), instanceStates: () => instanceStates.all() });
   const eventIds = new UuidV7();
-  const webhookOutbox = new WebhookOutbox(store, () => eventIds.next());
+  const webhookOutbox = new WebhookOutbox(() => eventIds.next());
   const sealer = new Sealer(secretKey.key);
   const webhookEndpoints = new WebhookEndpoints(store, sealer);
   const webhookDeliveries = new WebhookDeliveries(store);
@@ -136,8 +136,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     auth: new AuthStore(store, sealer),
     connect: whatsappConnect ?? baileysConnector({
       logger,
-      getMessage: (instanceId, id, askingJid) => {
-        const bytes = whatsapp.sentMessage(instanceId, id, askingJid);
+      getMessage: async (instanceId, id, askingJid) => {
+        const bytes = await whatsapp.sentMessage(instanceId, id, askingJid);
         return bytes === undefined ? undefined : proto.Message.decode(bytes);
       },
       ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),

@@ -19,7 +19,7 @@ export interface AdmissionOptions {
   /** Bytes of media that may wait per instance; 0 turns the limit off. */
   mediaQueueMaxBytes?: number;
   /** Bytes of media stored for an instance's waiting messages (a database sum; read at most once a second per instance). */
-  mediaWaiting?: (instanceId: string) => number;
+  mediaWaiting?: (instanceId: string) => Promise<number>;
 }
 
 export class Admission {
@@ -39,6 +39,8 @@ export class Admission {
    */
   async admit(instanceId: string): Promise<void> {
     const { queueMax } = this.options;
+    if (queueMax > 0) await this.depth.fresh(instanceId);
+    // From here to the reservation in one step: the next request sees this one counted.
     if (queueMax > 0 && this.depth.current(instanceId) >= queueMax) {
       throw new ApiError(429, 'queue_full',
         `This instance already has ${queueMax} messages waiting to be sent; retry once some have gone out`,
@@ -61,9 +63,10 @@ export class Admission {
    * An uploaded file of `bytes` may join the instance's queue, or 429: the
    * files already waiting there would pass the per-instance limit.
    */
-  admitMedia(instanceId: string, bytes: number): void {
+  async admitMedia(instanceId: string, bytes: number): Promise<void> {
     const max = this.options.mediaQueueMaxBytes ?? 0;
     if (max <= 0 || this.media === undefined) return;
+    await this.media.fresh(instanceId);
     const waiting = this.media.current(instanceId);
     if (waiting + bytes > max) {
       throw new ApiError(429, 'media_queue_full',

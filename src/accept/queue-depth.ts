@@ -11,8 +11,13 @@ export class QueueDepth {
   private readonly counted: InstanceTotals;
   private readonly reserved = new Map<string, number>();
 
-  constructor(count: (instanceId: string) => number, refreshMs = 1_000, now: () => number = Date.now, capacity = 10_000) {
+  constructor(count: (instanceId: string) => Promise<number>, refreshMs = 1_000, now: () => number = Date.now, capacity = 10_000) {
     this.counted = new InstanceTotals(count, refreshMs, now, capacity);
+  }
+
+  /** Resolves once the count is recent enough; then read `current` and `reserve` in one step. */
+  fresh(instanceId: string): Promise<void> {
+    return this.counted.fresh(instanceId);
   }
 
   current(instanceId: string): number {

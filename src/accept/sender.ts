@@ -38,7 +38,7 @@ export class Sender {
     let stored = false;
     try {
       const message = await this.validator.validate(type, instanceId, body, streamed);
-      if (message.media?.bytes !== undefined) this.admission.admitMedia(instanceId, message.media.bytes.length);
+      if (message.media?.bytes !== undefined) await this.admission.admitMedia(instanceId, message.media.bytes.length);
       if (claim !== undefined) message.idempotency = claim;
       stored = await this.acceptor.accept(message) === 'stored';
       return stored ? message.id : undefined;

@@ -29,7 +29,7 @@ async function withAdmin<T>(fn: (admin: AdminService) => Promise<T>): Promise<T>
   const config = loadConfig(process.env);
   const store = openStore(config.database);
   try {
-    const migrated = await migrate(store.db);
+    const migrated = await migrate(store);
     if (!migrated.ok) throw new Error(`Database migration failed: ${migrated.reason}`);
     return await fn(new AdminService(store.db, AVAILABLE_ENGINES));
   } finally {

@@ -98,9 +98,9 @@ export class Dispatcher {
     // A lane's later attempts are counted in the next turn: one yield per message for a long lane.
     this.starts = new BatchWriter((items) => this.results.begin(items));
     // outbox and results share one store: outcomes, then the lanes they free, in one transaction, in this turn.
-    this.completions = new BatchWriter((items) => this.outbox.transaction(() => {
-      this.results.recordInTx(items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])));
-      this.outbox.releaseInTx(items.flatMap((c) => (c.release === undefined ? [] : [c.release])));
+    this.completions = new BatchWriter((items) => this.outbox.transaction(async (tx) => {
+      await this.results.recordInTx(tx, items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])));
+      await this.outbox.releaseInTx(tx, items.flatMap((c) => (c.release === undefined ? [] : [c.release])));
     }), { thisTurn: true });
     for (const engine of this.engines.all()) {
       engine.readiness?.onReady((instanceId) => {
@@ -110,7 +110,7 @@ export class Dispatcher {
   }
 
   async start(): Promise<void> {
-    const released = await this.outbox.releaseAllLocks();
+    const released = await this.outbox.releaseLocksOf(this.options.nodeId);
     if (released > 0) this.logger.info({ lanes: released }, 'resuming lanes claimed before the last stop');
     this.stopped = false;
     this.poll = setInterval(() => {
@@ -185,7 +185,7 @@ export class Dispatcher {
     const now = this.now();
     const counted = new Set<string>();
     const busy = [...this.shares.busy(), ...this.waiting];
-    const { ingested, lanes, full } = await this.outbox.transaction(() => {
+    const { ingested, lanes, full } = await this.outbox.transaction(async (tx) => {
       const lanes: ClaimedLane[] = [];
       const admitShare = this.shares.admitter();
       const admit = (instanceId: string) => !this.waiting.has(instanceId) && admitShare(instanceId);
@@ -193,13 +193,13 @@ export class Dispatcher {
       let full = false;
       while (!this.stopped && lanes.length < room) {
         const want = Math.min(this.options.batchSize, room - lanes.length);
-        const claimed = this.outbox.claimInTx(this.options.nodeId, now, want, this.options.laneBatch, busy, admit);
+        const claimed = await this.outbox.claimInTx(tx, this.options.nodeId, now, want, this.options.laneBatch, busy, admit);
         lanes.push(...claimed);
         full = claimed.length === want;
         if (!full) break;
       }
       const open = !this.stopped && !full && lanes.length < room;
-      const ingested = this.outbox.ingestInTx(INGEST_BATCH, open
+      const ingested = await this.outbox.ingestInTx(tx, INGEST_BATCH, open
         ? { nodeId: this.options.nodeId, now, room: room - lanes.length, perLane: this.options.laneBatch, admit }
         : undefined);
       if (open && ingested.lanes.length === room - lanes.length) full = true;
@@ -211,7 +211,7 @@ export class Dispatcher {
         starts.push({ messageId: head.row.id, attempt: head.attempts + 1, at: now });
         counted.add(head.row.id);
       }
-      this.results.beginInTx(starts);
+      await this.results.beginInTx(tx, starts);
       return { ingested: ingested.count, lanes, full };
     });
     for (const lane of lanes) this.track(this.runLane(lane, counted.has(lane.messages[0]?.row.id ?? '')));
@@ -233,13 +233,13 @@ export class Dispatcher {
   private async expireOld(): Promise<void> {
     const ttl = this.options.queueTtlMs ?? DEFAULT_QUEUE_TTL_MS;
     const at = this.now();
-    const expired = await this.outbox.transaction(() => {
-      const found = this.outbox.expiredInTx(at - ttl, EXPIRY_BATCH);
-      this.results.recordInTx(found.map(({ messageId }) => ({
+    const expired = await this.outbox.transaction(async (tx) => {
+      const found = await this.outbox.expiredInTx(tx, at - ttl, EXPIRY_BATCH);
+      await this.results.recordInTx(tx, found.map(({ messageId }) => ({
         kind: 'failed' as const, messageId, code: 'expired', at,
         reason: `Not sent within ${Math.round(ttl / 1000)} s of being accepted (CONNEXA_QUEUE_TTL_S)`,
       })));
-      this.outbox.releaseInTx(found.map(({ lane }) => ({ lane, runAt: undefined })));
+      await this.outbox.releaseInTx(tx, found.map(({ lane }) => ({ lane, runAt: undefined })));
       return found;
     });
     if (expired.length > 0) this.logger.info({ messages: expired.length }, 'messages expired in the queue');

@@ -71,7 +71,7 @@ export interface AppDeps {
   webhookAllowPrivateNetworks: boolean;
   downloadInboundMedia: InboundMediaDownloader;
   /** Messages of an instance not yet sent (queued, waiting for its number, or between retries). */
-  waitingMessages: (instanceId: string) => number;
+  waitingMessages: (instanceId: string) => Promise<number>;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;

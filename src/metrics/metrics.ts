@@ -19,8 +19,8 @@ export interface InstanceStateReading {
 }
 
 export interface ScrapeSources {
-  queues: () => QueueReading[];
-  instanceStates: () => InstanceStateReading[];
+  queues: () => Promise<QueueReading[]>;
+  instanceStates: () => Promise<InstanceStateReading[]>;
   now?: () => number;
 }
 
@@ -44,10 +44,17 @@ export class Metrics {
     const now = sources.now ?? Date.now;
     // One database reading per scrape (both queue gauges share it), reused for a
     // few seconds so that scraping in a loop cannot keep the event loop busy.
-    let reading: { at: number; queues: QueueReading[] } | undefined;
-    const queues = (): QueueReading[] => {
+    let reading: { at: number; queues: Promise<QueueReading[]> } | undefined;
+    const queues = (): Promise<QueueReading[]> => {
       const t = now();
-      if (reading === undefined || t - reading.at >= QUEUE_READING_MS) reading = { at: t, queues: sources.queues() };
+      if (reading === undefined || t - reading.at >= QUEUE_READING_MS) {
+        const queues = sources.queues();
+        reading = { at: t, queues };
+        // A failed reading is not kept: the next scrape reads again.
+        queues.catch(() => {
+          if (reading?.queues === queues) reading = undefined;
+        });
+      }
       return reading.queues;
     };
     // Process metrics, event-loop delay (nodejs_eventloop_lag_*) included.
@@ -83,26 +90,29 @@ export class Metrics {
     new Gauge({
       name: 'connexa_queue_depth', help: 'Messages waiting to be sent, per instance',
       labelNames: ['instance_id'], registers,
-      collect() {
+      async collect() {
+        const read = await queues();
         this.reset();
-        for (const q of queues()) this.set({ instance_id: q.instance_id }, q.depth);
+        for (const q of read) this.set({ instance_id: q.instance_id }, q.depth);
       },
     });
     new Gauge({
       name: 'connexa_queue_oldest_age_seconds', help: 'Age of the oldest message waiting to be sent, per instance',
       labelNames: ['instance_id'], registers,
-      collect() {
+      async collect() {
+        const read = await queues();
         this.reset();
         const t = now();
-        for (const q of queues()) this.set({ instance_id: q.instance_id }, Math.max(0, (t - q.oldest) / 1000));
+        for (const q of read) this.set({ instance_id: q.instance_id }, Math.max(0, (t - q.oldest) / 1000));
       },
     });
     new Gauge({
       name: 'connexa_instances', help: 'Instances by engine and connection state',
       labelNames: ['engine', 'state'], registers,
-      collect() {
+      async collect() {
+        const read = await sources.instanceStates();
         this.reset();
-        for (const s of sources.instanceStates()) this.set({ engine: s.engine, state: s.state }, s.count);
+        for (const s of read) this.set({ engine: s.engine, state: s.state }, s.count);
       },
     });
   }

@@ -8,15 +8,9 @@ export interface InstanceStateCount {
 }
 
 export class InstanceStateStatements {
-  private readonly counts;
+  constructor(private readonly store: Store) {}
 
-  constructor(store: Store) {
-    this.counts = store.sqlite.prepare<[], InstanceStateCount>(
-      `SELECT engine, state, count(*) AS count FROM instances GROUP BY engine, state`,
-    );
-  }
-
-  all(): InstanceStateCount[] {
-    return this.counts.all();
+  all(): Promise<InstanceStateCount[]> {
+    return this.store.sql.all<InstanceStateCount>(`SELECT engine, state, count(*) AS count FROM instances GROUP BY engine, state`);
   }
 }

@@ -28,7 +28,9 @@ import { getMediaBytes } from './messages.js';
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where a database's files live: beside it, or a private temporary folder for an in-memory one. */
-export function spoolDirFor(config: DatabaseConfig): { dir: string; temporary: boolean } {
+export function spoolDirFor(config: DatabaseConfig, dataDir: string): { dir: string; temporary: boolean } {
+  // On PostgreSQL, this node's data folder: one node's files (issue 11 moves them where every node sees them).
+  if (config.dialect === 'postgres') return { dir: path.join(dataDir, 'media'), temporary: false };
   if (config.file === ':memory:') return { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-media-')), temporary: true };
   return { dir: `${config.file}-media`, temporary: false };
 }
@@ -36,19 +38,16 @@ export function spoolDirFor(config: DatabaseConfig): { dir: string; temporary: b
 export class MediaSpool {
   /** Folder syncs, shared by the files written while one runs. */
   private readonly folderSync = new GroupFlush(() => this.fsyncFolder());
-  private readonly statusOf;
 
   private constructor(
     private readonly store: Store,
     readonly dir: string,
     private readonly temporary: boolean,
-  ) {
-    this.statusOf = store.sqlite.prepare<[string], { status: string }>(`SELECT status FROM messages WHERE id = ?`);
-  }
+  ) {}
 
   /** Opens (and creates, owner-only) the spool folder of the store's database. */
-  static open(store: Store, config: DatabaseConfig): MediaSpool {
-    const { dir, temporary } = spoolDirFor(config);
+  static open(store: Store, config: DatabaseConfig, dataDir = ''): MediaSpool {
+    const { dir, temporary } = spoolDirFor(config, dataDir);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     if ((fs.statSync(dir).mode & 0o077) !== 0) fs.chmodSync(dir, 0o700);
     return new MediaSpool(store, dir, temporary);
@@ -123,7 +122,9 @@ export class MediaSpool {
   async sweep(): Promise<number> {
     const stale: string[] = [];
     for (const name of await fsp.readdir(this.dir)) {
-      const status = SAFE_ID.test(name) ? this.statusOf.get(name)?.status : undefined;
+      const status = SAFE_ID.test(name)
+        ? (await this.store.sql.get<{ status: string }>(`SELECT status FROM messages WHERE id = ?`, [name]))?.status
+        : undefined;
       if (status !== 'queued' && status !== 'sending') stale.push(name);
     }
     await Promise.all(stale.map((name) => fsp.rm(path.join(this.dir, name), { force: true, recursive: true })));

@@ -11,26 +11,18 @@ import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type { Db, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
 
-export class AcceptStatements {
-  private readonly insertMessage;
-  private readonly claimKey;
+const INSERT_MESSAGE = `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
+    media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
+    status, attempts, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`;
+// Takes the key, or an expired row of it; a live row of another request wins.
+const CLAIM_KEY = `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (instance_id, key) DO UPDATE SET request_hash = excluded.request_hash,
+    message_id = excluded.message_id, created_at = excluded.created_at
+  WHERE idempotency_keys.created_at < ?`;
 
-  constructor(private readonly store: Store) {
-    const s = store.sqlite;
-    this.insertMessage = s.prepare(
-      `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
-         media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
-         status, attempts, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`,
-    );
-    // Takes the key, or an expired row of it; a live row of another request wins.
-    this.claimKey = s.prepare<[string, string, string, string, number, number]>(
-      `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (instance_id, key) DO UPDATE SET request_hash = excluded.request_hash,
-         message_id = excluded.message_id, created_at = excluded.created_at
-       WHERE idempotency_keys.created_at < ?`,
-    );
-  }
+export class AcceptStatements {
+  constructor(private readonly store: Store) {}
 
   /**
    * Stores the batch's rows in one durable commit (their files, where they have one, are
@@ -38,18 +30,18 @@ export class AcceptStatements {
    * because their idempotency key is already held.
    */
   insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
-    return this.store.writeTx(true, () => {
+    return this.store.writeTx(true, async (tx) => {
       const skipped: string[] = [];
       for (const m of messages) {
         const key = m.idempotency;
         if (key !== undefined
-          && this.claimKey.run(m.instanceId, key.key, key.requestHash, m.id, m.acceptedAt, m.acceptedAt - idempotencyTtlMs).changes === 0) {
+          && await tx.run(CLAIM_KEY, [m.instanceId, key.key, key.requestHash, m.id, m.acceptedAt, m.acceptedAt - idempotencyTtlMs]) === 0) {
           skipped.push(m.id);
           continue;
         }
         const media = m.media;
         const info = media?.info;
-        this.insertMessage.run(
+        await tx.run(INSERT_MESSAGE, [
           m.id, m.instanceId, m.type, m.recipient, m.text ?? null,
           media?.kind ?? null,
           media?.source.kind === 'url' ? media.source.url : null,
@@ -57,7 +49,7 @@ export class AcceptStatements {
           info?.voiceNote === true ? 1 : 0,
           media?.requestedFilename ?? null, media?.requestedMime ?? null,
           m.acceptedAt, m.acceptedAt,
-        );
+        ]);
       }
       return skipped;
     });

@@ -4,7 +4,8 @@
  * refused rather than run against an older schema understanding.
  */
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely';
-import type { Db } from './database.js';
+import type { Store } from './database.js';
+import { PostgresSchemaPlugin } from './postgres/schema-plugin.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_whatsapp_sessions.js';
 import * as m003 from './migrations/003_whatsapp_state.js';
@@ -15,8 +16,9 @@ import * as m007 from './migrations/007_idempotency.js';
 import * as m008 from './migrations/008_whatsapp_restriction.js';
 import * as m009 from './migrations/009_inbound_groups_changes.js';
 import * as m010 from './migrations/010_media_parts.js';
+import { migration011 } from './migrations/011_postgres_ingest.js';
 
-const MIGRATIONS: Record<string, Migration> = {
+const migrations = (store: Store): Record<string, Migration> => ({
   '001_initial': m001,
   '002_whatsapp_sessions': m002,
   '003_whatsapp_state': m003,
@@ -27,16 +29,17 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_whatsapp_restriction': m008,
   '009_inbound_groups_changes': m009,
   '010_media_parts': m010,
-};
+  '011_postgres_ingest': migration011(store.dialect),
+});
 
 export type MigrateOutcome =
   | { ok: true; applied: string[] }
   | { ok: false; reason: string };
 
-export async function migrate(db: Db): Promise<MigrateOutcome> {
+export async function migrate(store: Store): Promise<MigrateOutcome> {
   const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => MIGRATIONS },
+    db: store.dialect === 'postgres' ? store.db.withPlugin(new PostgresSchemaPlugin()) : store.db,
+    provider: { getMigrations: async () => migrations(store) },
     migrationTableName: 'schema_migrations',
     migrationLockTableName: 'schema_migrations_lock',
   });

@@ -25,19 +25,19 @@ export class ReceiptStatements {
     private readonly store: Store,
     webhooks?: WebhookOutbox,
   ) {
-    this.status = new StatusTransitions(store, webhooks);
+    this.status = new StatusTransitions(webhooks);
   }
 
   apply(receipts: Receipt[]): Promise<void> {
-    return this.store.writeTx(false, () => {
+    return this.store.writeTx(false, async (tx) => {
       for (const r of receipts) {
         if (r.status === 'failed') {
-          this.status.failed(r.messageId, r.code ?? 'provider_failed', r.reason ?? 'The provider reported that the message could not be delivered', r.at);
+          await this.status.failed(tx, r.messageId, r.code ?? 'provider_failed', r.reason ?? 'The provider reported that the message could not be delivered', r.at);
           continue;
         }
-        this.status.sent(r.messageId, r.at);
-        if (r.status === 'delivered') this.status.delivered(r.messageId, r.at);
-        else this.status.read(r.messageId, r.at);
+        await this.status.sent(tx, r.messageId, r.at);
+        if (r.status === 'delivered') await this.status.delivered(tx, r.messageId, r.at);
+        else await this.status.read(tx, r.messageId, r.at);
       }
     });
   }

@@ -19,42 +19,35 @@ export interface Endpoint {
   updatedAt: number;
 }
 
-export class WebhookEndpoints {
-  private readonly read;
-  private readonly insert;
-  private readonly update;
-  private readonly remove;
-  private readonly disable;
-  private readonly dropPending;
+interface EndpointRow {
+  url: string;
+  events: string | null;
+  secret: Buffer;
+  previous_secret: Buffer | null;
+  previous_until: number | null;
+  enabled: number;
+  disabled_reason: string | null;
+  updated_at: number;
+}
 
+const READ = `SELECT url, events, secret, previous_secret, previous_until, enabled, disabled_reason, updated_at FROM webhook_endpoints WHERE instance_id = ?`;
+const INSERT = `INSERT INTO webhook_endpoints (instance_id, url, events, secret, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`;
+const UPDATE = `UPDATE webhook_endpoints SET url = ?, events = ?, enabled = 1, disabled_reason = NULL, updated_at = ? WHERE instance_id = ?`;
+// The old secret stays valid until `previous_until`.
+const ROTATE = `UPDATE webhook_endpoints SET previous_secret = secret, previous_until = ?, secret = ? WHERE instance_id = ?`;
+const REMOVE = `DELETE FROM webhook_endpoints WHERE instance_id = ?`;
+// Undelivered events of a deleted endpoint must not go to a later, different URL.
+const DROP_PENDING = `UPDATE webhook_events SET status = 'failed', last_error = 'The webhook endpoint was deleted' WHERE instance_id = ? AND status = 'pending'`;
+const DISABLE = `UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE instance_id = ?`;
+
+export class WebhookEndpoints {
   constructor(
     private readonly store: Store,
     private readonly sealer: Sealer,
-  ) {
-    const s = store.sqlite;
-    this.read = s.prepare<[string], { url: string; events: string | null; secret: Buffer; previous_secret: Buffer | null; previous_until: number | null; enabled: number; disabled_reason: string | null; updated_at: number }>(
-      `SELECT url, events, secret, previous_secret, previous_until, enabled, disabled_reason, updated_at FROM webhook_endpoints WHERE instance_id = ?`,
-    );
-    this.insert = s.prepare(
-      `INSERT INTO webhook_endpoints (instance_id, url, events, secret, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`,
-    );
-    this.update = s.prepare(
-      `UPDATE webhook_endpoints SET url = ?, events = ?, secret = COALESCE(?, secret),
-         previous_secret = CASE WHEN ? IS NULL THEN previous_secret ELSE secret END,
-         previous_until = CASE WHEN ? IS NULL THEN previous_until ELSE ? END,
-         enabled = 1, disabled_reason = NULL, updated_at = ?
-       WHERE instance_id = ?`,
-    );
-    this.remove = s.prepare(`DELETE FROM webhook_endpoints WHERE instance_id = ?`);
-    // Undelivered events of a deleted endpoint must not go to a later, different URL.
-    this.dropPending = s.prepare(
-      `UPDATE webhook_events SET status = 'failed', last_error = 'The webhook endpoint was deleted' WHERE instance_id = ? AND status = 'pending'`,
-    );
-    this.disable = s.prepare(`UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE instance_id = ?`);
-  }
+  ) {}
 
-  get(instanceId: string, now: number): Endpoint | undefined {
-    const row = this.read.get(instanceId);
+  async get(instanceId: string, now: number): Promise<Endpoint | undefined> {
+    const row = await this.store.sql.get<EndpointRow>(READ, [instanceId]);
     if (row === undefined) return undefined;
     const context = `${instanceId}/webhook-secret`;
     const secrets = [this.sealer.open(row.secret, context).toString('utf8')];
@@ -73,27 +66,28 @@ export class WebhookEndpoints {
   put(instanceId: string, url: string, events: string[] | null, secret: string | undefined, now: number): Promise<void> {
     const sealed = secret === undefined ? null : this.sealer.seal(secret, `${instanceId}/webhook-secret`);
     const eventsJson = events === null ? null : JSON.stringify(events);
-    return this.store.writeTx(true, () => {
-      if (this.read.get(instanceId) === undefined) {
+    return this.store.writeTx(true, async (tx) => {
+      if (await tx.get(READ, [instanceId]) === undefined) {
         if (sealed === null) throw new Error('a new endpoint needs a secret');
-        this.insert.run(instanceId, url, eventsJson, sealed, now, now);
-      } else {
-        this.update.run(url, eventsJson, sealed, sealed, sealed, now + SECRET_OVERLAP_MS, now, instanceId);
+        await tx.run(INSERT, [instanceId, url, eventsJson, sealed, now, now]);
+        return;
       }
+      await tx.run(UPDATE, [url, eventsJson, now, instanceId]);
+      if (sealed !== null) await tx.run(ROTATE, [now + SECRET_OVERLAP_MS, sealed, instanceId]);
     });
   }
 
   delete(instanceId: string): Promise<boolean> {
-    return this.store.writeTx(true, () => {
-      this.dropPending.run(instanceId);
-      return this.remove.run(instanceId).changes === 1;
+    return this.store.writeTx(true, async (tx) => {
+      await tx.run(DROP_PENDING, [instanceId]);
+      return await tx.run(REMOVE, [instanceId]) === 1;
     });
   }
 
   /** The receiver answered 410 Gone: stop delivering until the endpoint is saved again. */
   disableGone(instanceId: string, reason: string, now: number): Promise<void> {
-    return this.store.writeTx(false, () => {
-      this.disable.run(reason, now, instanceId);
+    return this.store.writeTx(false, async (tx) => {
+      await tx.run(DISABLE, [reason, now, instanceId]);
     });
   }
 }

@@ -1,10 +1,10 @@
 /**
  * Webhook events enter the outbox in the same transaction as the state change
- * they report: call these inside `writeTx`. An event is stored only for an
- * instance whose endpoint subscribes to its type, with the exact body
- * that will be signed and delivered (the same on every attempt).
+ * they report (pass that transaction). An event is stored only for an
+ * instance whose endpoint subscribes to its type, with the exact body that
+ * will be signed and delivered (the same on every attempt).
  */
-import type { Store } from './database.js';
+import type { Sql } from './database.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'message.sent', 'message.delivered', 'message.read', 'message.failed', 'message.received',
@@ -18,48 +18,41 @@ export function isWebhookEventType(s: string): s is WebhookEventType {
   return (WEBHOOK_EVENT_TYPES as readonly string[]).includes(s);
 }
 
-// Disabled endpoints (410) still collect events: they go out, in order, once the endpoint is saved again.
-const SUBSCRIBED = `(w.events IS NULL OR EXISTS (SELECT 1 FROM json_each(w.events) WHERE value = @type))`;
+/**
+ * One row per endpoint of the instance that subscribes to the type.
+ * `events` is a JSON array of known type names (checked when saved), so the
+ * quoted name appears in its text exactly when the endpoint subscribes to it.
+ * Disabled endpoints (410) still collect events: they go out, in order, once
+ * the endpoint is saved again.
+ */
+const INSERT = `INSERT INTO webhook_events (event_id, instance_id, type, body, status, attempts, next_attempt_at, created_at)
+  SELECT ?, w.instance_id, ?, ?, 'pending', 0, ?, ? FROM webhook_endpoints w
+  WHERE w.instance_id = ? AND (w.events IS NULL OR w.events LIKE ?)`;
+const MESSAGE = `SELECT m.instance_id, m.recipient, m.type, m.provider_id FROM messages m
+  JOIN webhook_endpoints w ON w.instance_id = m.instance_id WHERE m.id = ?`;
 
 export class WebhookOutbox {
-  private readonly forMessage;
-  private readonly forInstance;
+  constructor(private readonly newId: () => string) {}
 
-  constructor(
-    store: Store,
-    private readonly newId: () => string,
-  ) {
-    const s = store.sqlite;
-    // The envelope is built by SQL from the message row, so a status change costs one statement.
-    this.forMessage = s.prepare(
-      `INSERT INTO webhook_events (event_id, instance_id, type, body, status, attempts, next_attempt_at, created_at)
-       SELECT @id, m.instance_id, @type,
-         json_object('id', @id, 'type', @type, 'created_at', @createdAt, 'instance_id', m.instance_id,
-           'data', json_object('message_id', m.id, 'phone', m.recipient, 'type', m.type, 'status', @status,
-             'provider_message_id', m.provider_id,
-             'error', json(CASE WHEN @code IS NULL THEN NULL ELSE json_object('code', @code, 'message', @message) END))),
-         'pending', 0, @at, @at
-       FROM messages m JOIN webhook_endpoints w ON w.instance_id = m.instance_id
-       WHERE m.id = @messageId AND ${SUBSCRIBED}`,
-    );
-    this.forInstance = s.prepare(
-      `INSERT INTO webhook_events (event_id, instance_id, type, body, status, attempts, next_attempt_at, created_at)
-       SELECT @id, w.instance_id, @type, @body, 'pending', 0, @at, @at FROM webhook_endpoints w WHERE w.instance_id = @instanceId AND ${SUBSCRIBED}`,
-    );
-  }
-
-  /** A message changed status: `message.sent|delivered|read|failed`. Call inside a write transaction. */
-  message(messageId: string, status: 'sent' | 'delivered' | 'read' | 'failed', at: number, error?: { code: string; message: string }): void {
-    this.forMessage.run({
-      id: `evt_${this.newId()}`, type: `message.${status}`, createdAt: new Date(at).toISOString(), status,
-      code: error?.code ?? null, message: error?.message ?? null, at, messageId,
+  /** A message changed status: `message.sent|delivered|read|failed`. */
+  async message(tx: Sql, messageId: string, status: 'sent' | 'delivered' | 'read' | 'failed', at: number, error?: { code: string; message: string }): Promise<void> {
+    // Only messages of instances with an endpoint are read.
+    const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null }>(MESSAGE, [messageId]);
+    if (m === undefined) return;
+    await this.insert(tx, m.instance_id, `message.${status}`, at, {
+      message_id: messageId, phone: m.recipient, type: m.type, status, provider_message_id: m.provider_id,
+      error: error === undefined ? null : { code: error.code, message: error.message },
     });
   }
 
-  /** An instance event or a received message, with its data. Call inside a write transaction. */
-  instance(instanceId: string, type: WebhookEventType, at: number, data: Record<string, unknown>): void {
+  /** An instance event or a received message, with its data. */
+  instance(tx: Sql, instanceId: string, type: WebhookEventType, at: number, data: Record<string, unknown>): Promise<void> {
+    return this.insert(tx, instanceId, type, at, data);
+  }
+
+  private async insert(tx: Sql, instanceId: string, type: WebhookEventType, at: number, data: Record<string, unknown>): Promise<void> {
     const id = `evt_${this.newId()}`;
     const body = JSON.stringify({ id, type, created_at: new Date(at).toISOString(), instance_id: instanceId, data });
-    this.forInstance.run({ id, type, body, at, instanceId });
+    await tx.run(INSERT, [id, type, body, at, at, instanceId, `%"${type}"%`]);
   }
 }

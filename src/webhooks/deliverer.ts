@@ -69,7 +69,8 @@ export class WebhookDeliverer {
   private async claimPass(): Promise<boolean> {
     const room = this.o.maxConcurrent - this.inFlight.size;
     if (room <= 0 || this.timer === undefined) return false;
-    for (const event of this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
+    for (const event of await this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
+      if (this.inFlight.has(event.instance_id)) continue;
       // When an endpoint's delivery ends, its next event goes at once, not at the next poll.
       const p = this.deliver(event).finally(() => {
         this.inFlight.delete(event.instance_id);
@@ -94,7 +95,7 @@ export class WebhookDeliverer {
 
   private async attempt(e: DueEvent): Promise<void> {
     const at = this.now();
-    const endpoint = this.endpoints.get(e.instance_id, at);
+    const endpoint = await this.endpoints.get(e.instance_id, at);
     if (endpoint === undefined || !endpoint.enabled) return;
     let status: number | null = null;
     let error: string;

@@ -24,7 +24,7 @@ import { tempDir, waitFor } from '../helpers/gateway.js';
 class GatedEngine implements Engine {
   readonly name = 'sandbox' as const;
   readonly capabilities = { audioCaption: false, linking: false, lanesPerInstance: Number.POSITIVE_INFINITY };
-  readonly called: { id: string; inTransaction: boolean; status: string; attempts: number }[] = [];
+  readonly called: { id: string; status: string; attempts: number }[] = [];
   private gate: Promise<void> = Promise.resolve();
   open: () => void = () => {};
 
@@ -39,10 +39,9 @@ class GatedEngine implements Engine {
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
   async send(m: OutgoingMessage): Promise<SendResult> {
-    const row = this.store.sqlite.prepare<[string], { status: string; attempts: number }>(
-      'SELECT status, attempts FROM messages WHERE id = ?',
-    ).get(m.messageId);
-    this.called.push({ id: m.messageId, inTransaction: this.store.sqlite.inTransaction, status: row?.status ?? '', attempts: row?.attempts ?? -1 });
+    // Outside a transaction: on SQLite this read waits for any transaction in progress to end.
+    const row = await this.store.sql.get<{ status: string; attempts: number }>('SELECT status, attempts FROM messages WHERE id = ?', [m.messageId]);
+    this.called.push({ id: m.messageId, status: row?.status ?? '', attempts: row?.attempts ?? -1 });
     await this.gate;
     return { providerId: `P-${m.messageId}` };
   }
@@ -57,7 +56,7 @@ let instanceId: string;
 beforeEach(async () => {
   dir = tempDir('connexa-claim-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
   engine = new GatedEngine(store);
@@ -86,26 +85,26 @@ const accept = (ids: string[], recipient: (id: string) => string) => new AcceptS
   id, instanceId, type: 'text' as const, recipient: recipient(id), text: id, acceptedAt: ++clock, media: undefined,
 })));
 const ownLane = (id: string) => `55449${String(id.charCodeAt(0)).padStart(4, '0')}${String(id.charCodeAt(1) || 0).padStart(3, '0')}`;
-const sentCount = () => store.sqlite.prepare<[], { n: number }>(`SELECT count(*) AS n FROM messages WHERE status = 'sent'`).get()?.n ?? 0;
-const queued = () => store.sqlite.prepare<[], { outbox: number; lanes: number }>(
+const sentCount = async () => (await store.sql.get<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE status = 'sent'`))?.n ?? 0;
+const queued = () => store.sql.get<{ outbox: number; lanes: number }>(
   'SELECT (SELECT count(*) FROM outbox) AS outbox, (SELECT count(*) FROM lanes) AS lanes',
-).get();
+);
 
 describe('claim pass', () => {
   it('counts the attempt and shows the message sending in a committed transaction before the engine is called', async () => {
     await accept(['a1'], ownLane);
     await startDispatcher();
-    await waitFor(async () => (sentCount() === 1 ? true : undefined), 5000, 'the send');
-    expect(engine.called).toEqual([{ id: 'a1', inTransaction: false, status: 'sending', attempts: 1 }]);
-    expect(queued()).toEqual({ outbox: 0, lanes: 0 });
+    await waitFor(async () => (await sentCount() === 1 ? true : undefined), 5000, 'the send');
+    expect(engine.called).toEqual([{ id: 'a1', status: 'sending', attempts: 1 }]);
+    expect(await queued()).toEqual({ outbox: 0, lanes: 0 });
   });
 
   it('several messages opening one lane together go out in acceptance order, each counted before its send', async () => {
     await accept(['m1', 'm2', 'm3'], () => '554490000111');
     await startDispatcher();
-    await waitFor(async () => (sentCount() === 3 ? true : undefined), 5000, 'three sends');
+    await waitFor(async () => (await sentCount() === 3 ? true : undefined), 5000, 'three sends');
     expect(engine.called.map((c) => [c.id, c.status, c.attempts])).toEqual([['m1', 'sending', 1], ['m2', 'sending', 1], ['m3', 'sending', 1]]);
-    expect(queued()).toEqual({ outbox: 0, lanes: 0 });
+    expect(await queued()).toEqual({ outbox: 0, lanes: 0 });
   });
 
   it('lanes go out oldest first: a new message waits behind lanes already waiting for room', async () => {
@@ -119,7 +118,7 @@ describe('claim pass', () => {
     await new Promise((r) => setTimeout(r, 100)); // polls come and go: no room
     expect(engine.called.map((c) => c.id)).toEqual(['x1', 'w1']);
     engine.open();
-    await waitFor(async () => (sentCount() === 5 ? true : undefined), 5000, 'every send');
+    await waitFor(async () => (await sentCount() === 5 ? true : undefined), 5000, 'every send');
     expect(engine.called.map((c) => c.id)).toEqual(['x1', 'w1', 'w2', 'w3', 'n1']);
   });
 });

@@ -86,7 +86,7 @@ beforeEach(async () => {
   observed = [];
   dir = tempDir('connexa-dispatch-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   const user = await admin.createUser('u');
   instanceId = (await admin.createInstance(user.user_id, 'i', 'sandbox')).instance_id;

@@ -29,7 +29,7 @@ const OPUS = Buffer.from(opus());
 beforeEach(async () => {
   dir = tempDir('connexa-prep-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   hits.length = 0;
   fixture = await startFixture((req, res) => {
     hits.push(req.url ?? '');

@@ -27,7 +27,7 @@ beforeEach(async () => {
   dir = tempDir('connexa-auth-');
   file = path.join(dir, 'db.sqlite');
   store = openStore({ dialect: 'sqlite', file });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   const user = await admin.createUser('u');
   a = (await admin.createInstance(user.user_id, 'a', 'sandbox')).instance_id;

@@ -48,7 +48,7 @@ async function failure(p: Promise<unknown>): Promise<CodedError> {
 beforeEach(async () => {
   dir = tempDir('connexa-wa-engine-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'sandbox')).instance_id;
   session = new WhatsAppSession({
@@ -63,7 +63,7 @@ beforeEach(async () => {
   });
   clock = { now: () => time, sleep: async (ms) => { slept.push(ms); time += ms; } };
   slept = [];
-  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, noLog, clock);
+  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, noLog, clock);
   session.start();
   // The session reads its stored state before its first socket exists.
   await new Promise((resolve) => setImmediate(resolve));
@@ -91,7 +91,7 @@ describe('baileys engine send', () => {
   it('keeps what was sent, under its WhatsApp id, to answer retry requests', async () => {
     const kept: { instanceId: string; jid: string; id: string | null | undefined; text: string | null | undefined }[] = [];
     const before: string[] = [];
-    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, {
+    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, {
       willSend: async (messageId, providerId) => {
         before.push(`${messageId}:${providerId}:${socket.sent.length}`);
       },
@@ -132,7 +132,7 @@ describe('baileys engine send', () => {
 
   it('paces sends of a number and shows typing before a text', async () => {
     pacing = { minGapMs: 3000, jitterMs: 0, perMinute: 1000, typing: true };
-    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: () => false }, new RecipientResolver(), () => pacing, noLog, clock);
+    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, noLog, clock);
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg({ text: 'x'.repeat(50) }));

@@ -30,7 +30,7 @@ let session: WhatsAppSession | undefined;
 beforeEach(async () => {
   dir = tempDir('connexa-fakewa-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['baileys']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;
   server = await FakeWhatsAppServer.start();
@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 function realSession(version?: [number, number, number], backoffBaseMs = 20): WhatsAppSession {
-  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined, ...(version !== undefined ? { version: () => version } : {}) });
+  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: async () => undefined, ...(version !== undefined ? { version: () => version } : {}) });
   session = new WhatsAppSession({
     instanceId,
     auth: new AuthStore(store, new Sealer(randomBytes(32))),
@@ -119,7 +119,7 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
 
   it('a pairing code WhatsApp refuses is an error, and leaves no identity behind: the next connection registers again', async () => {
     const auth = new AuthStore(store, new Sealer(randomBytes(32)));
-    const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: () => undefined });
+    const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: async () => undefined });
     const s = new WhatsAppSession({ instanceId, auth, connect: (a) => connect(a, instanceId), onChange: () => {}, logger });
     session = s;
     const { conn } = await showQr(s);

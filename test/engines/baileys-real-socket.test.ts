@@ -30,7 +30,7 @@ let session: WhatsAppSession | undefined;
 beforeEach(async () => {
   dir = tempDir('connexa-realsock-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['baileys']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;
 });
@@ -59,7 +59,7 @@ async function droppingServer(): Promise<{ url: string; connections: () => numbe
 
 /** `sockets` collects every socket built, unless it is a counter (so the test itself keeps none alive). */
 function realSession(url: string, backoffBaseMs: number, backoffMaxMs: number, sockets: WASocketPort[] | { count: number }, states: SessionSnapshot[]): WhatsAppSession {
-  const connect = baileysConnector({ logger, waWebSocketUrl: url, connectTimeoutMs: 2_000, getMessage: () => undefined });
+  const connect = baileysConnector({ logger, waWebSocketUrl: url, connectTimeoutMs: 2_000, getMessage: async () => undefined });
   session = new WhatsAppSession({
     instanceId,
     auth: new AuthStore(store, new Sealer(randomBytes(32))),

@@ -51,7 +51,7 @@ beforeEach(async () => {
   dir = tempDir('connexa-session-');
   file = path.join(dir, 'db.sqlite');
   store = openStore({ dialect: 'sqlite', file });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'sandbox')).instance_id;
   sockets = [];

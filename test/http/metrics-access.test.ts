@@ -10,7 +10,7 @@ import { Metrics } from '../../src/metrics/metrics.js';
 async function app(token: string | undefined, loopbackOnly: boolean) {
   const a = Fastify();
   a.setErrorHandler(errorHandler);
-  const metrics = new Metrics({ queues: () => [], instanceStates: () => [] });
+  const metrics = new Metrics({ queues: async () => [], instanceStates: async () => [] });
   metricsRoutes(a, { metrics, token, loopbackOnly, tokenFailures: new AuthFailures({ maxFailures: 2, windowSeconds: 60, lockoutDelayMs: 0 }) });
   await a.ready();
   return a;

@@ -30,7 +30,7 @@ it('never has more than maxConcurrentDownloads open, and downloads everything', 
   dir = tempDir('connexa-media-conc-');
   const db = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
   store = db;
-  expect((await migrate(db.db)).ok).toBe(true);
+  expect((await migrate(db)).ok).toBe(true);
   let open = 0;
   let maxOpen = 0;
   const bytes = Buffer.from(png());

@@ -3,24 +3,26 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/database.js';
 
 let store: Store;
-beforeEach(() => {
+beforeEach(async () => {
   store = openStore({ dialect: 'sqlite', file: ':memory:' });
-  store.sqlite.exec('CREATE TABLE t (v INTEGER)');
+  await store.writeTx(false, (tx) => tx.run('CREATE TABLE t (v INTEGER)'));
 });
 afterEach(() => store.close());
 
-it('runs after the commit, with the change visible; not at all after a rollback; not outside a transaction', async () => {
+it('runs after the commit, with the change visible; not at all after a rollback', async () => {
   const seen: string[] = [];
-  const count = () => (store.sqlite.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n;
-  await store.writeTx(false, () => {
-    store.sqlite.prepare('INSERT INTO t (v) VALUES (1)').run();
-    store.afterCommit(() => seen.push(`committed, rows ${count()}, in tx ${store.sqlite.inTransaction}`));
+  const counts: Promise<number>[] = [];
+  await store.writeTx(false, async (tx) => {
+    await tx.run('INSERT INTO t (v) VALUES (1)');
+    // A read outside the transaction waits for it to end: it sees the commit.
+    tx.afterCommit(() => counts.push(store.sql.get<{ n: number }>('SELECT count(*) AS n FROM t').then((r) => r?.n ?? -1)));
     seen.push('body');
+    tx.afterCommit(() => seen.push('committed'));
   });
-  await expect(store.writeTx(false, () => {
-    store.afterCommit(() => seen.push('must not run'));
+  await expect(store.writeTx(false, async (tx) => {
+    tx.afterCommit(() => seen.push('must not run'));
     throw new Error('rollback');
   })).rejects.toThrow('rollback');
-  expect(seen).toEqual(['body', 'committed, rows 1, in tx false']);
-  expect(() => store.afterCommit(() => undefined)).toThrow('outside a write transaction');
+  expect(seen).toEqual(['body', 'committed']);
+  expect(await Promise.all(counts)).toEqual([1]);
 });

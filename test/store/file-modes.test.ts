@@ -14,7 +14,7 @@ describe('database file modes', () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
     const file = path.join(root, 'data', 'connexa.db');
     const store = openStore({ dialect: 'sqlite', file });
-    await store.writeTx(true, () => store.sqlite.exec('CREATE TABLE t (x)'));
+    await store.writeTx(true, (tx) => tx.run('CREATE TABLE t (x)'));
     expect(mode(path.dirname(file))).toBe('700');
     for (const f of [file, `${file}-wal`, `${file}-shm`]) expect(mode(f)).toBe('600');
     await store.close();

@@ -28,7 +28,7 @@ const stored = async (): Promise<string[]> =>
 beforeEach(async () => {
   dir = tempDir('connexa-idem-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {
   await store.close();

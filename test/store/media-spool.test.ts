@@ -38,7 +38,7 @@ beforeEach(async () => {
   dir = tempDir('connexa-spool-');
   file = path.join(dir, 'db.sqlite');
   store = openStore({ dialect: 'sqlite', file });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   spool = MediaSpool.open(store, { dialect: 'sqlite', file });
 });
 afterEach(async () => {
@@ -102,8 +102,8 @@ describe('media spool', () => {
       { kind: 'failed', messageId: 'b', code: 'recipient_not_found', reason: 'no', at },
       { kind: 'retry', messageId: 'c', code: 'timeout', reason: 'slow', at, runAt: at + 1000 },
     ]);
-    await expect(store.writeTx(false, () => {
-      outcomes.recordInTx([{ kind: 'sent', messageId: 'd', providerId: 'P-d', at }]);
+    await expect(store.writeTx(false, async (tx) => {
+      await outcomes.recordInTx(tx, [{ kind: 'sent', messageId: 'd', providerId: 'P-d', at }]);
       throw new Error('rolled back');
     })).rejects.toThrow('rolled back');
     await settle();
@@ -115,7 +115,7 @@ describe('media spool', () => {
     const acceptor = new Acceptor(new AcceptStatements(store), spool, () => {}, 86_400_000);
     expect(await acceptor.accept(image('waiting', randomBytes(64)))).toBe('stored');
     expect(await acceptor.accept(image('done', randomBytes(64)))).toBe('stored');
-    await store.writeTx(false, () => store.sqlite.prepare(`UPDATE messages SET status = 'sent' WHERE id = 'done'`).run());
+    await store.writeTx(false, (tx) => tx.run(`UPDATE messages SET status = 'sent' WHERE id = 'done'`));
     // A crash between a file and its commit leaves a file without a row.
     await spool.put('ghost', randomBytes(64));
     expect(await spool.sweep()).toBe(2);
@@ -126,9 +126,9 @@ describe('media spool', () => {
     await new AcceptStatements(store).insert([image('inline', randomBytes(1)), image('parted', randomBytes(1))]);
     const inline = randomBytes(500);
     const parts = [randomBytes(300), randomBytes(200)];
-    await store.writeTx(false, () => {
-      store.sqlite.prepare(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`).run('inline', inline);
-      parts.forEach((p, seq) => store.sqlite.prepare(`INSERT INTO media_parts (message_id, seq, bytes) VALUES (?, ?, ?)`).run('parted', seq, p));
+    await store.writeTx(false, async (tx) => {
+      await tx.run(`INSERT INTO media (message_id, bytes) VALUES (?, ?)`, ['inline', inline]);
+      for (const [seq, p] of parts.entries()) await tx.run(`INSERT INTO media_parts (message_id, seq, bytes) VALUES (?, ?, ?)`, ['parted', seq, p]);
     });
     expect((await spool.read('inline'))?.equals(inline)).toBe(true);
     expect((await spool.read('parted'))?.equals(Buffer.concat(parts))).toBe(true);
@@ -137,7 +137,7 @@ describe('media spool', () => {
 
   it('an in-memory database gets a private folder, removed when it closes', async () => {
     const memory = openStore({ dialect: 'sqlite', file: ':memory:' });
-    expect((await migrate(memory.db)).ok).toBe(true);
+    expect((await migrate(memory)).ok).toBe(true);
     const temporary = MediaSpool.open(memory, { dialect: 'sqlite', file: ':memory:' });
     await temporary.put('x', randomBytes(10));
     expect(fs.existsSync(path.join(temporary.dir, 'x'))).toBe(true);

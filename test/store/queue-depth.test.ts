@@ -25,7 +25,7 @@ const message = (id: string, instanceId: string, at: number): NewMessage => ({
 beforeEach(async () => {
   dir = tempDir('connexa-depth-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {
   await store.close();
@@ -41,11 +41,11 @@ describe('queue depth in SQL', () => {
     expect(await new OutboxStatements(store).ingest(10)).toBe(3);
     // …and one more accepted after, still behind the cursor.
     await accept.insert([message('a3', 'A', 4_000)]);
-    expect(depth.depth('A')).toBe(3);
-    expect(depth.depth('B')).toBe(1);
-    expect(depth.depth('C')).toBe(0);
-    const byId = (rows: ReturnType<QueueDepthStatements['snapshot']>) => Object.fromEntries(rows.map((r) => [r.instance_id, r]));
-    expect(byId(depth.snapshot())).toEqual({
+    expect(await depth.depth('A')).toBe(3);
+    expect(await depth.depth('B')).toBe(1);
+    expect(await depth.depth('C')).toBe(0);
+    const byId = (rows: Awaited<ReturnType<QueueDepthStatements['snapshot']>>) => Object.fromEntries(rows.map((r) => [r.instance_id, r]));
+    expect(byId(await depth.snapshot())).toEqual({
       A: { instance_id: 'A', depth: 3, oldest: 1_000 },
       B: { instance_id: 'B', depth: 1, oldest: 3_000 },
     });
@@ -54,7 +54,7 @@ describe('queue depth in SQL', () => {
     const outcomes = new OutcomeStatements(store);
     await outcomes.begin([{ messageId: 'a1', attempt: 1, at: 5_000 }]);
     await outcomes.record([{ kind: 'sent', messageId: 'a1', providerId: 'P1', at: 5_100 }]);
-    expect(depth.depth('A')).toBe(2);
-    expect(byId(depth.snapshot())['A']).toEqual({ instance_id: 'A', depth: 2, oldest: 2_000 });
+    expect(await depth.depth('A')).toBe(2);
+    expect(byId(await depth.snapshot())['A']).toEqual({ instance_id: 'A', depth: 2, oldest: 2_000 });
   });
 });

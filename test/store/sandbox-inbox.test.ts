@@ -8,7 +8,7 @@ let store: Store;
 let inbox: InboxStore;
 beforeEach(async () => {
   store = openStore({ dialect: 'sqlite', file: ':memory:' });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   inbox = new InboxStore(store);
 });
 afterEach(() => store.close());

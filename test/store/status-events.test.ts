@@ -37,7 +37,7 @@ const breakWebhookOutbox = () =>
 beforeEach(async () => {
   dir = tempDir('connexa-status-events-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
   await store.db.insertInto('webhook_endpoints').values({
@@ -45,7 +45,7 @@ beforeEach(async () => {
     previous_until: null, enabled: 1, disabled_reason: null, created_at: 1, updated_at: 1,
   }).execute();
   let n = 0;
-  const webhooks = new WebhookOutbox(store, () => String(++n));
+  const webhooks = new WebhookOutbox(() => String(++n));
   outcomes = new OutcomeStatements(store, webhooks);
   receipts = new ReceiptStatements(store, webhooks);
   await new AcceptStatements(store).insert([{ id: 'm1', instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1000, media: undefined }]);

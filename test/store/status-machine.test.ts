@@ -36,7 +36,7 @@ async function status(id: string): Promise<{ status: string; events: string[]; s
 beforeEach(async () => {
   dir = tempDir('connexa-store-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  const m = await migrate(store.db);
+  const m = await migrate(store);
   expect(m.ok).toBe(true);
   outcomes = new OutcomeStatements(store);
   receipts = new ReceiptStatements(store);
@@ -108,12 +108,12 @@ describe('sent WhatsApp messages kept for retry requests', () => {
     const jid = '5544999999999@s.whatsapp.net';
     await wa.rememberSent(inst, '3EB0AAA', jid, proto.Message.encode({ conversation: 'kept' }).finish(), 1000);
     await wa.rememberSent(inst, '3EB0BBB', jid, proto.Message.encode({ conversation: 'new' }).finish(), 5000);
-    expect(proto.Message.decode(wa.sentMessage(inst, '3EB0AAA', jid) ?? Buffer.alloc(0)).conversation).toBe('kept');
+    expect(proto.Message.decode(await wa.sentMessage(inst, '3EB0AAA', jid) ?? Buffer.alloc(0)).conversation).toBe('kept');
     // Only for the instance that sent it, and only to the chat it went to.
-    expect(wa.sentMessage('another-instance', '3EB0AAA', jid)).toBeUndefined();
-    expect(wa.sentMessage(inst, '3EB0AAA', '5511000000000@s.whatsapp.net')).toBeUndefined();
+    expect(await wa.sentMessage('another-instance', '3EB0AAA', jid)).toBeUndefined();
+    expect(await wa.sentMessage(inst, '3EB0AAA', '5511000000000@s.whatsapp.net')).toBeUndefined();
     expect(await wa.pruneSent(2000)).toBe(1);
-    expect(wa.sentMessage(inst, '3EB0AAA', jid)).toBeUndefined();
-    expect(wa.sentMessage(inst, '3EB0BBB', jid)).toBeDefined();
+    expect(await wa.sentMessage(inst, '3EB0AAA', jid)).toBeUndefined();
+    expect(await wa.sentMessage(inst, '3EB0BBB', jid)).toBeDefined();
   });
 });

@@ -21,7 +21,7 @@ let store: Store;
 beforeEach(async () => {
   dir = tempDir('connexa-wh-store-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {
   await store.close();
@@ -33,9 +33,9 @@ it('a late failed attempt leaves a dropped event dropped', async () => {
   const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
   const endpoints = new WebhookEndpoints(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, 'https://hooks.example.com/x', null, generateWebhookSecret(), 1_000);
-  await store.writeTx(false, () => new WebhookOutbox(store, () => 'e1').instance(instanceId, 'instance.connected', 1_000, { phone: null }));
+  await store.writeTx(false, (tx) => new WebhookOutbox(() => 'e1').instance(tx, instanceId, 'instance.connected', 1_000, { phone: null }));
   const deliveries = new WebhookDeliveries(store);
-  const [event] = deliveries.dueHeads(2_000, [], 10);
+  const [event] = await deliveries.dueHeads(2_000, [], 10);
   expect(event).toBeDefined();
 
   // DELETE /instance/webhook while the attempt is in flight…
@@ -44,6 +44,6 @@ it('a late failed attempt leaves a dropped event dropped', async () => {
   await deliveries.record({ kind: 'retry', id: event?.id ?? 0, status: 500, error: 'The receiver answered 500', at: 3_000, nextAt: 8_000 });
   await deliveries.record({ kind: 'dead', id: event?.id ?? 0, status: 500, error: 'gave up', at: 3_000 });
 
-  const [row] = deliveries.list(instanceId, undefined, 10);
+  const [row] = await deliveries.list(instanceId, undefined, 10);
   expect(row).toMatchObject({ status: 'failed', last_error: 'The webhook endpoint was deleted', attempts: 0 });
 });

@@ -19,7 +19,7 @@ let store: Store;
 beforeEach(async () => {
   dir = tempDir('connexa-gate-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {
   await store.close();

@@ -39,7 +39,7 @@ it('never has more than maxConcurrent deliveries open, and delivers everything',
   dir = tempDir('connexa-webhook-conc-');
   const db = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
   store = db;
-  expect((await migrate(db.db)).ok).toBe(true);
+  expect((await migrate(db)).ok).toBe(true);
   let open = 0;
   let maxOpen = 0;
   let delivered = 0;
@@ -63,12 +63,12 @@ it('never has more than maxConcurrent deliveries open, and delivers everything',
   const user = await admin.createUser('u');
   const endpoints = new WebhookEndpoints(db, new Sealer(randomBytes(32)));
   let n = 0;
-  const outbox = new WebhookOutbox(db, () => `e${++n}`);
+  const outbox = new WebhookOutbox(() => `e${++n}`);
   for (let i = 0; i < 10; i++) {
     const id = (await admin.createInstance(user.user_id, `i${i}`, 'sandbox')).instance_id;
     await endpoints.put(id, `http://127.0.0.1:${port}/hook`, null, generateWebhookSecret(), Date.now());
     for (let k = 0; k < 3; k++) {
-      await db.writeTx(false, () => outbox.instance(id, 'instance.connected', Date.now(), { phone: null }));
+      await db.writeTx(false, (tx) => outbox.instance(tx, id, 'instance.connected', Date.now(), { phone: null }));
     }
   }
   deliverer = new WebhookDeliverer(new WebhookDeliveries(db), endpoints, {

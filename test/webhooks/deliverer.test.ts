@@ -32,7 +32,7 @@ let statuses: number[] = [];
 beforeEach(async () => {
   dir = tempDir('connexa-deliverer-');
   store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
-  expect((await migrate(store.db)).ok).toBe(true);
+  expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
   hits = 0;
@@ -60,7 +60,7 @@ afterEach(async () => {
 async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host: string) => Promise<{ address: string; family: 4 | 6 }[]>, retryScale = 1e-6) {
   const endpoints = new WebhookEndpoints(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, url, null, generateWebhookSecret(), Date.now());
-  await store.writeTx(false, () => new WebhookOutbox(store, () => 'e1').instance(instanceId, 'instance.connected', Date.now(), { phone: null }));
+  await store.writeTx(false, (tx) => new WebhookOutbox(() => 'e1').instance(tx, instanceId, 'instance.connected', Date.now(), { phone: null }));
   const deliveries = new WebhookDeliveries(store);
   deliverer = new WebhookDeliverer(deliveries, endpoints, {
     allowPrivateNetworks, timeoutMs: 2000, retryScale, pollMs: 10, maxConcurrent: 4, ...(lookup !== undefined ? { lookup } : {}),
@@ -74,7 +74,7 @@ describe('webhook deliverer', () => {
     // Saved while it looked public; now it resolves to loopback (DNS rebinding).
     const deliveries = await setup(`http://hooks.example.test:${port}/x`, false, async () => [{ address: '127.0.0.1', family: 4 }]);
     const row = await waitFor(async () => {
-      const r = deliveries.list(instanceId, undefined, 1)[0];
+      const r = (await deliveries.list(instanceId, undefined, 1))[0];
       return r !== undefined && r.attempts >= 2 ? r : undefined;
     }, 5000, 'two refused attempts');
     expect(row.last_error).toMatch(/private or reserved/);
@@ -88,10 +88,10 @@ describe('webhook deliverer', () => {
     deliverer = new WebhookDeliverer(deliveries, new WebhookEndpoints(store, new Sealer(randomBytes(32))), {
       allowPrivateNetworks: true, timeoutMs: 2000, retryScale: 1e-6, pollMs: 10, maxConcurrent: 4,
     }, pino({ level: 'silent' }));
-    await store.writeTx(false, () => store.sqlite.prepare(`UPDATE webhook_events SET status = 'pending', next_attempt_at = 0`).run());
+    await store.writeTx(false, (tx) => tx.run(`UPDATE webhook_events SET status = 'pending', next_attempt_at = 0`));
     deliverer.start();
     const row = await waitFor(async () => {
-      const r = deliveries.list(instanceId, undefined, 1)[0];
+      const r = (await deliveries.list(instanceId, undefined, 1))[0];
       return r?.last_error?.includes('Internal error') === true ? r : undefined;
     }, 5000, 'the failed attempt to be recorded');
     expect(row.status).toBe('pending');
@@ -100,7 +100,7 @@ describe('webhook deliverer', () => {
   it('after the last attempt the event is dead-lettered', async () => {
     const deliveries = await setup(`http://127.0.0.1:${port}/x`, true);
     const row = await waitFor(async () => {
-      const r = deliveries.list(instanceId, undefined, 1)[0];
+      const r = (await deliveries.list(instanceId, undefined, 1))[0];
       return r?.status === 'failed' ? r : undefined;
     }, 10_000, 'the dead letter');
     expect(row.attempts).toBe(MAX_DELIVERY_ATTEMPTS);
@@ -114,7 +114,7 @@ describe('webhook deliverer', () => {
     const deliveries = await setup(`http://127.0.0.1:${port}/x`, true, undefined, 0.1);
     const errors: string[] = [];
     const row = await waitFor(async () => {
-      const r = deliveries.list(instanceId, undefined, 1)[0];
+      const r = (await deliveries.list(instanceId, undefined, 1))[0];
       if (r?.last_error !== null && r?.last_error !== undefined && errors.at(-1) !== r.last_error) errors.push(r.last_error);
       return r?.status === 'delivered' ? r : undefined;
     }, 10_000, 'the delivery');

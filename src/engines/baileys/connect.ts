@@ -11,7 +11,7 @@ import type { SocketFactory } from './socket-port.js';
 export interface ConnectorOptions {
   logger: Logger;
   /** A message the instance sent, by its WhatsApp id, for the chat that asks for it again. */
-  getMessage: (instanceId: string, id: string, askingJid: string | undefined) => proto.IMessage | undefined;
+  getMessage: (instanceId: string, id: string, askingJid: string | undefined) => Promise<proto.IMessage | undefined>;
   /** The WhatsApp Web version a new socket presents; unset or undefined: the one bundled with Baileys. */
   version?: () => [number, number, number] | undefined;
   /** Tests point sockets at a local WebSocket server instead of WhatsApp. */

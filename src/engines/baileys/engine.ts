@@ -28,7 +28,7 @@ export interface SessionDirectory {
   /** Until when WhatsApp restricts the instance's number from starting new chats, if it does. */
   restrictedUntil(instanceId: string): number | undefined;
   /** Whether the instance's number already has a chat with `phone`. */
-  knowsContact(instanceId: string, phone: string): boolean;
+  knowsContact(instanceId: string, phone: string): Promise<boolean>;
 }
 
 export class BaileysEngine implements Engine {
@@ -52,15 +52,17 @@ export class BaileysEngine implements Engine {
   constructor(
     private readonly sessions: SessionDirectory,
     private readonly recipients: RecipientResolver,
-    private readonly pacing: (instanceId: string) => PacingSettings,
+    private readonly pacing: (instanceId: string) => Promise<PacingSettings>,
     private readonly log: SentLog = { willSend: async () => {}, sent: () => {} },
     private readonly clock: Clock = realClock,
   ) {}
 
-  private pacerFor(instanceId: string): Pacer {
+  private async pacerFor(instanceId: string): Promise<Pacer> {
     let pacer = this.pacers.get(instanceId);
     if (pacer === undefined) {
-      pacer = new Pacer(this.pacing(instanceId), this.clock);
+      const settings = await this.pacing(instanceId);
+      // Another send of the instance may have made it while this one read the settings.
+      pacer = this.pacers.get(instanceId) ?? new Pacer(settings, this.clock);
       this.pacers.set(instanceId, pacer);
     }
     return pacer;
@@ -78,13 +80,13 @@ export class BaileysEngine implements Engine {
       throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, true);
     }
     const restrictedUntil = this.sessions.restrictedUntil(m.instanceId);
-    if (restrictedUntil !== undefined && !this.sessions.knowsContact(m.instanceId, m.recipient)) {
+    if (restrictedUntil !== undefined && !await this.sessions.knowsContact(m.instanceId, m.recipient)) {
       // A send to a new chat now would be another reach-out (463) and prolong the restriction.
       throw new NotBeforeError('instance_restricted',
         `WhatsApp restricts this number from starting new chats until ${new Date(restrictedUntil).toISOString()}; the message waits until then`, restrictedUntil);
     }
     const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
-    const pacer = this.pacerFor(m.instanceId);
+    const pacer = await this.pacerFor(m.instanceId);
     await pacer.turn(m.signal);
     // The session may have reconnected while we waited: use the socket that is open now.
     const live = this.sessions.get(m.instanceId)?.connected;

@@ -12,7 +12,7 @@ import type { AuthStore } from './auth-store.js';
 import type { SessionDirectory } from './engine.js';
 import { changeFromMessage } from './inbound-changes.js';
 import { inboundFromMessage, phoneOf, type Sender } from './inbound-map.js';
-import { receiptsFromUpdates } from './receipt-map.js';
+import { receiptsFromUpdates, type ProviderReceipt } from './receipt-map.js';
 import { Restriction } from './restriction.js';
 import { WhatsAppSession, type SessionSnapshot } from './session.js';
 import type { SocketFactory, WASocketPort } from './socket-port.js';
@@ -30,6 +30,8 @@ export interface SessionsOptions {
 
 export class WhatsAppSessions implements SessionDirectory {
   private readonly sessions = new Map<string, WhatsAppSession>();
+  /** Sessions being created (their stored state is being read). */
+  private readonly creating = new Map<string, Promise<WhatsAppSession>>();
   private readonly restrictions = new Map<string, Restriction>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly connectedListeners: ((instanceId: string) => void)[] = [];
@@ -48,50 +50,59 @@ export class WhatsAppSessions implements SessionDirectory {
     return this.restrictions.get(instanceId)?.activeUntil;
   }
 
-  knowsContact(instanceId: string, phone: string): boolean {
+  knowsContact(instanceId: string, phone: string): Promise<boolean> {
     return this.o.statements.knowsContact(instanceId, phone);
   }
 
   /** Reconnects every instance with a stored session, a little apart from each other. */
-  startAll(): void {
+  async startAll(): Promise<void> {
     const stagger = this.o.staggerMs ?? 500;
-    this.o.statements.linkedInstances().forEach((id, i) => {
+    (await this.o.statements.linkedInstances()).forEach((id, i) => {
       const t = setTimeout(() => {
         this.timers.delete(id);
         // The instance may have been deleted while waiting for its turn.
-        if (this.o.statements.storedState(id) !== undefined) this.ensure(id).start();
+        void this.startIfStored(id).catch((err: unknown) => this.o.logger.error({ err, instanceId: id }, 'could not start the session'));
       }, i * stagger);
       this.timers.set(id, t);
     });
   }
 
-  /** The session of an instance, created (not started) if this node has none yet. */
-  ensure(instanceId: string): WhatsAppSession {
-    let session = this.sessions.get(instanceId);
-    if (session === undefined) {
-      session = this.create(instanceId);
-      this.sessions.set(instanceId, session);
-    }
-    return session;
+  private async startIfStored(instanceId: string): Promise<void> {
+    if (await this.o.statements.storedState(instanceId) !== undefined) (await this.ensure(instanceId)).start();
   }
 
-  snapshot(instanceId: string): SessionSnapshot {
-    return this.ensure(instanceId).current;
+  /** The session of an instance, created (not started) if this node has none yet. */
+  async ensure(instanceId: string): Promise<WhatsAppSession> {
+    const session = this.sessions.get(instanceId);
+    if (session !== undefined) return session;
+    let creating = this.creating.get(instanceId);
+    if (creating === undefined) {
+      creating = this.create(instanceId).then((created) => {
+        this.sessions.set(instanceId, created);
+        return created;
+      }).finally(() => this.creating.delete(instanceId));
+      this.creating.set(instanceId, creating);
+    }
+    return creating;
+  }
+
+  async snapshot(instanceId: string): Promise<SessionSnapshot> {
+    return (await this.ensure(instanceId)).current;
   }
 
   /** Links by an 8-character code typed on the phone instead of a QR scan. */
   async pairingCode(instanceId: string, phone: string): Promise<string> {
-    const session = this.ensure(instanceId);
+    const session = await this.ensure(instanceId);
     if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
     return session.requestPairingCode(phone);
   }
 
   async logout(instanceId: string): Promise<void> {
-    await this.ensure(instanceId).logout();
+    await (await this.ensure(instanceId)).logout();
   }
 
-  restart(instanceId: string): void {
-    const session = this.ensure(instanceId);
+  async restart(instanceId: string): Promise<void> {
+    const session = await this.ensure(instanceId);
     session.stop();
     session.start();
   }
@@ -114,10 +125,10 @@ export class WhatsAppSessions implements SessionDirectory {
     for (const r of this.restrictions.values()) r.dispose();
   }
 
-  private create(instanceId: string): WhatsAppSession {
+  private async create(instanceId: string): Promise<WhatsAppSession> {
     const { logger, statements } = this.o;
     const now = this.o.now ?? Date.now;
-    const stored = statements.storedState(instanceId);
+    const stored = await statements.storedState(instanceId);
     const known = ['banned', 'failed', 'logged_out'] as const;
     const initialState = known.find((s) => s === stored?.state);
     const restriction = new Restriction({
@@ -151,20 +162,8 @@ export class WhatsAppSessions implements SessionDirectory {
           if (found.length === 0) return;
           // A 463: WhatsApp refuses new chats from this number for now.
           if (found.some((r) => r.code === 'reachout_timelock')) restriction.after463();
-          const ids = statements.messageIds(instanceId, found.map((r) => r.providerId));
-          const receipts = found.flatMap((r) => {
-            const message = ids.get(r.providerId);
-            return message === undefined ? [] : [{ messageId: message.id, status: r.status, at: now(), ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
-          });
-          if (receipts.length > 0) this.o.receipts.record(receipts).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record receipts'));
-          // Delivered or read: the number now has a chat with them (a restriction on new chats spares it).
-          const reached = new Set<string>();
-          for (const r of found) {
-            const message = ids.get(r.providerId);
-            // Only the first receipt of a new chat writes: later ones find the contact known (one indexed read).
-            if (r.status !== 'failed' && message !== undefined && !statements.knowsContact(instanceId, message.recipient)) reached.add(message.recipient);
-          }
-          if (reached.size > 0) statements.addContacts(instanceId, [...reached], now()).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record contacts'));
+          const at = now();
+          this.applyReceipts(instanceId, found, at).catch((err: unknown) => logger.error({ err, instanceId }, 'could not record receipts'));
         });
         listen('messages.upsert', ({ messages, type }) => {
           // 'append' carries what arrived while we were offline; repeats are ignored by id.
@@ -179,6 +178,26 @@ export class WhatsAppSessions implements SessionDirectory {
         });
       },
     });
+  }
+
+  /** Receipts for messages this instance sent are recorded; a delivered or read one also records the contact. */
+  private async applyReceipts(instanceId: string, found: ProviderReceipt[], at: number): Promise<void> {
+    const { statements } = this.o;
+    const ids = await statements.messageIds(instanceId, found.map((r) => r.providerId));
+    const receipts = found.flatMap((r) => {
+      const message = ids.get(r.providerId);
+      return message === undefined ? [] : [{ messageId: message.id, status: r.status, at, ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
+    });
+    if (receipts.length > 0) await this.o.receipts.record(receipts);
+    // Delivered or read: the number now has a chat with them (a restriction on new chats spares it).
+    const reached = new Set<string>();
+    for (const r of found) {
+      const message = ids.get(r.providerId);
+      // Only the first receipt of a new chat writes: later ones find the contact known (one indexed read).
+      if (r.status !== 'failed' && message !== undefined && !reached.has(message.recipient)
+        && !await statements.knowsContact(instanceId, message.recipient)) reached.add(message.recipient);
+    }
+    if (reached.size > 0) await statements.addContacts(instanceId, [...reached], at);
   }
 }
 

@@ -109,7 +109,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     const instance = await getInstance(deps.db, id);
     if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
     if (deps.engineOf(instance.engine)?.capabilities.linking !== true) throw new ApiError(409, 'linking_not_supported', `A ${instance.engine} instance needs no linking`);
-    const session = deps.sessions.ensure(id);
+    const session = await deps.sessions.ensure(id);
     if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
     const snap = session.current;
     return {

@@ -36,7 +36,7 @@ export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsApp
   }, async (request, reply) => {
     const instance = requireInstance(request);
     const id = Number(request.params.id);
-    const media = Number.isSafeInteger(id) ? deps.statements.inboundMedia(instance.id, id) : undefined;
+    const media = Number.isSafeInteger(id) ? await deps.statements.inboundMedia(instance.id, id) : undefined;
     if (media === undefined) throw new ApiError(404, 'media_not_found', 'No received media message with this id for this instance');
     let file: Readable;
     try {
@@ -82,7 +82,7 @@ export function inboundRoutes(app: FastifyInstance, deps: { statements: WhatsApp
   }, async (request) => {
     const instance = requireInstance(request);
     const { limit, before } = parsePage(request.query);
-    const rows = deps.statements.listInbound(instance.id, before, limit);
+    const rows = await deps.statements.listInbound(instance.id, before, limit);
     return { messages: rows.map(present), next_cursor: nextCursor(rows, limit) };
   });
 }

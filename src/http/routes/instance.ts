@@ -42,7 +42,7 @@ function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefi
 
 export function instanceRoutes(
   app: FastifyInstance,
-  deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; waitingMessages: (instanceId: string) => number; engineOf: (name: string) => Engine | undefined },
+  deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; waitingMessages: (instanceId: string) => Promise<number>; engineOf: (name: string) => Engine | undefined },
 ): void {
   const onRequest = deps.auth.hook();
   const links = (engine: string): boolean => deps.engineOf(engine)?.capabilities.linking === true;
@@ -61,13 +61,13 @@ export function instanceRoutes(
   app.get('/api/v1/instance', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
     const whatsapp = links(instance.engine);
-    return present(instance, whatsapp ? deps.sessions.snapshot(instance.id) : undefined, deps.waitingMessages(instance.id),
+    return present(instance, whatsapp ? await deps.sessions.snapshot(instance.id) : undefined, await deps.waitingMessages(instance.id),
       whatsapp ? deps.sessions.restrictedUntil(instance.id) : undefined);
   });
 
   app.get('/api/v1/instance/qr', { onRequest, schema: { response: errors } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const instance = linkable(request);
-    const session = deps.sessions.ensure(instance.id);
+    const session = await deps.sessions.ensure(instance.id);
     if (['disconnected', 'failed', 'logged_out'].includes(session.current.state)) session.start();
     const snap = session.current;
     if (snap.state === 'connected') throw new ApiError(409, 'already_connected', `This instance is already linked to ${snap.phone ?? 'a number'}`);
@@ -96,12 +96,12 @@ export function instanceRoutes(
   app.post('/api/v1/instance/logout', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = linkable(request);
     await deps.sessions.logout(instance.id);
-    return present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id));
+    return present(instance, await deps.sessions.snapshot(instance.id), await deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id));
   });
 
   app.post('/api/v1/instance/restart', { onRequest, schema: { response: { 202: stateSchema, ...errors } } }, async (request, reply) => {
     const instance = linkable(request);
-    deps.sessions.restart(instance.id);
-    return reply.code(202).send(present(instance, deps.sessions.snapshot(instance.id), deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id)));
+    await deps.sessions.restart(instance.id);
+    return reply.code(202).send(present(instance, await deps.sessions.snapshot(instance.id), await deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id)));
   });
 }

@@ -98,7 +98,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
       }
       secret = body.secret;
     }
-    const existing = deps.endpoints.get(instance.id, now());
+    const existing = await deps.endpoints.get(instance.id, now());
     if (secret === undefined && (existing === undefined || body.rotate_secret === true)) secret = generateWebhookSecret();
     await deps.endpoints.put(instance.id, body.url, events, secret, now());
     // The secret is shown only when it was just set or generated.
@@ -107,7 +107,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
 
   app.get('/api/v1/instance/webhook', { onRequest, schema: { response: { 200: endpointSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
-    const e = deps.endpoints.get(instance.id, now());
+    const e = await deps.endpoints.get(instance.id, now());
     if (e === undefined) throw new ApiError(404, 'webhook_not_configured', 'This instance has no webhook; PUT /api/v1/instance/webhook sets one');
     return { url: e.url, events: e.events, enabled: e.enabled, disabled_reason: e.disabledReason };
   });
@@ -124,7 +124,7 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
   }, async (request) => {
     const instance = requireInstance(request);
     const { limit, before } = parsePage(request.query);
-    const rows = deps.deliveries.list(instance.id, before, limit);
+    const rows = await deps.deliveries.list(instance.id, before, limit);
     return { deliveries: rows.map(present), next_cursor: nextCursor(rows, limit) };
   });
 

@@ -11,14 +11,15 @@ import {
   type DatabaseConnection, type Dialect, type Driver, type Kysely, type QueryResult,
 } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import { FifoLock } from '../util/fifo-lock.js';
+import type { FifoLock } from '../../util/fifo-lock.js';
 
 export class SqliteConnection implements DatabaseConnection {
   private readonly statements = new LRUCache<string, SQLite.Statement<unknown[]>>({ max: 500 });
 
   constructor(private readonly sqlite: SQLite.Database) {}
 
-  private prepare(query: string): SQLite.Statement<unknown[]> {
+  /** The statement of this text, prepared once. */
+  statement(query: string): SQLite.Statement<unknown[]> {
     let statement = this.statements.get(query);
     if (statement === undefined) {
       statement = this.sqlite.prepare<unknown[]>(query);
@@ -29,7 +30,7 @@ export class SqliteConnection implements DatabaseConnection {
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     try {
-      const statement = this.prepare(query.sql);
+      const statement = this.statement(query.sql);
       if (statement.reader) return Promise.resolve({ rows: statement.all(...query.parameters) as R[] });
       const { changes, lastInsertRowid } = statement.run(...query.parameters);
       return Promise.resolve({ numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] });

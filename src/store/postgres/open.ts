@@ -1,0 +1,80 @@
+/**
+ * The store on PostgreSQL (node-postgres, a bounded pool). A write
+ * transaction holds one pooled connection from `BEGIN` to `COMMIT`; one that
+ * is not durable commits with `synchronous_commit = off` (it survives a crash
+ * of the process; a crash of the database server may lose its last few
+ * hundred milliseconds, which only repeats work). Statements written with `?`
+ * placeholders are numbered (`$1`…) once per text. 64-bit integers (counts,
+ * sums, times in milliseconds) are read as numbers: none of ours passes 2^53.
+ */
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { LRUCache } from 'lru-cache';
+import type { PostgresConfig } from '../../config.js';
+import type { Sql, SqlValue, Store } from '../database.js';
+import type { Database } from '../schema.js';
+
+const INT8 = 20;
+const NUMERIC = 1700;
+
+function numbered(cache: LRUCache<string, string>, text: string): string {
+  let out = cache.get(text);
+  if (out === undefined) {
+    let n = 0;
+    out = text.replace(/\?/g, () => `$${++n}`);
+    cache.set(text, out);
+  }
+  return out;
+}
+
+/** Statements through `on` (the pool, or one transaction's connection). */
+function statementsOn(on: Kysely<Database>, cache: LRUCache<string, string>): Sql {
+  const query = <R>(text: string, params: readonly SqlValue[] = []) => on.executeQuery<R>(CompiledQuery.raw(numbered(cache, text), [...params]));
+  return {
+    run: async (text, params) => Number((await query(text, params)).numAffectedRows ?? 0n),
+    all: async <R>(text: string, params?: readonly SqlValue[]) => (await query<R>(text, params)).rows,
+    get: async <R>(text: string, params?: readonly SqlValue[]) => (await query<R>(text, params)).rows[0],
+  };
+}
+
+export function openPostgresStore(config: PostgresConfig): Store {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolMax,
+    application_name: 'connexa',
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8 || oid === NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle connection the server dropped: the pool replaces it; the next statement on it would fail visibly.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const cache = new LRUCache<string, string>({ max: 1000 });
+  let closed = false;
+
+  return {
+    dialect: 'postgres',
+    db,
+    sql: statementsOn(db, cache),
+    writeTx: (durable, fn) => db.connection().execute(async (conn) => {
+      const hooks: (() => void)[] = [];
+      await conn.executeQuery(CompiledQuery.raw(durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off'));
+      let result;
+      try {
+        result = await fn({ ...statementsOn(conn, cache), db: conn, afterCommit: (hook) => hooks.push(hook) });
+        await conn.executeQuery(CompiledQuery.raw('COMMIT'));
+      } catch (err) {
+        await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
+        throw err;
+      }
+      for (const hook of hooks) hook();
+      return result;
+    }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
