@@ -1,12 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: every test on SQLite, and the tests that touch a database
+ * again on PostgreSQL (CONNEXA_TEST_DIALECT=postgres; see
+ * test/helpers/test-db.ts). scripts/test.mjs turns the second on when
+ * PostgreSQL answers (CONNEXA_TEST_POSTGRES=1) and says so when it does not.
+ */
+const DATABASE_TESTS = [
+  'test/store/**/*.test.ts', 'test/dispatch/**/*.test.ts', 'test/webhooks/**/*.test.ts',
+  'test/e2e/**/*.test.ts', 'test/engines/**/*.test.ts', 'test/unit/idempotency-gate.test.ts', 'test/media/download-concurrency.test.ts',
+];
+
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
+  pool: 'forks' as const,
+  // Memory tests call gc() before measuring, so their bound is exact.
+  execArgv: ['--expose-gc'],
+};
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    pool: 'forks',
-    // Memory tests call gc() before measuring, so their bound is exact.
-    execArgv: ['--expose-gc'],
+    ...shared,
+    projects: [
+      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      ...(process.env['CONNEXA_TEST_POSTGRES'] === '1'
+        ? [{ test: { ...shared, name: 'postgres', include: DATABASE_TESTS, env: { CONNEXA_TEST_DIALECT: 'postgres' } } }]
+        : []),
+    ],
   },
 });

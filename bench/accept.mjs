@@ -12,8 +12,10 @@
 // --write rewrites the section between <!-- accept:begin --> and
 // <!-- accept:end --> in docs/BENCHMARKS.md. Needs `wrk` on PATH and a built
 // dist/ (npm install runs the build; otherwise `npm run build`).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import pg from 'pg';
 import path from 'node:path';
 import { parseCli } from './lib/cli.mjs';
 import { BARE_SERVER, DIST_CLI, DIST_MAIN, DOC, SEND_PATH } from './lib/constants.mjs';
@@ -27,6 +29,31 @@ import { IMAGE_BEGIN, IMAGE_END, imageSection, summarizeImage } from './lib/imag
 import { randomPng } from './lib/png.mjs';
 
 const WARMUP_S = 2;
+/** Issue 10's target for the accept path on PostgreSQL (one INSERT per request measured ≈ 0.15 x here). */
+const PG_TARGET_RATIO = 0.25;
+
+/** Fresh databases on the PostgreSQL server at `url`, or undefined (with a warning) when it does not answer. */
+async function benchPostgres(url) {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    console.warn(`warning: no PostgreSQL at ${url.replace(/\/\/[^@/]*@/, '//…@')} (${err.message}); PostgreSQL runs skipped`);
+    return undefined;
+  }
+  const name = (round) => `connexa_bench_${process.pid}_${round}`;
+  return {
+    create: async (round) => {
+      await client.query(`DROP DATABASE IF EXISTS ${name(round)} WITH (FORCE)`);
+      await client.query(`CREATE DATABASE ${name(round)}`);
+      const u = new URL(url);
+      u.pathname = `/${name(round)}`;
+      return u.toString();
+    },
+    drop: (round) => client.query(`DROP DATABASE IF EXISTS ${name(round)} WITH (FORCE)`),
+    close: () => client.end(),
+  };
+}
 let tmpRoot; // set in main(); removed by cleanup()
 
 // ---------------------------------------------------------------- arguments
@@ -38,6 +65,9 @@ const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [-
   --connections N  wrk connections (default 64)
   --image-connections N  wrk connections of the image runs (default 16)
   --skip-image     only the text runs (no 1 MB base64 image runs)
+  --skip-postgres  no runs on PostgreSQL
+  --postgres-url U the server whose fresh databases the PostgreSQL runs use
+                   (default CONNEXA_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --write          rewrite the accept sections of docs/BENCHMARKS.md`;
 
 
@@ -87,7 +117,11 @@ async function benchGateway(round, lua, env, auth, opts, label) {
 // --------------------------------------------------------------------- main
 
 async function main() {
-  const cli = parseCli(USAGE, { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000], 'image-connections': [16, 1, 10_000] }, { 'skip-image': { type: 'boolean', default: false } });
+  const cli = parseCli(USAGE, { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000], 'image-connections': [16, 1, 10_000] }, {
+    'skip-image': { type: 'boolean', default: false },
+    'skip-postgres': { type: 'boolean', default: false },
+    'postgres-url': { type: 'string', default: process.env.CONNEXA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+  });
   const opts = { ...cli, image: !cli['skip-image'] };
   if (!fs.existsSync(DIST_MAIN) || !fs.existsSync(DIST_CLI)) {
     console.error(`${path.relative(process.cwd(), DIST_MAIN) || DIST_MAIN} is missing: run \`npm run build\` first.`);
@@ -102,6 +136,7 @@ async function main() {
   if (!pinning) console.warn('warning: not pinning (needs taskset and ≥ 2 cores); numbers are noisier');
 
   tmpRoot = makeTmpRoot();
+  const postgres = opts['skip-postgres'] ? undefined : await benchPostgres(opts['postgres-url']);
   const m = machine();
   console.log(`accept bench: ${opts.rounds} round(s) × (bare, gateway), ${opts.duration} s each after ${WARMUP_S} s warm-up,`
     + ` wrk -t1 -c${opts.connections}; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`);
@@ -142,9 +177,25 @@ async function main() {
     writeLua(lua2, auth2);
     const gateway = await benchGateway(round, lua2, env2, auth2, opts, 'all-in-one');
     report('all-in-one', gateway);
-    rounds.push({ bare, accept, gateway });
     fs.rmSync(dataDir, { recursive: true, force: true });
     await sleep(500);
+    let acceptPg;
+    if (postgres !== undefined) {
+      // The accept path on a fresh PostgreSQL database.
+      fs.mkdirSync(dataDir);
+      const database = await postgres.create(round);
+      const env4 = { ...gatewayEnv(dataDir, await freePort()), CONNEXA_DATABASE_URL: database, CONNEXA_SECRET_KEY: randomBytes(32).toString('hex') };
+      const creds4 = await createCredentials(env4);
+      const auth4 = `Basic ${Buffer.from(`${creds4.user_id}:${creds4.instance_token}`).toString('base64')}`;
+      const lua4 = path.join(tmpRoot, `send-${round}-pg.lua`);
+      writeLua(lua4, auth4);
+      acceptPg = await benchGateway(round, lua4, { ...env4, CONNEXA_DISPATCH: 'false' }, auth4, opts, 'accept-pg');
+      report('accept pg', acceptPg);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await postgres.drop(round);
+      await sleep(500);
+    }
+    rounds.push({ bare, accept, gateway, acceptPg });
     if (opts.image) {
       // The same pair of servers with a 1 MB base64 PNG per request.
       const imageLua = path.join(tmpRoot, `image-${round}.lua`);
@@ -169,7 +220,9 @@ async function main() {
   const summaries = [
     summarize(rounds, 'accept', 'accept path (CONNEXA_DISPATCH=false)'),
     summarize(rounds, 'gateway', 'all-in-one (dispatcher + sandbox on the same core)'),
+    ...(postgres !== undefined ? [summarize(rounds, 'acceptPg', 'accept path on PostgreSQL (CONNEXA_DISPATCH=false)', PG_TARGET_RATIO)] : []),
   ];
+  await postgres?.close();
   for (const s of summaries) {
     if (s.non2xx > 0 || s.socketErrors > 0) {
       console.log(`warning: gateway runs had ${s.non2xx} non-2xx responses and ${s.socketErrors} socket errors`);

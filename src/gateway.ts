@@ -212,7 +212,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       new IdempotencyGate(idempotency, config.limits.idempotencyTtlMs),
     ),
     overload: config.overload,
-    acceptStats: () => acceptor.stats(),
+    acceptStats: (windowMs) => acceptor.stats(windowMs),
     metrics,
     metricsToken: config.metricsToken,
     instanceDeleted: (id) => {

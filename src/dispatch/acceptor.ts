@@ -15,25 +15,34 @@ export type AcceptOutcome = 'stored' | 'key_taken';
 export interface AcceptStats {
   /** Messages waiting for their commit. */
   pending: number;
-  /** How long the latest commit took, in ms, and when it ended (epoch ms). */
-  lastCommitMs: number;
-  lastCommitAt: number;
+  /** The slowest commit that ended within the window asked for, in ms (0: none). */
+  slowestCommitMs: number;
 }
+
+/** Recent commits kept for `stats` (a slow one is not hidden by the fast ones after it). */
+const RECENT_COMMITS = 128;
 
 export class Acceptor {
   private readonly writer: BatchWriter<NewMessage>;
   private readonly skipped = new Set<string>();
-  private lastCommitMs = 0;
-  private lastCommitAt = 0;
+  /** Ring of the latest commits: when each ended (epoch ms) and how long it took. */
+  private readonly commits: { at: number; ms: number }[] = [];
+  private nextCommit = 0;
 
-  constructor(statements: AcceptStatements, private readonly spool: MediaSpool, onCommitted: () => void, idempotencyTtlMs: number) {
+  constructor(
+    statements: AcceptStatements,
+    private readonly spool: MediaSpool,
+    onCommitted: () => void,
+    idempotencyTtlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.writer = new BatchWriter(async (batch) => {
       const started = performance.now();
       try {
         for (const id of await statements.insert(batch, idempotencyTtlMs)) this.skipped.add(id);
       } finally {
-        this.lastCommitMs = performance.now() - started;
-        this.lastCommitAt = Date.now();
+        this.commits[this.nextCommit] = { at: this.now(), ms: performance.now() - started };
+        this.nextCommit = (this.nextCommit + 1) % RECENT_COMMITS;
       }
       onCommitted();
     });
@@ -58,8 +67,12 @@ export class Acceptor {
     return stored ? 'stored' : 'key_taken';
   }
 
-  stats(): AcceptStats {
-    return { pending: this.writer.pending, lastCommitMs: this.lastCommitMs, lastCommitAt: this.lastCommitAt };
+  /** Commits waiting, and the slowest commit of the last `windowMs`. */
+  stats(windowMs: number): AcceptStats {
+    const since = this.now() - windowMs;
+    let slowest = 0;
+    for (const c of this.commits) if (c.at >= since && c.ms > slowest) slowest = c.ms;
+    return { pending: this.writer.pending, slowestCommitMs: slowest };
   }
 
   drain(): Promise<void> {

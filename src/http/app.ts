@@ -43,7 +43,7 @@ export interface AppDeps {
   auth: InstanceAuthenticator;
   sender: Sender;
   overload: OverloadOptions;
-  acceptStats: () => AcceptStats;
+  acceptStats: (windowMs: number) => AcceptStats;
   metrics: Metrics;
   metricsToken: string | undefined;
   /** Large media bodies in flight at once. */

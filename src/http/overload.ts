@@ -24,22 +24,20 @@ export interface OverloadOptions {
 /** A slow commit keeps the database counted as slow for this many samples. */
 const SLOW_COMMIT_SAMPLES = 5;
 
-export function databaseHealthy(stats: AcceptStats, options: OverloadOptions, now: number): boolean {
+export function databaseHealthy(stats: AcceptStats, options: OverloadOptions): boolean {
   if (stats.pending > options.maxPendingAccepts) return false;
-  if (options.maxCommitMs === 0) return true;
-  return stats.lastCommitMs <= options.maxCommitMs || now - stats.lastCommitAt > SLOW_COMMIT_SAMPLES * options.sampleMs;
+  return options.maxCommitMs === 0 || stats.slowestCommitMs <= options.maxCommitMs;
 }
 
 export async function registerOverloadGuard(
   scope: FastifyInstance,
   options: OverloadOptions,
-  acceptStats: () => AcceptStats,
-  now: () => number = Date.now,
+  acceptStats: (windowMs: number) => AcceptStats,
 ): Promise<void> {
   await scope.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
     sampleInterval: options.sampleMs,
-    healthCheck: async () => databaseHealthy(acceptStats(), options, now()),
+    healthCheck: async () => databaseHealthy(acceptStats(SLOW_COMMIT_SAMPLES * options.sampleMs), options),
     healthCheckInterval: options.sampleMs,
     pressureHandler: (_request, _reply, type) => Promise.reject(new ApiError(503, 'overloaded',
       type === 'healthCheck'

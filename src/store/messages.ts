@@ -8,30 +8,52 @@
  */
 import type { NewMessage } from '../domain/message.js';
 import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
-import type { Db, Store } from './database.js';
+import type { Db, SqlValue, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
 
-const INSERT_MESSAGE = `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
+const MESSAGE_COLUMNS = `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
     media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
-    status, attempts, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`;
+    status, attempts, created_at, updated_at) VALUES `;
+const MESSAGE_VALUES = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`;
+/** Rows per INSERT on PostgreSQL, where each statement is a round trip (16 parameters a row, far below its limit). */
+const ROWS_PER_INSERT = 256;
 // Takes the key, or an expired row of it; a live row of another request wins.
 const CLAIM_KEY = `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (instance_id, key) DO UPDATE SET request_hash = excluded.request_hash,
     message_id = excluded.message_id, created_at = excluded.created_at
   WHERE idempotency_keys.created_at < ?`;
 
+function messageValues(m: NewMessage): SqlValue[] {
+  const media = m.media;
+  const info = media?.info;
+  return [
+    m.id, m.instanceId, m.type, m.recipient, m.text ?? null,
+    media?.kind ?? null,
+    media?.source.kind === 'url' ? media.source.url : null,
+    info?.mime ?? null, info?.size ?? null, info?.sha256 ?? null, info?.filename ?? null,
+    info?.voiceNote === true ? 1 : 0,
+    media?.requestedFilename ?? null, media?.requestedMime ?? null,
+    m.acceptedAt, m.acceptedAt,
+  ];
+}
+
 export class AcceptStatements {
-  constructor(private readonly store: Store) {}
+  /** SQLite runs one cached statement per row (no round trips); PostgreSQL one statement per many rows. */
+  private readonly rowsPerInsert: number;
+
+  constructor(private readonly store: Store) {
+    this.rowsPerInsert = store.dialect === 'postgres' ? ROWS_PER_INSERT : 1;
+  }
 
   /**
    * Stores the batch's rows in one durable commit (their files, where they have one, are
-   * already in the spool). Returns the ids of messages that were not stored
+   * already in the spool), in the batch's order. Returns the ids of messages that were not stored
    * because their idempotency key is already held.
    */
   insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
     return this.store.writeTx(true, async (tx) => {
       const skipped: string[] = [];
+      const rows: SqlValue[][] = [];
       for (const m of messages) {
         const key = m.idempotency;
         if (key !== undefined
@@ -39,17 +61,11 @@ export class AcceptStatements {
           skipped.push(m.id);
           continue;
         }
-        const media = m.media;
-        const info = media?.info;
-        await tx.run(INSERT_MESSAGE, [
-          m.id, m.instanceId, m.type, m.recipient, m.text ?? null,
-          media?.kind ?? null,
-          media?.source.kind === 'url' ? media.source.url : null,
-          info?.mime ?? null, info?.size ?? null, info?.sha256 ?? null, info?.filename ?? null,
-          info?.voiceNote === true ? 1 : 0,
-          media?.requestedFilename ?? null, media?.requestedMime ?? null,
-          m.acceptedAt, m.acceptedAt,
-        ]);
+        rows.push(messageValues(m));
+      }
+      for (let i = 0; i < rows.length; i += this.rowsPerInsert) {
+        const chunk = rows.slice(i, i + this.rowsPerInsert);
+        await tx.run(MESSAGE_COLUMNS + chunk.map(() => MESSAGE_VALUES).join(', '), chunk.flat());
       }
       return skipped;
     });

@@ -12,13 +12,14 @@ import { Dispatcher, type DispatcherOptions } from '../../src/dispatch/dispatche
 import { EngineResolver } from '../../src/dispatch/engine-resolver.js';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import type { Engine, EngineName, OutgoingMessage, SendResult } from '../../src/engines/engine.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements } from '../../src/store/outcomes.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 /** Records each send as it is called, with what the database said at that moment; sends wait for `open`. */
 class GatedEngine implements Engine {
@@ -39,9 +40,11 @@ class GatedEngine implements Engine {
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
   async send(m: OutgoingMessage): Promise<SendResult> {
-    // Outside a transaction: on SQLite this read waits for any transaction in progress to end.
+    // In the order of the calls; the row is read outside a transaction (on SQLite the read waits for one in progress to end).
+    const call = { id: m.messageId, status: '', attempts: -1 };
+    this.called.push(call);
     const row = await this.store.sql.get<{ status: string; attempts: number }>('SELECT status, attempts FROM messages WHERE id = ?', [m.messageId]);
-    this.called.push({ id: m.messageId, status: row?.status ?? '', attempts: row?.attempts ?? -1 });
+    Object.assign(call, { status: row?.status ?? '', attempts: row?.attempts ?? -1 });
     await this.gate;
     return { providerId: `P-${m.messageId}` };
   }
@@ -55,7 +58,7 @@ let instanceId: string;
 
 beforeEach(async () => {
   dir = tempDir('connexa-claim-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;

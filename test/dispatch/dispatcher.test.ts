@@ -9,7 +9,7 @@ import { Dispatcher, type DispatcherOptions } from '../../src/dispatch/dispatche
 import { EngineResolver } from '../../src/dispatch/engine-resolver.js';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import type { Engine, EngineName, OutgoingMessage, SendResult } from '../../src/engines/engine.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -17,6 +17,7 @@ import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements } from '../../src/store/outcomes.js';
 import { startFixture, type Fixture } from '../media/http-fixture.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 class RecordingEngine implements Engine {
   readonly name = 'sandbox' as const;
@@ -85,7 +86,7 @@ function build(options: Partial<DispatcherOptions>): Dispatcher {
 beforeEach(async () => {
   observed = [];
   dir = tempDir('connexa-dispatch-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   const user = await admin.createUser('u');

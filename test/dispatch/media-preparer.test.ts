@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
 import type { MediaKind } from '../../src/media/kinds.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -18,6 +18,7 @@ import { DISPATCH_COLUMNS } from '../../src/store/schema.js';
 import { tempDir } from '../helpers/gateway.js';
 import { startFixture, type Fixture } from '../media/http-fixture.js';
 import { opus } from '../media/media-samples.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -28,7 +29,7 @@ const OPUS = Buffer.from(opus());
 
 beforeEach(async () => {
   dir = tempDir('connexa-prep-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   hits.length = 0;
   fixture = await startFixture((req, res) => {

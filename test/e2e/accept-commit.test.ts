@@ -1,14 +1,14 @@
 /**
  * A 200 means committed. The gateway runs in its own process; this test holds
- * SQLite's write lock from its own connection past the gateway's busy timeout
- * (5 s), so the accept commit fails: the client must get a 5xx, never a 200,
+ * the database's write lock from its own connection past the gateway's lock
+ * timeout (5 s), so the accept commit fails: the client must get a 5xx, never a 200,
  * and nothing may be sent. A gateway that answered before its commit (an
  * accept write not awaited) answers 200 at once here.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childGateway, type ChildGateway } from '../helpers/child-gateway.js';
 import { waitFor, waitForStatus, type InboxEntry, type Tenant } from '../helpers/gateway.js';
+import { holdWriteLock } from '../helpers/test-db.js';
 
 let server: ChildGateway;
 let t: Tenant;
@@ -31,14 +31,12 @@ afterAll(() => server.dispose());
 
 describe('the accept commit fails', () => {
   it('answers 5xx, never 200, and sends nothing; the next send after the lock is gone is stored and sent', { timeout: 60_000 }, async () => {
-    const lock = new Database(server.dbFile);
+    const release = await holdWriteLock(server.database);
     let failed: Awaited<ReturnType<ChildGateway['send']>>;
     try {
-      lock.exec('BEGIN IMMEDIATE');
       failed = await server.send(t, 'text', { phone: '554499999999', data: { text: 'never committed' } });
-      lock.exec('COMMIT');
     } finally {
-      lock.close();
+      await release();
     }
     expect(failed.status).toBe(500);
     expect(failed.body.error?.code).toBe('internal_error');

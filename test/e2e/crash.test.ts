@@ -158,7 +158,7 @@ describe('SIGKILL in the middle of a stream of sends', () => {
     }, 60_000, 'every acknowledged image in the sandbox');
     for (const e of await inbox()) if (acked.has(e.message_id)) expect(e.media?.sha256).toBe(acked.get(e.message_id));
     // Sent files are removed after their commit; files of sends cut off by a kill at the next start.
-    const spool = path.join(server.dir, 'connexa.db-media');
+    const spool = server.database.mediaDir;
     await waitFor(async () => (fs.readdirSync(spool).length === 0 ? true : undefined), 10_000, 'an empty media folder');
     await server.kill();
     await server.start();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { png } from '../media/media-samples.js';
+import { onPostgres } from '../helpers/test-db.js';
 
 let g: TestGateway;
 let t: Tenant;
@@ -261,10 +262,13 @@ describe('media waiting per instance', () => {
 
 describe('files', () => {
   it('the database, its WAL and its media folder are the owner\'s only', () => {
-    const files = fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db'));
-    expect(files).toContain('connexa.db-media');
+    // On PostgreSQL the database is the server's; the node keeps its media folder.
+    const files = onPostgres
+      ? [path.dirname(g.mediaDir), g.mediaDir]
+      : fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db')).map((f) => path.join(g.dir, f));
+    expect(files).toContain(g.mediaDir);
     for (const f of files) {
-      const stat = fs.statSync(path.join(g.dir, f));
+      const stat = fs.statSync(f);
       expect((stat.mode & 0o777).toString(8)).toBe(stat.isDirectory() ? '700' : '600');
     }
   });

@@ -4,8 +4,6 @@
  * instance_not_found instead of being sent through an engine remembered from
  * before or waiting for a number that will never connect.
  */
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestGateway, waitFor, waitForStatus, type TestGateway } from '../helpers/gateway.js';
 
@@ -17,9 +15,9 @@ beforeAll(async () => {
 afterAll(async () => g?.stop());
 
 /** The message's status once it is neither queued nor sending. */
-function settled(db: SQLite.Database, id: string): Promise<{ status: string; error_code: string | null }> {
+function settled(id: string): Promise<{ status: string; error_code: string | null }> {
   return waitFor(async () => {
-    const r = db.prepare('SELECT status, error_code FROM messages WHERE id = ?').get(id) as { status: string; error_code: string | null } | undefined;
+    const [r] = await g.query<{ status: string; error_code: string | null }>('SELECT status, error_code FROM messages WHERE id = ?', [id]);
     return r !== undefined && r.status !== 'sending' && r.status !== 'queued' ? r : undefined;
   }, 10_000, 'the queued message to settle');
 }
@@ -40,14 +38,8 @@ it('a deleted instance’s queued message fails with instance_not_found and neve
   const del = await fetch(`${g.url}/api/v1/admin/instances/${t.instanceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(del.status).toBe(204);
 
-  const db = new SQLite(path.join(g.dir, 'connexa.db'), { readonly: true });
-  try {
-    expect(await settled(db, id)).toEqual({ status: 'failed', error_code: 'instance_not_found' });
-    const arrived = db.prepare(`SELECT count(*) AS n FROM sandbox_inbox WHERE message_id = ?`).get(id) as { n: number };
-    expect(arrived.n).toBe(0);
-  } finally {
-    db.close();
-  }
+  expect(await settled(id)).toEqual({ status: 'failed', error_code: 'instance_not_found' });
+  expect(await g.query(`SELECT count(*) AS n FROM sandbox_inbox WHERE message_id = ?`, [id])).toEqual([{ n: 0 }]);
 });
 
 it('a message waiting for a number that never linked fails with instance_not_found when its instance is deleted', async () => {
@@ -61,10 +53,5 @@ it('a message waiting for a number that never linked fails with instance_not_fou
 
   const del = await fetch(`${g.url}/api/v1/admin/instances/${t.instanceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(del.status).toBe(204);
-  const db = new SQLite(path.join(g.dir, 'connexa.db'), { readonly: true });
-  try {
-    expect(await settled(db, id)).toEqual({ status: 'failed', error_code: 'instance_not_found' });
-  } finally {
-    db.close();
-  }
+  expect(await settled(id)).toEqual({ status: 'failed', error_code: 'instance_not_found' });
 });

@@ -4,7 +4,7 @@
  * the client's clock sees the gateway wait for its commit: a send answered
  * before its commit (an accept write not awaited) answers at once here.
  */
-import Database from 'better-sqlite3';
+import { holdWriteLock } from '../helpers/test-db.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { childGateway, type ChildGateway } from '../helpers/child-gateway.js';
 
@@ -27,12 +27,9 @@ describe('slow database commits', () => {
     await gw.start();
     const t = await gw.tenant();
 
-    const lock = new Database(gw.dbFile);
-    lock.exec('BEGIN IMMEDIATE');
-    const released = new Promise<void>((resolve) => setTimeout(() => {
-      lock.exec('COMMIT');
-      lock.close();
-      resolve();
+    const release = await holdWriteLock(gw.database);
+    const released = new Promise<void>((resolve, reject) => setTimeout(() => {
+      release().then(resolve, reject);
     }, 600));
     // This send waits for the lock: stored, but only once the lock is gone (~600 ms).
     const started = Date.now();

@@ -28,8 +28,10 @@ async function gateway(env: Record<string, string> = {}): Promise<{ gw: TestGate
 }
 
 async function link(gw: TestGateway, t: Tenant): Promise<void> {
+  const before = sockets.length;
   await gw.get(t, '/api/v1/instance/qr');
-  await waitFor(async () => (sockets.length > 0 ? true : undefined), 5000, 'the session to start');
+  // A new socket: the session reads its stored keys first.
+  await waitFor(async () => (sockets.length > before ? true : undefined), 5000, 'the session to start');
   socket().auth.creds.me = { id: '5544000000000:3@s.whatsapp.net' };
   socket().open('5544000000000');
 }

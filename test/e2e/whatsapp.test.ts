@@ -41,6 +41,8 @@ describe('a WhatsApp number through the API', () => {
     const early = await g.get(t, '/api/v1/instance/qr');
     expect(early.status).toBe(409);
     expect(early.body.error?.code).toBe('qr_not_ready');
+    // The session reads its stored keys before its first socket exists.
+    await waitFor(async () => (sockets.length > 0 ? true : undefined), 5_000, 'the first socket');
     socket().ev.emit('connection.update', { qr: '2@qr-code-data,xyz' });
     const qr = await g.get(t, '/api/v1/instance/qr');
     expect(qr.body).toMatchObject({ code: '2@qr-code-data,xyz', expires_at: expect.any(String) });

@@ -14,10 +14,11 @@ import { RecipientResolver } from '../../src/engines/baileys/recipient-resolver.
 import type { Clock, PacingSettings } from '../../src/engines/baileys/pacer.js';
 import { WhatsAppSession } from '../../src/engines/baileys/session.js';
 import type { OutgoingMessage } from '../../src/engines/engine.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
-import { tempDir } from '../helpers/gateway.js';
+import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -47,15 +48,17 @@ async function failure(p: Promise<unknown>): Promise<CodedError> {
 
 beforeEach(async () => {
   dir = tempDir('connexa-wa-engine-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'sandbox')).instance_id;
+  let sockets = 0;
   session = new WhatsAppSession({
     instanceId,
     auth: new AuthStore(store, new Sealer(randomBytes(32))),
     connect: (auth) => {
       socket = new FakeSocket(auth);
+      sockets += 1;
       return socket;
     },
     onChange: () => {},
@@ -66,7 +69,7 @@ beforeEach(async () => {
   engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, noLog, clock);
   session.start();
   // The session reads its stored state before its first socket exists.
-  await new Promise((resolve) => setImmediate(resolve));
+  await waitFor(async () => (sockets > 0 ? true : undefined), 5_000, 'the first socket');
 });
 
 afterEach(async () => {

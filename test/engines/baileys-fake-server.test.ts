@@ -15,10 +15,11 @@ import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { baileysConnector } from '../../src/engines/baileys/connect.js';
 import { RecipientResolver } from '../../src/engines/baileys/recipient-resolver.js';
 import { WhatsAppSession } from '../../src/engines/baileys/session.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -29,7 +30,7 @@ let session: WhatsAppSession | undefined;
 
 beforeEach(async () => {
   dir = tempDir('connexa-fakewa-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['baileys']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;

@@ -16,9 +16,10 @@ import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { baileysConnector } from '../../src/engines/baileys/connect.js';
 import { WhatsAppSession, type SessionSnapshot } from '../../src/engines/baileys/session.js';
 import type { WASocketPort } from '../../src/engines/baileys/socket-port.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -29,7 +30,7 @@ let session: WhatsAppSession | undefined;
 
 beforeEach(async () => {
   dir = tempDir('connexa-realsock-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['baileys']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'wa', 'baileys')).instance_id;

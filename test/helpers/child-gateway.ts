@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { ADMIN_TOKEN, apiClient, createTenant, tempDir, waitFor, type ApiClient, type Tenant } from './gateway.js';
+import { testDatabase, type TestDatabase } from './test-db.js';
 
 export const MAIN = path.resolve('dist/main.js');
 
@@ -18,6 +19,8 @@ export interface ChildGateway extends ApiClient {
   /** The folder holding the database (`connexa.db`). */
   dir: string;
   dbFile: string;
+  /** The database it runs on. */
+  database: TestDatabase;
   /** Starts the server (again) on the same port and database; resolves once /readyz answers 200. */
   start(): Promise<void>;
   /** Kills the server with SIGKILL (no-op when it is not running). */
@@ -44,6 +47,7 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
   if (!fs.existsSync(MAIN)) throw new Error('dist/main.js is missing: `npm test` builds it before vitest runs');
   const dir = tempDir(prefix);
   const dbFile = path.join(dir, 'connexa.db');
+  const database = await testDatabase(dir, 'connexa.db');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
@@ -62,19 +66,22 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
     base,
     dir,
     dbFile,
+    database,
     async start() {
       child = spawn(process.execPath, [MAIN], {
         env: {
           PATH: process.env['PATH'] ?? '',
           CONNEXA_PORT: String(port),
           CONNEXA_HOST: '127.0.0.1',
-          CONNEXA_DATABASE_URL: `sqlite:${dbFile}`,
+          ...database.env,
           CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
           CONNEXA_DEMO: 'false',
           CONNEXA_LOG_LEVEL: 'warn',
           CONNEXA_WHATSAPP_VERSION: 'bundled',
           ...env,
         },
+        // On PostgreSQL, the node's data folder (media files) is ./data of its working folder.
+        cwd: dir,
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const started = child;
@@ -91,6 +98,7 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
     tenant: (engine = 'sandbox') => createTenant(base, engine),
     async dispose() {
       await kill();
+      await database.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

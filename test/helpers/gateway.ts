@@ -11,6 +11,8 @@ import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
 import type { SocketFactory } from '../../src/engines/baileys/socket-port.js';
 import type { InboundMediaDownloader } from '../../src/engines/baileys/inbound-media.js';
+import { testDatabase } from './test-db.js';
+import { openStore, type SqlValue, type Store } from '../../src/store/database.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
@@ -67,6 +69,10 @@ export interface TestGateway extends ApiClient {
   gateway: Gateway;
   url: string;
   dir: string;
+  /** Where the gateway keeps message files. */
+  mediaDir: string;
+  /** Reads the gateway's database directly, on a connection of the test's own. */
+  query<R>(text: string, params?: readonly SqlValue[]): Promise<R[]>;
   tenant(engine?: string, config?: unknown): Promise<Tenant>;
   stop(): Promise<void>;
 }
@@ -124,10 +130,11 @@ export function basic(user: string, password: string): string {
 
 export async function startTestGateway(env: Record<string, string> = {}, whatsappConnect?: SocketFactory, whatsappMedia?: InboundMediaDownloader): Promise<TestGateway> {
   const dir = tempDir();
+  const database = await testDatabase(dir, 'connexa.db');
   const config = loadConfig({
     CONNEXA_PORT: '0',
     CONNEXA_HOST: '127.0.0.1',
-    CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'connexa.db')}`,
+    ...database.env,
     CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
     CONNEXA_DEMO: 'false',
     CONNEXA_LOG_LEVEL: 'silent',
@@ -139,7 +146,7 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
     CONNEXA_DISPATCH_RETRY_MAX_MS: '200',
     CONNEXA_DISPATCH_POLL_MS: '20',
     ...env,
-  });
+  }, dir);
   const gateway = await startGateway(config, {
     logger: createLogger('silent'),
     print: () => {},
@@ -147,15 +154,23 @@ export async function startTestGateway(env: Record<string, string> = {}, whatsap
     ...(whatsappMedia !== undefined ? { whatsappMedia } : {}),
   });
   const url = gateway.url;
+  let reader: Store | undefined;
 
   return {
     gateway,
     url,
     dir,
+    mediaDir: database.mediaDir,
+    query: <R>(text: string, params?: readonly SqlValue[]) => {
+      reader ??= openStore(database.config);
+      return reader.sql.all<R>(text, params);
+    },
     tenant: (engine = 'sandbox', config?: unknown) => createTenant(url, engine, config),
     ...apiClient(url),
     async stop() {
+      await reader?.close();
       await gateway.stop();
+      await database.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

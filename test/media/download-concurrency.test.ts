@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { MediaPreparer } from '../../src/dispatch/media-preparer.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { MediaSpool } from '../../src/store/media-spool.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
@@ -15,6 +15,7 @@ import { DISPATCH_COLUMNS } from '../../src/store/schema.js';
 import { tempDir } from '../helpers/gateway.js';
 import { startFixture, type Fixture } from './http-fixture.js';
 import { png } from './media-samples.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string | undefined;
 let store: Store | undefined;
@@ -28,7 +29,7 @@ afterEach(async () => {
 
 it('never has more than maxConcurrentDownloads open, and downloads everything', async () => {
   dir = tempDir('connexa-media-conc-');
-  const db = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  const db = await openTestStore(dir);
   store = db;
   expect((await migrate(db)).ok).toBe(true);
   let open = 0;

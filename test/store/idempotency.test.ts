@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { IdempotencyStatements } from '../../src/store/idempotency.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { tempDir } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 const HOUR = 60 * 60_000;
 let dir: string;
@@ -27,7 +28,7 @@ const stored = async (): Promise<string[]> =>
 
 beforeEach(async () => {
   dir = tempDir('connexa-idem-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {

@@ -7,11 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
 import { tempDir } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -25,7 +26,7 @@ const claimed = async (now: number) => (await outbox.transaction((tx) => outbox.
 
 beforeEach(async () => {
   dir = tempDir('connexa-outbox-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   outbox = new OutboxStatements(store);
   await new AcceptStatements(store).insert([message('m1', 1_000), message('m2', 1_001)]);

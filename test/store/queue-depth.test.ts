@@ -7,13 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements } from '../../src/store/outcomes.js';
 import { QueueDepthStatements } from '../../src/store/queue-depth.js';
 import { tempDir } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -24,7 +25,7 @@ const message = (id: string, instanceId: string, at: number): NewMessage => ({
 
 beforeEach(async () => {
   dir = tempDir('connexa-depth-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { AcceptStatements, listEvents } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
@@ -18,6 +18,7 @@ import { OutcomeStatements, type Outcome } from '../../src/store/outcomes.js';
 import { ReceiptStatements, type Receipt } from '../../src/store/receipts.js';
 import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
 import { tempDir } from '../helpers/gateway.js';
+import { onPostgres, openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -31,12 +32,18 @@ async function snapshot(id: string): Promise<{ status: string; timeline: string[
   return { status: row.status, timeline: (await listEvents(store.db, id)).map((e) => e.kind), queued: queued !== undefined, webhooks: webhooks.map((w) => w.type) };
 }
 
-const breakWebhookOutbox = () =>
-  sql`CREATE TRIGGER webhook_outbox_down BEFORE INSERT ON webhook_events BEGIN SELECT RAISE(ABORT, 'webhook outbox unavailable'); END`.execute(store.db);
+const breakWebhookOutbox = async () => {
+  if (!onPostgres) {
+    await sql`CREATE TRIGGER webhook_outbox_down BEFORE INSERT ON webhook_events BEGIN SELECT RAISE(ABORT, 'webhook outbox unavailable'); END`.execute(store.db);
+    return;
+  }
+  await sql`CREATE FUNCTION webhook_outbox_down() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'webhook outbox unavailable'; END $$ LANGUAGE plpgsql`.execute(store.db);
+  await sql`CREATE TRIGGER webhook_outbox_down BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION webhook_outbox_down()`.execute(store.db);
+};
 
 beforeEach(async () => {
   dir = tempDir('connexa-status-events-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;

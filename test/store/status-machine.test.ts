@@ -7,13 +7,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { AcceptStatements, listEvents } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements } from '../../src/store/outcomes.js';
 import { ReceiptStatements } from '../../src/store/receipts.js';
 import { tempDir } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -35,7 +36,7 @@ async function status(id: string): Promise<{ status: string; events: string[]; s
 
 beforeEach(async () => {
   dir = tempDir('connexa-store-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   const m = await migrate(store);
   expect(m.ok).toBe(true);
   outcomes = new OutcomeStatements(store);

@@ -8,19 +8,20 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
 import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
 import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
 beforeEach(async () => {
   dir = tempDir('connexa-wh-store-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {

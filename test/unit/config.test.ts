@@ -35,6 +35,21 @@ describe('configuration', () => {
     expect(() => loadConfig({ CONNEXA_DATABASE_URL: 'mysql://x' })).toThrow(/CONNEXA_DATABASE_URL/);
   });
 
+  it('takes a PostgreSQL URL, and then needs the admin token and secret key from the environment, never echoing the URL', () => {
+    const url = 'postgres://connexa:s3cret-pw@db.internal:5432/connexa';
+    try {
+      loadConfig({ CONNEXA_DATABASE_URL: url });
+      expect.unreachable();
+    } catch (err) {
+      const problems = (err as ConfigError).problems;
+      expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['CONNEXA_ADMIN_TOKEN', 'CONNEXA_SECRET_KEY']);
+      expect(problems.join('\n')).not.toContain('s3cret-pw');
+    }
+    const c = loadConfig({ CONNEXA_DATABASE_URL: url, CONNEXA_ADMIN_TOKEN: 'a'.repeat(32), CONNEXA_SECRET_KEY: 'ab'.repeat(32), CONNEXA_DATABASE_POOL_MAX: '20' }, '/srv/connexa');
+    expect(c.database).toEqual({ dialect: 'postgres', url, poolMax: 20 });
+    expect(c.dataDir).toBe('/srv/connexa/data');
+  });
+
   it('takes trusted proxies as addresses and CIDRs, and refuses anything else', () => {
     expect(loadConfig({}).trustedProxies).toEqual([]);
     expect(loadConfig({ CONNEXA_TRUSTED_PROXIES: '10.0.0.0/8, 127.0.0.1,::1' }).trustedProxies).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);

@@ -8,17 +8,18 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdempotencyGate } from '../../src/accept/idempotency-gate.js';
 import { ApiError } from '../../src/domain/errors.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { IdempotencyStatements } from '../../src/store/idempotency.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { tempDir } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
 beforeEach(async () => {
   dir = tempDir('connexa-gate-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
 });
 afterEach(async () => {

@@ -13,7 +13,7 @@ import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
 import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
@@ -21,6 +21,7 @@ import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string | undefined;
 let store: Store | undefined;
@@ -37,7 +38,7 @@ afterEach(async () => {
 
 it('never has more than maxConcurrent deliveries open, and delivers everything', async () => {
   dir = tempDir('connexa-webhook-conc-');
-  const db = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  const db = await openTestStore(dir);
   store = db;
   expect((await migrate(db)).ok).toBe(true);
   let open = 0;

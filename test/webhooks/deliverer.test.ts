@@ -8,7 +8,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
 import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
@@ -17,6 +17,7 @@ import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/webhooks/schedule.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
+import { openTestStore } from '../helpers/test-db.js';
 
 let dir: string;
 let store: Store;
@@ -31,7 +32,7 @@ let statuses: number[] = [];
 
 beforeEach(async () => {
   dir = tempDir('connexa-deliverer-');
-  store = openStore({ dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
+  store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;

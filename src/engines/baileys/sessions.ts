@@ -140,6 +140,7 @@ export class WhatsAppSessions implements SessionDirectory {
       now,
     });
     this.restrictions.set(instanceId, restriction);
+    let inbound = Promise.resolve();
     return new WhatsAppSession({
       instanceId,
       ...(initialState !== undefined
@@ -171,7 +172,9 @@ export class WhatsAppSessions implements SessionDirectory {
           const rows = messages.flatMap((m) => inboundFromMessage(m) ?? []);
           const changes = messages.flatMap((m) => changeFromMessage(m) ?? []);
           if (rows.length === 0 && changes.length === 0) return;
-          void withPhones(socket, [...rows, ...changes]).then(async () => {
+          // One batch after another: messages are stored (and numbered) in the order they arrived.
+          inbound = inbound.then(async () => {
+            await withPhones(socket, [...rows, ...changes]);
             if (rows.length > 0) await statements.saveInbound(instanceId, rows, now());
             if (changes.length > 0) await statements.saveChanges(instanceId, changes, now());
           }).catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));

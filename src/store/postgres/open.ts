@@ -42,6 +42,10 @@ export function openPostgresStore(config: PostgresConfig): Store {
     connectionString: config.url,
     max: config.poolMax,
     application_name: 'connexa',
+    // As SQLite's busy timeout: a statement that waits this long for a lock fails (a 5xx, never a hang).
+    lock_timeout: 5_000,
+    // A transaction left open by a stuck caller does not hold its locks for ever.
+    idle_in_transaction_session_timeout: 60_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8 || oid === NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
