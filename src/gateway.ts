@@ -175,7 +175,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
-  const acceptor = new Acceptor(new AcceptStatements(store), spool, () => dispatcher.wake(), config.limits.idempotencyTtlMs);
+  const acceptor = new Acceptor(new AcceptStatements(store), spool, () => dispatcher.wake(), config.limits.idempotencyTtlMs, Date.now, store.writeConcurrency);
   const idempotency = new IdempotencyStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();

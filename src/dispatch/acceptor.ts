@@ -35,6 +35,8 @@ export class Acceptor {
     onCommitted: () => void,
     idempotencyTtlMs: number,
     private readonly now: () => number = Date.now,
+    /** Accept commits in flight at once (see BatchWriter's `concurrency`). */
+    concurrency = 1,
   ) {
     this.writer = new BatchWriter(async (batch) => {
       const started = performance.now();
@@ -45,7 +47,7 @@ export class Acceptor {
         this.nextCommit = (this.nextCommit + 1) % RECENT_COMMITS;
       }
       onCommitted();
-    });
+    }, { concurrency });
   }
 
   /** The file of a message that is not stored after all (its key taken, or the commit failed) is removed. */

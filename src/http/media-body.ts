@@ -106,7 +106,10 @@ function readBody(request: FastifyRequest, payload: Readable, maxBytes: number |
     };
     payload.on('data', onData);
     payload.once('error', fail);
-    payload.once('close', () => fail(new ApiError(400, 'bad_request', 'The request body ended before it was complete')));
+    // Built only when needed: an error captures a stack trace, and every request's body closes.
+    payload.once('close', () => {
+      if (!settled) fail(new ApiError(400, 'bad_request', 'The request body ended before it was complete'));
+    });
     payload.once('end', () => {
       if (settled) return;
       try {

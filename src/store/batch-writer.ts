@@ -23,6 +23,13 @@ export interface BatchOptions<T> {
   weigh?: (item: T) => number;
   maxWeight?: number;
   thisTurn?: boolean;
+  /**
+   * Commits in flight at once (default 1: one after another). More suits a
+   * database whose commit is a round trip on a pool of connections
+   * (PostgreSQL): items arriving during a commit go in the next one at once
+   * instead of waiting for it. Batches then commit in any order.
+   */
+  concurrency?: number;
 }
 
 interface Pending<T> {
@@ -33,7 +40,8 @@ interface Pending<T> {
 
 export class BatchWriter<T> {
   private queue: Pending<T>[] = [];
-  private flushing = false;
+  /** Commit loops running (at most `concurrency`). */
+  private workers = 0;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -41,12 +49,14 @@ export class BatchWriter<T> {
   private readonly weigh: ((item: T) => number) | undefined;
   private readonly maxWeight: number;
   private readonly defer: (fn: () => void) => void;
+  private readonly concurrency: number;
 
   constructor(private readonly flush: FlushFn<T>, options: BatchOptions<T> = {}) {
     this.maxBatch = options.maxBatch ?? 256;
     this.weigh = options.weigh;
     this.maxWeight = options.maxWeight ?? Number.POSITIVE_INFINITY;
     this.defer = options.thisTurn === true ? (fn) => process.nextTick(fn) : (fn) => setImmediate(fn);
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
   }
 
   submit(item: T): Promise<void> {
@@ -63,12 +73,12 @@ export class BatchWriter<T> {
 
   /** Resolves once everything submitted so far has been flushed (or failed). */
   drain(): Promise<void> {
-    if (!this.flushing && !this.scheduled && this.queue.length === 0) return Promise.resolve();
+    if (this.workers === 0 && !this.scheduled && this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.flushing || this.scheduled) return;
+    if (this.scheduled || this.workers >= this.concurrency) return;
     this.scheduled = true;
     this.defer(() => {
       this.scheduled = false;
@@ -89,8 +99,8 @@ export class BatchWriter<T> {
   }
 
   private async run(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+    if (this.workers >= this.concurrency) return;
+    this.workers += 1;
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.batchLength());
@@ -104,7 +114,9 @@ export class BatchWriter<T> {
         if (this.queue.length > 0) await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
-      this.flushing = false;
+      this.workers -= 1;
+    }
+    if (this.workers === 0 && !this.scheduled && this.queue.length === 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const w of waiters) w();

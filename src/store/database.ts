@@ -15,8 +15,8 @@ import { openSqliteStore } from './sqlite/open.js';
 export type Db = Kysely<Database>;
 export type Dialect = 'sqlite' | 'postgres';
 
-/** What a statement's `?` placeholders take. */
-export type SqlValue = string | number | bigint | Buffer | null;
+/** What a statement's `?` placeholders take (an array only on PostgreSQL, e.g. for `unnest`). */
+export type SqlValue = string | number | bigint | Buffer | null | readonly (string | number | null)[];
 
 /** Runs statements (SQL text, `?` placeholders). */
 export interface Sql {
@@ -36,6 +36,8 @@ export interface Tx extends Sql {
 
 export interface Store {
   readonly dialect: Dialect;
+  /** Write transactions worth running at once (SQLite: 1, one writer; PostgreSQL: part of its pool). */
+  readonly writeConcurrency: number;
   /** Queries outside a transaction. */
   readonly db: Db;
   /** Statements outside a transaction (reads). */

@@ -1,58 +1,64 @@
 /**
- * How the dispatcher's ingest finds messages it has not taken yet, per
- * database. A cursor that only moves past sequence numbers is safe on SQLite,
- * where one writer commits at a time, so sequence numbers commit in order.
- * On PostgreSQL they do not: a transaction that took seq 10 may commit after
- * one that took seq 11, and a cursor moved to 11 would skip 10 for ever. There
- * each message row carries the id of the transaction that wrote it (`tx`,
- * migration 011), and ingest takes only rows of transactions older than every
- * transaction still running (`pg_snapshot_xmin`), in (tx, seq) order: no
- * later commit can land behind the cursor.
+ * How the dispatcher's ingest finds accepted messages it has not taken yet,
+ * per database.
+ *
+ * SQLite: the accept path appends to `messages` only, and ingest copies new
+ * rows into the outbox behind a cursor on `seq`. Safe there because one
+ * writer commits at a time, so sequence numbers commit in order.
+ *
+ * PostgreSQL: sequence numbers do not commit in order (a transaction that
+ * took seq 10 may commit after one that took seq 11; a cursor moved to 11
+ * would skip 10 for ever). There the accept commit writes each message's
+ * outbox row too, marked not yet in a lane (`laned = false`, migration 011),
+ * and ingest takes the unmarked rows, oldest first: a row that commits late
+ * is simply found by a later ingest. Ingests on several nodes skip each
+ * other's rows (SKIP LOCKED).
  */
-import { DISPATCH_COLUMNS } from './schema.js';
-import type { Dialect, SqlValue } from './database.js';
+import { DISPATCH_COLUMNS, type DispatchRow } from './schema.js';
+import type { Dialect, Sql } from './database.js';
 
-export interface IngestCursor {
-  seq: number;
-  tx: string | null;
+export type NewRow = DispatchRow & { seq: number; created_at: number };
+
+export interface Ingest {
+  /** Rows not taken yet, oldest first, at most `limit`. */
+  newMessages(tx: Sql, limit: number): Promise<NewRow[]>;
+  /** A row is taken: it is in the outbox from now on. */
+  take(tx: Sql, row: NewRow): Promise<void>;
+  /** After the rows up to `lastSeq` were taken. */
+  finish(tx: Sql, lastSeq: number): Promise<void>;
+  /** A condition on `messages m`: accepted, not taken into the outbox yet. */
+  readonly notIngested: string;
 }
 
-export interface IngestSql {
-  cursor: string;
-  /** Rows not taken yet, oldest first, with `seq`, `created_at`, `tx`. */
-  newMessages: string;
-  /** The parameters of `newMessages`. */
-  after(cursor: IngestCursor | undefined, limit: number): SqlValue[];
-  moveCursor: string;
-  moveTo(last: IngestCursor): SqlValue[];
-  /** A condition on `messages m`: not taken into the outbox yet. */
-  notIngested: string;
-}
+const COLUMNS = DISPATCH_COLUMNS.map((c) => `m.${c}`).join(', ');
 
-const COLUMNS = DISPATCH_COLUMNS.join(', ');
-
-const SQLITE: IngestSql = {
-  cursor: `SELECT seq, NULL AS tx FROM dispatch_cursor WHERE name = 'outbox'`,
-  newMessages: `SELECT seq, created_at, NULL AS tx, ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`,
-  after: (cursor, limit) => [cursor?.seq ?? 0, limit],
-  moveCursor: `INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`,
-  moveTo: (last) => [last.seq],
+const SQLITE: Ingest = {
+  newMessages: async (tx, limit) => {
+    const cursor = (await tx.get<{ seq: number }>(`SELECT seq FROM dispatch_cursor WHERE name = 'outbox'`))?.seq ?? 0;
+    return tx.all<NewRow>(`SELECT m.seq, m.created_at, ${COLUMNS} FROM messages m WHERE m.seq > ? ORDER BY m.seq LIMIT ?`, [cursor, limit]);
+  },
+  take: async (tx, row) => {
+    await tx.run(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`,
+      [row.id, row.instance_id, row.recipient, row.seq]);
+  },
+  finish: async (tx, lastSeq) => {
+    await tx.run(`INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, [lastSeq]);
+  },
   notIngested: `m.seq > COALESCE((SELECT seq FROM dispatch_cursor WHERE name = 'outbox'), 0)`,
 };
 
-const POSTGRES: IngestSql = {
-  // Locked: ingests on several nodes take turns.
-  cursor: `SELECT seq, tx::text AS tx FROM dispatch_cursor WHERE name = 'outbox' FOR UPDATE`,
-  newMessages: `SELECT seq, created_at, tx::text AS tx, ${COLUMNS} FROM messages
-    WHERE (tx, seq) > (?::xid8, ?) AND tx < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY tx, seq LIMIT ?`,
-  after: (cursor, limit) => [cursor?.tx ?? '0', cursor?.seq ?? 0, limit],
-  moveCursor: `INSERT INTO dispatch_cursor (name, seq, tx) VALUES ('outbox', ?, ?::xid8)
-    ON CONFLICT (name) DO UPDATE SET seq = excluded.seq, tx = excluded.tx`,
-  moveTo: (last) => [last.seq, last.tx],
-  notIngested: `NOT EXISTS (SELECT 1 FROM dispatch_cursor c WHERE c.name = 'outbox' AND (c.tx, c.seq) >= (m.tx, m.seq))`,
+const POSTGRES: Ingest = {
+  newMessages: (tx, limit) => tx.all<NewRow>(
+    `SELECT m.seq, m.created_at, ${COLUMNS} FROM outbox o JOIN messages m ON m.seq = o.seq
+     WHERE NOT o.laned ORDER BY o.seq LIMIT ? FOR UPDATE OF o SKIP LOCKED`, [limit]),
+  take: async (tx, row) => {
+    await tx.run(`UPDATE outbox SET laned = true WHERE message_id = ?`, [row.id]);
+  },
+  finish: async () => undefined,
+  // Every accepted message has its outbox row from its commit on.
+  notIngested: 'FALSE',
 };
 
-export function ingestSql(dialect: Dialect): IngestSql {
+export function ingestFor(dialect: Dialect): Ingest {
   return dialect === 'postgres' ? POSTGRES : SQLITE;
 }

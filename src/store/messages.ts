@@ -11,19 +11,34 @@ import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type { Db, SqlValue, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
 
-const MESSAGE_COLUMNS = `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
+const INSERT_ONE = `INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
     media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
-    status, attempts, created_at, updated_at) VALUES `;
-const MESSAGE_VALUES = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`;
-/** Rows per INSERT on PostgreSQL, where each statement is a round trip (16 parameters a row, far below its limit). */
-const ROWS_PER_INSERT = 256;
+    status, attempts, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)`;
+/**
+ * PostgreSQL: a batch is one statement (one round trip, one short text
+ * whatever the batch's size): its columns as arrays, inserted in the batch's
+ * order, each message with its outbox row, not yet in a lane (ingest-sql.ts).
+ */
+const INSERT_ARRAYS = `WITH m AS (INSERT INTO messages (id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
+    media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
+    status, attempts, created_at, updated_at)
+  SELECT id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
+    media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime,
+    'queued', 0, created_at, created_at
+  FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+    ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::bigint[])
+    WITH ORDINALITY AS r(id, instance_id, type, recipient, text, media_kind, media_url, media_mime,
+      media_size, media_sha256, media_filename, media_voice, requested_filename, requested_mime, created_at, n)
+  ORDER BY n
+  RETURNING id, instance_id, recipient, seq)
+INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts, laned) SELECT id, instance_id, recipient, seq, 0, false FROM m`;
 // Takes the key, or an expired row of it; a live row of another request wins.
 const CLAIM_KEY = `INSERT INTO idempotency_keys (instance_id, key, request_hash, message_id, created_at) VALUES (?, ?, ?, ?, ?)
   ON CONFLICT (instance_id, key) DO UPDATE SET request_hash = excluded.request_hash,
     message_id = excluded.message_id, created_at = excluded.created_at
   WHERE idempotency_keys.created_at < ?`;
 
-function messageValues(m: NewMessage): SqlValue[] {
+function messageValues(m: NewMessage): (string | number | null)[] {
   const media = m.media;
   const info = media?.info;
   return [
@@ -37,13 +52,15 @@ function messageValues(m: NewMessage): SqlValue[] {
   ];
 }
 
-export class AcceptStatements {
-  /** SQLite runs one cached statement per row (no round trips); PostgreSQL one statement per many rows. */
-  private readonly rowsPerInsert: number;
+/** The batch's rows as one array per column (the last, updated_at, is created_at again). */
+function columns(rows: readonly (string | number | null)[][]): SqlValue[] {
+  const out: (string | number | null)[][] = Array.from({ length: 15 }, () => []);
+  for (const row of rows) for (let c = 0; c < 15; c++) out[c]?.push(row[c] ?? null);
+  return out;
+}
 
-  constructor(private readonly store: Store) {
-    this.rowsPerInsert = store.dialect === 'postgres' ? ROWS_PER_INSERT : 1;
-  }
+export class AcceptStatements {
+  constructor(private readonly store: Store) {}
 
   /**
    * Stores the batch's rows in one durable commit (their files, where they have one, are
@@ -53,7 +70,7 @@ export class AcceptStatements {
   insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
     return this.store.writeTx(true, async (tx) => {
       const skipped: string[] = [];
-      const rows: SqlValue[][] = [];
+      const rows: (string | number | null)[][] = [];
       for (const m of messages) {
         const key = m.idempotency;
         if (key !== undefined
@@ -63,9 +80,11 @@ export class AcceptStatements {
         }
         rows.push(messageValues(m));
       }
-      for (let i = 0; i < rows.length; i += this.rowsPerInsert) {
-        const chunk = rows.slice(i, i + this.rowsPerInsert);
-        await tx.run(MESSAGE_COLUMNS + chunk.map(() => MESSAGE_VALUES).join(', '), chunk.flat());
+      if (this.store.dialect === 'postgres') {
+        // SQLite runs one cached statement per row (no round trips); PostgreSQL one statement for the batch.
+        if (rows.length > 0) await tx.run(INSERT_ARRAYS, columns(rows));
+      } else {
+        for (const row of rows) await tx.run(INSERT_ONE, row);
       }
       return skipped;
     });

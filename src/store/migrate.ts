@@ -16,7 +16,7 @@ import * as m007 from './migrations/007_idempotency.js';
 import * as m008 from './migrations/008_whatsapp_restriction.js';
 import * as m009 from './migrations/009_inbound_groups_changes.js';
 import * as m010 from './migrations/010_media_parts.js';
-import { migration011 } from './migrations/011_postgres_ingest.js';
+import { migration011 } from './migrations/011_postgres_outbox.js';
 
 const migrations = (store: Store): Record<string, Migration> => ({
   '001_initial': m001,
@@ -29,7 +29,7 @@ const migrations = (store: Store): Record<string, Migration> => ({
   '008_whatsapp_restriction': m008,
   '009_inbound_groups_changes': m009,
   '010_media_parts': m010,
-  '011_postgres_ingest': migration011(store.dialect),
+  '011_postgres_outbox': migration011(store.dialect),
 });
 
 export type MigrateOutcome =

@@ -9,7 +9,7 @@
  */
 import { DISPATCH_COLUMNS, type DispatchRow } from './schema.js';
 import { placeholders, type Dialect, type Store, type Tx } from './database.js';
-import { ingestSql, type IngestCursor, type IngestSql } from './ingest-sql.js';
+import { ingestFor, type Ingest } from './ingest-sql.js';
 
 export interface Lane {
   instanceId: string;
@@ -57,7 +57,6 @@ export interface ExpiredMessage {
   lane: Lane;
 }
 
-const INSERT_OUTBOX = `INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`;
 const OPEN_LANE = `INSERT INTO lanes (instance_id, recipient, run_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, recipient) DO NOTHING`;
 const LOCK_LANE = `UPDATE lanes SET locked_by = ?, locked_at = ? WHERE instance_id = ? AND recipient = ? AND locked_by IS NULL`;
 const RENEW_LANE = `UPDATE lanes SET locked_at = ? WHERE instance_id = ? AND recipient = ?`;
@@ -90,10 +89,10 @@ function dueLanes(dialect: Dialect, busy: number): string {
 }
 
 export class OutboxStatements {
-  private readonly ingestSql: IngestSql;
+  private readonly ingester: Ingest;
 
   constructor(private readonly store: Store) {
-    this.ingestSql = ingestSql(store.dialect);
+    this.ingester = ingestFor(store.dialect);
   }
 
   /**
@@ -113,8 +112,8 @@ export class OutboxStatements {
   /**
    * Takes newly accepted messages into the outbox and their lanes, in
    * acceptance order, moving the cursor in the same transaction so each
-   * message is taken exactly once, across crashes too (ingest-sql.ts: how
-   * the cursor never passes a message still being committed).
+   * message is taken exactly once, across crashes too (ingest-sql.ts: how,
+   * on each database, no message committing late is passed over).
    *
    * With `claim`, a message that opens a lane (none of its recipient's
    * messages was waiting) takes the lane for this node at once, as a claim
@@ -123,12 +122,11 @@ export class OutboxStatements {
    * only once no older lane is due, so new lanes never go ahead of waiting ones.
    */
   async ingestInTx(tx: Tx, limit: number, claim?: IngestClaim): Promise<Ingested> {
-    const cursor = await tx.get<IngestCursor>(this.ingestSql.cursor);
-    const rows = await tx.all<DispatchRow & { seq: number; created_at: number; tx: string | null }>(
-      this.ingestSql.newMessages, this.ingestSql.after(cursor, limit));
+    const rows = await this.ingester.newMessages(tx, limit);
     const taken = new Map<string, ClaimedLane>();
-    for (const { seq, created_at, tx: _tx, ...row } of rows) {
-      await tx.run(INSERT_OUTBOX, [row.id, row.instance_id, row.recipient, seq]);
+    for (const found of rows) {
+      await this.ingester.take(tx, found);
+      const { seq: _seq, created_at, ...row } = found;
       const key = `${row.instance_id}\n${row.recipient}`;
       const mine = taken.get(key);
       if (mine !== undefined) {
@@ -142,7 +140,7 @@ export class OutboxStatements {
       }
     }
     const last = rows[rows.length - 1];
-    if (last !== undefined) await tx.run(this.ingestSql.moveCursor, this.ingestSql.moveTo(last));
+    if (last !== undefined) await this.ingester.finish(tx, last.seq);
     return { count: rows.length, lanes: [...taken.values()] };
   }
 

@@ -3,7 +3,7 @@
  * dispatcher's outbox plus those accepted and not yet taken into it.
  */
 import type { Store } from './database.js';
-import { ingestSql } from './ingest-sql.js';
+import { ingestFor } from './ingest-sql.js';
 
 export interface QueueSnapshot {
   instance_id: string;
@@ -23,7 +23,7 @@ export class QueueDepthStatements {
   private readonly notIngested: string;
 
   constructor(private readonly store: Store) {
-    const waiting = ingestSql(store.dialect).notIngested;
+    const waiting = ingestFor(store.dialect).notIngested;
     this.one = `SELECT (SELECT count(*) FROM outbox WHERE instance_id = ?)
       + (SELECT count(*) FROM messages m WHERE ${waiting} AND m.instance_id = ?) AS n`;
     // Bytes of files stored for an instance's waiting messages (inline uploads, and URL files once fetched).

@@ -65,8 +65,8 @@ export async function testDatabase(dir: string, file = 'db.sqlite'): Promise<Tes
 }
 
 /** A store on a fresh database (migrated unless `migrated` is false); closing it drops a PostgreSQL database. */
-export async function openTestStore(dir: string, options: { migrated?: boolean; file?: string } = {}): Promise<Store> {
-  const database = await testDatabase(dir, options.file);
+export async function openTestStore(dir: string, options: { migrated?: boolean; file?: string; database?: TestDatabase } = {}): Promise<Store> {
+  const database = options.database ?? await testDatabase(dir, options.file);
   const store = openStore(database.config);
   if (options.migrated !== false) {
     const result = await migrate(store);

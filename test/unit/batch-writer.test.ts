@@ -94,4 +94,38 @@ describe('group commit', () => {
     expect(flushed).toEqual([[1, 2], [3, 4]]);
     await writer.drain();
   });
+
+  it('with concurrency, items arriving during a commit start the next one at once, never more commits than allowed', async () => {
+    const opened: number[][] = [];
+    let inFlight = 0;
+    let most = 0;
+    const releases: (() => void)[] = [];
+    const w = new BatchWriter<number>(async (items) => {
+      opened.push(items);
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      inFlight -= 1;
+    }, { concurrency: 2 });
+    const tick = () => new Promise((r) => setImmediate(r));
+    const all = [w.submit(1)];
+    await tick();
+    all.push(w.submit(2));
+    await tick();
+    all.push(w.submit(3));
+    await tick();
+    // Two commits in flight; the third batch waits for one of them.
+    expect(opened).toEqual([[1], [2]]);
+    releases.shift()?.();
+    await all[0];
+    await tick();
+    expect(opened).toEqual([[1], [2], [3]]);
+    while (releases.length > 0) {
+      releases.shift()?.();
+      await tick();
+    }
+    await Promise.all(all);
+    await w.drain();
+    expect(most).toBe(2);
+  });
 });

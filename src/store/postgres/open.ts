@@ -59,6 +59,8 @@ export function openPostgresStore(config: PostgresConfig): Store {
 
   return {
     dialect: 'postgres',
+    // Half the pool: the other half stays for reads and the dispatcher's writes.
+    writeConcurrency: Math.max(1, Math.floor(config.poolMax / 2)),
     db,
     sql: statementsOn(db, cache),
     writeTx: (durable, fn) => db.connection().execute(async (conn) => {

@@ -104,6 +104,7 @@ export function openSqliteStore(config: SqliteConfig): Store {
 
   return {
     dialect: 'sqlite',
+    writeConcurrency: 1,
     db,
     sql: {
       run: (text, params) => locked(() => statements.run(text, params)),
