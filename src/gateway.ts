@@ -175,7 +175,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
     laneBatch: 50,
   }, logger.child({ component: 'dispatcher' }));
-  const acceptor = new Acceptor(new AcceptStatements(store), spool, () => dispatcher.wake(), config.limits.idempotencyTtlMs, Date.now, store.writeConcurrency);
+  const acceptor = new Acceptor(new AcceptStatements(store), spool, () => dispatcher.wake(), config.limits.idempotencyTtlMs, Date.now,
+    config.database.dialect === 'postgres' ? config.database.acceptCommits : 1);
   const idempotency = new IdempotencyStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();

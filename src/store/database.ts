@@ -36,8 +36,6 @@ export interface Tx extends Sql {
 
 export interface Store {
   readonly dialect: Dialect;
-  /** Write transactions worth running at once (SQLite: 1, one writer; PostgreSQL: part of its pool). */
-  readonly writeConcurrency: number;
   /** Queries outside a transaction. */
   readonly db: Db;
   /** Statements outside a transaction (reads). */
@@ -52,6 +50,12 @@ export interface Store {
    * provider id).
    */
   writeTx<T>(durable: boolean, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * One statement, atomic on its own, committed durably: a write transaction
+   * of one statement, which PostgreSQL runs in one round trip (no BEGIN and
+   * COMMIT of its own). Resolves to the rows it changed.
+   */
+  writeOne(text: string, params?: readonly SqlValue[]): Promise<number>;
   close(): Promise<void>;
 }
 

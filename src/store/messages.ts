@@ -67,7 +67,12 @@ export class AcceptStatements {
    * already in the spool), in the batch's order. Returns the ids of messages that were not stored
    * because their idempotency key is already held.
    */
-  insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
+  async insert(messages: NewMessage[], idempotencyTtlMs = MIN_IDEMPOTENCY_TTL_MS): Promise<string[]> {
+    if (this.store.dialect === 'postgres' && messages.every((m) => m.idempotency === undefined)) {
+      // No key to claim: the batch is one statement, committed on its own.
+      await this.store.writeOne(INSERT_ARRAYS, columns(messages.map(messageValues)));
+      return [];
+    }
     return this.store.writeTx(true, async (tx) => {
       const skipped: string[] = [];
       const rows: (string | number | null)[][] = [];

@@ -54,7 +54,7 @@ export async function testDatabase(dir: string, file = 'db.sqlite'): Promise<Tes
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
   return {
-    config: { dialect: 'postgres', url: url.toString(), poolMax: 4 },
+    config: { dialect: 'postgres', url: url.toString(), poolMax: 4, acceptCommits: 1 },
     url: url.toString(),
     mediaDir: path.join(dir, 'data', 'media'),
     env: { CONNEXA_DATABASE_URL: url.toString(), CONNEXA_SECRET_KEY: TEST_SECRET_KEY },

@@ -46,7 +46,7 @@ describe('configuration', () => {
       expect(problems.join('\n')).not.toContain('s3cret-pw');
     }
     const c = loadConfig({ CONNEXA_DATABASE_URL: url, CONNEXA_ADMIN_TOKEN: 'a'.repeat(32), CONNEXA_SECRET_KEY: 'ab'.repeat(32), CONNEXA_DATABASE_POOL_MAX: '20' }, '/srv/connexa');
-    expect(c.database).toEqual({ dialect: 'postgres', url, poolMax: 20 });
+    expect(c.database).toEqual({ dialect: 'postgres', url, poolMax: 20, acceptCommits: 1 });
     expect(c.dataDir).toBe('/srv/connexa/data');
   });
 

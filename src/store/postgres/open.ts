@@ -57,12 +57,13 @@ export function openPostgresStore(config: PostgresConfig): Store {
   const cache = new LRUCache<string, string>({ max: 1000 });
   let closed = false;
 
+  const pooled = statementsOn(db, cache);
   return {
     dialect: 'postgres',
-    // Half the pool: the other half stays for reads and the dispatcher's writes.
-    writeConcurrency: Math.max(1, Math.floor(config.poolMax / 2)),
     db,
-    sql: statementsOn(db, cache),
+    sql: pooled,
+    // Autocommit at the server's durable default (synchronous_commit on).
+    writeOne: (text, params) => pooled.run(text, params),
     writeTx: (durable, fn) => db.connection().execute(async (conn) => {
       const hooks: (() => void)[] = [];
       await conn.executeQuery(CompiledQuery.raw(durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off'));

@@ -104,7 +104,6 @@ export function openSqliteStore(config: SqliteConfig): Store {
 
   return {
     dialect: 'sqlite',
-    writeConcurrency: 1,
     db,
     sql: {
       run: (text, params) => locked(() => statements.run(text, params)),
@@ -112,6 +111,7 @@ export function openSqliteStore(config: SqliteConfig): Store {
       get: <R>(text: string, params?: readonly SqlValue[]) => locked(() => statements.get<R>(text, params)),
     },
     writeTx: (durable, fn) => locked(() => inTransaction(durable, fn)),
+    writeOne: (text, params) => locked(() => inTransaction(true, (tx) => tx.run(text, params))),
     close: async () => {
       if (closed) return;
       closed = true;
