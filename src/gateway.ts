@@ -53,6 +53,7 @@ import { OutboxStatements } from './store/outbox.js';
 import { OutcomeStatements } from './store/outcomes.js';
 import { ReceiptStatements, type Receipt } from './store/receipts.js';
 import { WhatsAppStatements } from './store/whatsapp.js';
+import { WhatsAppAuthRows } from './store/whatsapp-auth.js';
 import { WebhookDeliveries } from './store/webhook-deliveries.js';
 import { WebhookEndpoints } from './store/webhook-endpoints.js';
 import { WebhookOutbox } from './store/webhook-outbox.js';
@@ -133,7 +134,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const recipients = new RecipientResolver();
   const waVersion = new WhatsAppVersion(config.whatsapp.version, logger.child({ component: 'whatsapp' }));
   const sessions = new WhatsAppSessions({
-    auth: new AuthStore(store, sealer),
+    auth: new AuthStore(new WhatsAppAuthRows(store), sealer),
     connect: whatsappConnect ?? baileysConnector({
       logger,
       getMessage: async (instanceId, id, askingJid) => {

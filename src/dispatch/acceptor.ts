@@ -6,7 +6,7 @@
  * commit), so commits carry rows only.
  */
 import type { NewMessage } from '../domain/message.js';
-import { BatchWriter } from '../store/batch-writer.js';
+import { BatchWriter } from '../util/batch-writer.js';
 import type { MediaSpool } from '../store/media-spool.js';
 import type { AcceptStatements } from '../store/messages.js';
 

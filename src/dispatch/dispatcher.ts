@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { CodedError, NotBeforeError } from '../domain/errors.js';
 import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
-import { BatchWriter } from '../store/batch-writer.js';
+import { BatchWriter } from '../util/batch-writer.js';
 import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { CodedError } from '../domain/errors.js';
 import type { OutgoingMedia } from '../engines/engine.js';
 import { documentFilename } from '../media/filename.js';
-import { isMediaKind, maxBytesFor, type MediaKind } from '../media/kinds.js';
+import { isMediaKind, maxBytesFor } from '../media/kinds.js';
 import { fetchMedia } from '../media/safe-fetch.js';
 import { sniffMedia } from '../media/sniff.js';
 import type { Store } from '../store/database.js';

@@ -4,7 +4,7 @@
  * nothing is stored; other instances and status reads are unaffected.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.js';
 
 const text = { phone: '554499999999', data: { text: 'hello' } };
 

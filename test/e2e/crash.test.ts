@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer } from 'node:http';
-import path from 'node:path';
 import type net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { childGateway } from '../helpers/child-gateway.js';

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import { startGateway, type Gateway } from '../../src/gateway.js';
 import { createLogger } from '../../src/log.js';
 import { png } from '../media/media-samples.js';
-import { ADMIN_TOKEN, basic, tempDir } from '../helpers/gateway.js';
+import { basic, tempDir } from '../helpers/gateway.js';
 
 const dir = tempDir();
 const lines: string[] = [];

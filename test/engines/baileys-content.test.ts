@@ -8,7 +8,7 @@ import { generateWAMessage, type AnyMessageContent } from 'baileys';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { toContentParts, VOICE_NOTE_MIME, whatsappMessageId } from '../../src/engines/baileys/content.js';
-import type { OutgoingMedia, OutgoingMessage } from '../../src/engines/engine.js';
+import type { OutgoingMedia } from '../../src/engines/engine.js';
 import { isoBmff, opus, pdf, png } from '../media/media-samples.js';
 
 const id = '0190b6e2-7c1a-7d3e-8f00-123456789abc';

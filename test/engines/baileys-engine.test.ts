@@ -1,7 +1,6 @@
 /** The baileys engine's send path against a connected session on a fake socket. */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
@@ -19,6 +18,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
+import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
 
 let dir: string;
 let store: Store;
@@ -55,7 +55,7 @@ beforeEach(async () => {
   let sockets = 0;
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(store, new Sealer(randomBytes(32))),
+    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
     connect: (auth) => {
       socket = new FakeSocket(auth);
       sockets += 1;

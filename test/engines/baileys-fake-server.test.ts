@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
@@ -20,6 +19,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
+import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -49,7 +49,7 @@ function realSession(version?: [number, number, number], backoffBaseMs = 20): Wh
   const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: async () => undefined, ...(version !== undefined ? { version: () => version } : {}) });
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(store, new Sealer(randomBytes(32))),
+    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
     connect: (auth) => connect(auth, instanceId),
     onChange: () => {},
     logger,
@@ -119,7 +119,7 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
   });
 
   it('a pairing code WhatsApp refuses is an error, and leaves no identity behind: the next connection registers again', async () => {
-    const auth = new AuthStore(store, new Sealer(randomBytes(32)));
+    const auth = new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32)));
     const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: async () => undefined });
     const s = new WhatsAppSession({ instanceId, auth, connect: (a) => connect(a, instanceId), onChange: () => {}, logger });
     session = s;

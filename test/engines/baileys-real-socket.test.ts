@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import pino from 'pino';
 import { WebSocketServer } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
+import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -63,7 +63,7 @@ function realSession(url: string, backoffBaseMs: number, backoffMaxMs: number, s
   const connect = baileysConnector({ logger, waWebSocketUrl: url, connectTimeoutMs: 2_000, getMessage: async () => undefined });
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(store, new Sealer(randomBytes(32))),
+    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
     connect: (auth) => {
       const s = connect(auth, instanceId);
       if (Array.isArray(sockets)) sockets.push(s);

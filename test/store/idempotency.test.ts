@@ -4,7 +4,6 @@
  * nodes), an expired key is taken over, and pruning forgets old keys.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
 import type { Store } from '../../src/store/database.js';

@@ -4,7 +4,6 @@
  * of the oldest; a message that was sent leaves the count.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
 import type { Store } from '../../src/store/database.js';

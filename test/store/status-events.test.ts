@@ -6,7 +6,6 @@
  * made to fail by a trigger on the real table.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';

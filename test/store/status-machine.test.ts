@@ -4,7 +4,6 @@
  * dropped once a message leaves the queue. Real SQLite, a fresh file per test.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewMessage } from '../../src/domain/message.js';
 import type { Store } from '../../src/store/database.js';

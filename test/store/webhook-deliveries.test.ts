@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchWriter } from '../../src/store/batch-writer.js';
+import { BatchWriter } from '../../src/util/batch-writer.js';
 
 describe('group commit', () => {
   it('writes items submitted together in one flush, and resolves each after it', async () => {

@@ -4,7 +4,6 @@
  * that keeps being lost ends with 409 idempotency_key_busy.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IdempotencyGate } from '../../src/accept/idempotency-gate.js';
 import { ApiError } from '../../src/domain/errors.js';

@@ -10,8 +10,7 @@
 import { BufferJSON, initAuthCreds, proto } from 'baileys';
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from 'baileys';
 import type { Sealer } from '../../crypto/sealer.js';
-import type { Store } from '../../store/database.js';
-import { WhatsAppAuthRows, type SealedKey } from '../../store/whatsapp-auth.js';
+import type { SealedKey, WhatsAppAuthRows } from '../../store/whatsapp-auth.js';
 
 export interface DatabaseAuthState {
   state: AuthenticationState;
@@ -22,15 +21,11 @@ export interface DatabaseAuthState {
 type KeyType = keyof SignalDataTypeMap;
 
 export class AuthStore {
-  private readonly rows: WhatsAppAuthRows;
-
   constructor(
-    store: Store,
+    private readonly rows: WhatsAppAuthRows,
     private readonly sealer: Sealer,
     private readonly now: () => number = Date.now,
-  ) {
-    this.rows = new WhatsAppAuthRows(store);
-  }
+  ) {}
 
   /** The instance's auth state: stored creds, or fresh ones for a new link. */
   async load(instanceId: string): Promise<DatabaseAuthState> {

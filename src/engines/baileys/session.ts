@@ -11,7 +11,7 @@ import { retryDelayMs } from '../../util/backoff.js';
 import type { AuthStore, DatabaseAuthState } from './auth-store.js';
 import { onDisconnect } from './disconnect-policy.js';
 import type { SocketFactory, WASocketPort } from './socket-port.js';
-import type { SessionSnapshot, SessionState } from '../../domain/session.js';
+import type { SessionSnapshot } from '../../domain/session.js';
 
 export type { SessionSnapshot, SessionState } from '../../domain/session.js';
 

@@ -5,7 +5,6 @@
  * store. The HTTP instance endpoints act through this directory.
  */
 import type { Logger } from 'pino';
-import { CodedError } from '../../domain/errors.js';
 import type { WhatsAppStatements } from '../../store/whatsapp.js';
 import type { ReceiptSink } from '../engine.js';
 import type { AuthStore } from './auth-store.js';

@@ -6,7 +6,7 @@
  */
 import { CodedError } from '../../domain/errors.js';
 import { deriveProviderId } from '../../domain/provider-id.js';
-import { BatchWriter } from '../../store/batch-writer.js';
+import { BatchWriter } from '../../util/batch-writer.js';
 import type { ContactLookup, Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
 import type { Arrival, InboxStore } from '../../store/sandbox-inbox.js';
 import { behaviourFor } from './magic.js';
