@@ -7,8 +7,13 @@ import { defineConfig } from 'vitest/config';
  * PostgreSQL answers (CONNEXA_TEST_POSTGRES=1) and says so when it does not.
  */
 const DATABASE_TESTS = [
-  'test/store/**/*.test.ts', 'test/dispatch/**/*.test.ts', 'test/webhooks/**/*.test.ts',
-  'test/e2e/**/*.test.ts', 'test/engines/**/*.test.ts', 'test/unit/idempotency-gate.test.ts', 'test/media/download-concurrency.test.ts',
+  'test/store/**/*.test.ts',
+  'test/dispatch/**/*.test.ts',
+  'test/webhooks/**/*.test.ts',
+  'test/e2e/**/*.test.ts',
+  'test/engines/**/*.test.ts',
+  'test/unit/idempotency-gate.test.ts',
+  'test/media/download-concurrency.test.ts',
 ];
 
 const shared = {

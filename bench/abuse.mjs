@@ -20,9 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCli } from './lib/cli.mjs';
 import { startBuiltGateway } from './lib/gateway.mjs';
 import { createTenant, fmtInt, machineLines, markers, writeSection } from './lib/pressure.mjs';
-import {
-  cleanup, pinned, run, setPinning, stop, tail, which,
-} from './lib/processes.mjs';
+import { cleanup, pinned, run, setPinning, stop, tail, which } from './lib/processes.mjs';
 import { fmtMs, machine } from './lib/report.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -35,7 +33,6 @@ const USAGE = `Usage: node bench/abuse.mjs [--rate 300] [--duration 10] [--attem
   --attempts N   wrong passwords sent against the victim
   --attackers N  connections the attacker uses
   --write        rewrite the abuse section of docs/BENCHMARKS.md`;
-
 
 async function node(tmp, script, name, cfg, timeoutMs) {
   const file = path.join(tmp, `${name}.json`);
@@ -73,15 +70,20 @@ async function main() {
     if (child.exitCode !== null) throw new Error(`the gateway exited during the run:\n${tail(log)}`);
 
     const result = verdict(baseline, attacked);
-    const codes = Object.entries(attack.statuses).map(([s, n]) => `${fmtInt(n)}× ${s}`).join(', ');
-    const line = `abuse: ${fmtInt(opts.attempts)} wrong passwords (${codes}, ${fmtInt(opts.attempts / attack.seconds)}/s);`
-      + ` the other user's p99 ${fmtMs(baseline.acceptP99)} → ${fmtMs(attacked.acceptP99)} (${result}),`
-      + ` p50 ${fmtMs(baseline.acceptP50)} → ${fmtMs(attacked.acceptP50)}, non-2xx ${attacked.non2xx}`;
+    const codes = Object.entries(attack.statuses)
+      .map(([s, n]) => `${fmtInt(n)}× ${s}`)
+      .join(', ');
+    const line =
+      `abuse: ${fmtInt(opts.attempts)} wrong passwords (${codes}, ${fmtInt(opts.attempts / attack.seconds)}/s);` +
+      ` the other user's p99 ${fmtMs(baseline.acceptP99)} → ${fmtMs(attacked.acceptP99)} (${result}),` +
+      ` p50 ${fmtMs(baseline.acceptP50)} → ${fmtMs(attacked.acceptP50)}, non-2xx ${attacked.non2xx}`;
     console.log(line);
     if (opts.write) {
       const { begin, end } = markers('abuse');
       const m = machine();
-      writeSection('abuse', `${begin}
+      writeSection(
+        'abuse',
+        `${begin}
 ### Latest run
 
 ${machineLines(m, `node bench/abuse.mjs --rate ${opts.rate} --duration ${opts.duration} --attempts ${opts.attempts} --attackers ${opts.attackers} --write`)}
@@ -97,7 +99,8 @@ is refused with 429 before any token is hashed or looked up, and held back 500 m
 (\`CONNEXA_AUTH_LOCKOUT_DELAY_MS\`): the guesser's connections mostly wait instead of costing the server work.
 
 \`${line}\`
-${end}`);
+${end}`,
+      );
       console.log('wrote docs/BENCHMARKS.md');
     }
     if (result !== 'unaffected') process.exitCode = 1;
@@ -106,7 +109,9 @@ ${end}`);
   }
 }
 
-main().catch((err) => {
-  console.error(`abuse bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}).finally(() => cleanup());
+main()
+  .catch((err) => {
+    console.error(`abuse bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());

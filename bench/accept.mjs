@@ -20,9 +20,7 @@ import path from 'node:path';
 import { parseCli } from './lib/cli.mjs';
 import { BARE_SERVER, DIST_CLI, DIST_MAIN, DOC, SEND_PATH } from './lib/constants.mjs';
 import { createCredentials, gatewayEnv, probe } from './lib/gateway.mjs';
-import {
-  cleanup, freePort, makeTmpRoot, setPinning, sleep, startServer, stop, tail, waitReady, which,
-} from './lib/processes.mjs';
+import { cleanup, freePort, makeTmpRoot, setPinning, sleep, startServer, stop, tail, waitReady, which } from './lib/processes.mjs';
 import { docSection, fmtMs, fmtRps, machine, summarize, writeDoc } from './lib/report.mjs';
 import { runWrk, writeImageLua, writeLua } from './lib/wrk.mjs';
 import { IMAGE_BEGIN, IMAGE_END, imageSection, summarizeImage } from './lib/image-report.mjs';
@@ -70,7 +68,6 @@ const USAGE = `Usage: node bench/accept.mjs [--duration SECONDS] [--rounds N] [-
                    (default CONNEXA_TEST_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres)
   --write          rewrite the accept sections of docs/BENCHMARKS.md`;
 
-
 // ------------------------------------------------------------------ rounds
 
 async function benchBare(round, lua, opts) {
@@ -117,11 +114,15 @@ async function benchGateway(round, lua, env, auth, opts, label) {
 // --------------------------------------------------------------------- main
 
 async function main() {
-  const cli = parseCli(USAGE, { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000], 'image-connections': [16, 1, 10_000] }, {
-    'skip-image': { type: 'boolean', default: false },
-    'skip-postgres': { type: 'boolean', default: false },
-    'postgres-url': { type: 'string', default: process.env.CONNEXA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
-  });
+  const cli = parseCli(
+    USAGE,
+    { duration: [8, 1, 3600], rounds: [2, 1, 50], connections: [64, 1, 10_000], 'image-connections': [16, 1, 10_000] },
+    {
+      'skip-image': { type: 'boolean', default: false },
+      'skip-postgres': { type: 'boolean', default: false },
+      'postgres-url': { type: 'string', default: process.env.CONNEXA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
+    },
+  );
   const opts = { ...cli, image: !cli['skip-image'] };
   if (!fs.existsSync(DIST_MAIN) || !fs.existsSync(DIST_CLI)) {
     console.error(`${path.relative(process.cwd(), DIST_MAIN) || DIST_MAIN} is missing: run \`npm run build\` first.`);
@@ -138,8 +139,10 @@ async function main() {
   tmpRoot = makeTmpRoot();
   const postgres = opts['skip-postgres'] ? undefined : await benchPostgres(opts['postgres-url']);
   const m = machine();
-  console.log(`accept bench: ${opts.rounds} round(s) × (bare, gateway), ${opts.duration} s each after ${WARMUP_S} s warm-up,`
-    + ` wrk -t1 -c${opts.connections}; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`);
+  console.log(
+    `accept bench: ${opts.rounds} round(s) × (bare, gateway), ${opts.duration} s each after ${WARMUP_S} s warm-up,` +
+      ` wrk -t1 -c${opts.connections}; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`,
+  );
 
   const rounds = [];
   const imageRuns = [];
@@ -155,13 +158,17 @@ async function main() {
     writeLua(lua, auth);
 
     const bare = await benchBare(round, lua, opts);
-    console.log(`round ${round}  bare     ${fmtRps(bare.rps).padStart(7)} req/s  p50 ${fmtMs(bare.p50)}  p99 ${fmtMs(bare.p99)}`
-      + `  max ${fmtMs(bare.max)}  non-2xx ${bare.non2xx}${bare.socketErrors ? `  ${bare.socketDetail}` : ''}`);
+    console.log(
+      `round ${round}  bare     ${fmtRps(bare.rps).padStart(7)} req/s  p50 ${fmtMs(bare.p50)}  p99 ${fmtMs(bare.p99)}` +
+        `  max ${fmtMs(bare.max)}  non-2xx ${bare.non2xx}${bare.socketErrors ? `  ${bare.socketDetail}` : ''}`,
+    );
     await sleep(500);
     const report = (label, g, base = bare) => {
-      console.log(`round ${round}  ${label.padEnd(10)} ${fmtRps(g.rps).padStart(7)} req/s  p50 ${fmtMs(g.p50)}  p99 ${fmtMs(g.p99)}`
-        + `  max ${fmtMs(g.max)}  non-2xx ${g.non2xx}${g.socketErrors ? `  ${g.socketDetail}` : ''}`
-        + `  → ${(g.rps / base.rps).toFixed(2)} x bare`);
+      console.log(
+        `round ${round}  ${label.padEnd(10)} ${fmtRps(g.rps).padStart(7)} req/s  p50 ${fmtMs(g.p50)}  p99 ${fmtMs(g.p99)}` +
+          `  max ${fmtMs(g.max)}  non-2xx ${g.non2xx}${g.socketErrors ? `  ${g.socketDetail}` : ''}` +
+          `  → ${(g.rps / base.rps).toFixed(2)} x bare`,
+      );
       if (g.log !== undefined) console.log(`  gateway log (last lines):\n${g.log.replace(/^/gm, '    ')}`);
     };
     const accept = await benchGateway(round, lua, { ...env, CONNEXA_DISPATCH: 'false' }, auth, opts, 'accept');

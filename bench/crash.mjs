@@ -33,7 +33,6 @@ const USAGE = `Usage: node bench/crash.mjs [--kills N] [--duration SECONDS] [--s
   --instances N    sandbox instances the senders share out (default 2)
   --write          rewrite the crash section of docs/BENCHMARKS.md`;
 
-
 // ------------------------------------------------------------------ the gateway
 
 class Server {
@@ -131,7 +130,10 @@ function startSenders(base, tenants, count, runId) {
   });
 
   return {
-    byText, acked, counts, rejections,
+    byText,
+    acked,
+    counts,
+    rejections,
     /** New requests wait until open() (the server is going down). */
     close() {
       gate = new Promise((resolve) => (open = resolve));
@@ -228,7 +230,10 @@ function analyse(entries, senders) {
 function docSection(opts, m, kills, senders, settled, result, line, ok) {
   const c = senders.counts;
   const rows = kills.map((k, i) => `| ${i + 1} | ${(k.atMs / 1000).toFixed(1)} s | ${fmtInt(k.ackedBefore)} | ${k.cut} | ${fmtInt(k.restartMs)} ms |`);
-  const statuses = Object.entries(settled.byStatus).map(([s, n]) => `${s} ${fmtInt(n)}`).join(', ') || 'none';
+  const statuses =
+    Object.entries(settled.byStatus)
+      .map(([s, n]) => `${s} ${fmtInt(n)}`)
+      .join(', ') || 'none';
   return `${BEGIN}
 ## Crash safety: SIGKILL during a stream of sends
 
@@ -283,8 +288,10 @@ async function main() {
   const log = path.join(tmpRoot, 'gateway.log');
   const server = new Server(env, log);
   const m = machine();
-  console.log(`crash harness: ${opts.kills} SIGKILLs during ${opts.duration} s of sends, ${opts.senders} senders,`
-    + ` ${opts.instances} sandbox instance(s); ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`);
+  console.log(
+    `crash harness: ${opts.kills} SIGKILLs during ${opts.duration} s of sends, ${opts.senders} senders,` +
+      ` ${opts.instances} sandbox instance(s); ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`,
+  );
 
   await server.start();
   const tenants = [];
@@ -309,8 +316,10 @@ async function main() {
       // Every request in flight at the kill has failed by now (its connection died with the server).
       const cut = senders.counts.unanswered - unansweredBefore;
       kills.push({ atMs: sendingMs, ackedBefore, cut, restartMs });
-      console.log(`kill ${k}/${opts.kills} after ${(sendingMs / 1000).toFixed(1)} s of sending: ${cut} request(s) cut,`
-        + ` ${fmtInt(ackedBefore)} acknowledged so far; ready again in ${restartMs} ms`);
+      console.log(
+        `kill ${k}/${opts.kills} after ${(sendingMs / 1000).toFixed(1)} s of sending: ${cut} request(s) cut,` +
+          ` ${fmtInt(ackedBefore)} acknowledged so far; ready again in ${restartMs} ms`,
+      );
       senders.open();
     }
     const rest = Math.max(1_000, opts.duration * 1000 - sendingMs);
@@ -321,22 +330,29 @@ async function main() {
   }
   if (!server.alive()) throw new Error(`gateway exited on its own:\n${tail(log)}`);
   const c = senders.counts;
-  console.log(`sending stopped after ${((Date.now() - started) / 1000).toFixed(1)} s: ${fmtInt(c.attempted)} requests,`
-    + ` ${fmtInt(c.acked)} acknowledged, ${c.unanswered} without an answer, ${c.refused} refused, ${c.rejected} rejected`);
+  console.log(
+    `sending stopped after ${((Date.now() - started) / 1000).toFixed(1)} s: ${fmtInt(c.attempted)} requests,` +
+      ` ${fmtInt(c.acked)} acknowledged, ${c.unanswered} without an answer, ${c.refused} refused, ${c.rejected} rejected`,
+  );
 
   const settled = await settle(server.base, tenants, senders);
-  console.log(`acknowledged messages by status: ${JSON.stringify(settled.byStatus)}`
-    + (settled.unsettled > 0 ? `; ${settled.unsettled} still not sent after ${SETTLE_LIMIT_MS / 1000} s` : ''));
+  console.log(
+    `acknowledged messages by status: ${JSON.stringify(settled.byStatus)}` +
+      (settled.unsettled > 0 ? `; ${settled.unsettled} still not sent after ${SETTLE_LIMIT_MS / 1000} s` : ''),
+  );
   const entries = await stableInbox(server.base, tenants);
   const result = analyse(entries, senders);
   await stop(server.child);
 
-  const line = `crash: ${opts.kills} kills, ${fmtInt(c.acked)} acknowledged, ${result.lost.length} lost,`
-    + ` ${result.duplicated} duplicated, ${result.deliveredUnanswered} delivered without an answer`
-    + ` (of ${c.unanswered} unanswered)`;
+  const line =
+    `crash: ${opts.kills} kills, ${fmtInt(c.acked)} acknowledged, ${result.lost.length} lost,` +
+    ` ${result.duplicated} duplicated, ${result.deliveredUnanswered} delivered without an answer` +
+    ` (of ${c.unanswered} unanswered)`;
   const ok = c.acked > 0 && result.lost.length === 0 && result.duplicated === 0 && result.wrongText === 0 && result.unexpected === 0;
-  console.log(`sandbox inbox: ${fmtInt(result.entries)} entries; ${fmtInt(result.resends)} resends under the same provider id`
-    + ' (a message handed to the engine again after a kill, absorbed like WhatsApp does)');
+  console.log(
+    `sandbox inbox: ${fmtInt(result.entries)} entries; ${fmtInt(result.resends)} resends under the same provider id` +
+      ' (a message handed to the engine again after a kill, absorbed like WhatsApp does)',
+  );
   if (result.lost.length > 0) console.log(`lost message_ids (first 10): ${result.lost.slice(0, 10).join(', ')}`);
   if (result.wrongText > 0) console.log(`${result.wrongText} acknowledged message(s) arrived with another text`);
   if (result.unexpected > 0) console.log(`${result.unexpected} inbox entries from requests that were refused, rejected or never sent`);

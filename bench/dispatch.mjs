@@ -19,9 +19,7 @@ import { DIST_MAIN, DOC } from './lib/constants.mjs';
 import { dispatchStats, waitDrained } from './lib/dispatch-db.mjs';
 import { DISPATCH_BEGIN, DISPATCH_END, dispatchSection, summarizeDispatch } from './lib/dispatch-report.mjs';
 import { gatewayEnv, probe } from './lib/gateway.mjs';
-import {
-  cleanup, freePort, makeTmpRoot, pinned, run, setPinning, startServer, stop, tail, waitReady, which,
-} from './lib/processes.mjs';
+import { cleanup, freePort, makeTmpRoot, pinned, run, setPinning, startServer, stop, tail, waitReady, which } from './lib/processes.mjs';
 import { procStats } from './lib/proc-stats.mjs';
 import { machine, writeDoc } from './lib/report.mjs';
 import { createSandboxInstances } from './lib/tenants.mjs';
@@ -40,17 +38,33 @@ const USAGE = `Usage: node bench/dispatch.mjs [options]
   --write          rewrite the dispatch section of docs/BENCHMARKS.md`;
 
 function options() {
-  const cli = parseCli(USAGE, {
-    rate: [2000, 1, 100_000], instances: [1000, 1, 100_000], duration: [20, 1, 3600], warmup: [5, 0, 600], connections: [256, 1, 10_000],
-  }, { 'cpu-prof': { type: 'string' }, note: { type: 'string' } });
+  const cli = parseCli(
+    USAGE,
+    {
+      rate: [2000, 1, 100_000],
+      instances: [1000, 1, 100_000],
+      duration: [20, 1, 3600],
+      warmup: [5, 0, 600],
+      connections: [256, 1, 10_000],
+    },
+    { 'cpu-prof': { type: 'string' }, note: { type: 'string' } },
+  );
   return { ...cli, cpuProf: cli['cpu-prof'] === undefined ? undefined : path.resolve(cli['cpu-prof']) };
 }
 
 async function runLoad(tmpRoot, base, auths, opts) {
   const cfgFile = path.join(tmpRoot, 'load.json');
-  fs.writeFileSync(cfgFile, JSON.stringify({
-    base, auths, rate: opts.rate, warmupS: opts.warmup, durationS: opts.duration, connections: opts.connections,
-  }));
+  fs.writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      base,
+      auths,
+      rate: opts.rate,
+      warmupS: opts.warmup,
+      durationS: opts.duration,
+      connections: opts.connections,
+    }),
+  );
   const [cmd, args] = pinned(1, process.execPath, [LOADER, cfgFile]);
   const r = await run(cmd, args, { timeoutMs: (opts.warmup + opts.duration + 120) * 1000 });
   if (r.code !== 0) throw new Error(`load generator failed (exit ${r.code ?? r.signal}): ${r.stderr.trim()}`);
@@ -68,9 +82,14 @@ async function main() {
   if (!pin) console.warn('warning: not pinning (needs taskset and ≥ 2 cores); numbers are noisier');
   const tmpRoot = makeTmpRoot();
   const m = machine();
-  const loadAvg = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
-  console.log(`dispatch bench: ${opts.rate} msg/s open loop over ${opts.instances} sandbox instances, ${opts.duration} s`
-    + ` after ${opts.warmup} s warm-up, ${opts.connections} connections; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}, load ${loadAvg}`);
+  const loadAvg = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+  console.log(
+    `dispatch bench: ${opts.rate} msg/s open loop over ${opts.instances} sandbox instances, ${opts.duration} s` +
+      ` after ${opts.warmup} s warm-up, ${opts.connections} connections; ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}, load ${loadAvg}`,
+  );
 
   const dataDir = path.join(tmpRoot, 'data');
   fs.mkdirSync(dataDir);
@@ -108,12 +127,16 @@ async function main() {
   if (load.maxLagMs > 20) console.warn(`warning: the load generator fell behind its schedule by up to ${load.maxLagMs.toFixed(0)} ms`);
   const summary = summarizeDispatch(opts, load, db);
   if (load.gatewayCpu !== undefined) {
-    console.log(`gateway during the load: CPU ${(100 * load.gatewayCpu).toFixed(0)}% of a core,`
-      + ` ${(load.writtenPerMessage / 1024).toFixed(1)} KiB written per message`);
+    console.log(
+      `gateway during the load: CPU ${(100 * load.gatewayCpu).toFixed(0)}% of a core,` +
+        ` ${(load.writtenPerMessage / 1024).toFixed(1)} KiB written per message`,
+    );
   }
-  console.log(`dispatch p90 ${db.p90} ms, p99.9 ${db.p999} ms; accept → attempt counted (claimed) p50 ${db.claimedP50} ms,`
-    + ` p99 ${db.claimedP99} ms; accept → sent p50 ${db.sentP50} ms, p99 ${db.sentP99} ms;`
-    + ` statuses ${JSON.stringify(db.byStatus)}`);
+  console.log(
+    `dispatch p90 ${db.p90} ms, p99.9 ${db.p999} ms; accept → attempt counted (claimed) p50 ${db.claimedP50} ms,` +
+      ` p99 ${db.claimedP99} ms; accept → sent p50 ${db.sentP50} ms, p99 ${db.sentP99} ms;` +
+      ` statuses ${JSON.stringify(db.byStatus)}`,
+  );
   console.log(summary.verdict);
   if (opts.write) {
     writeDoc(dispatchSection(opts, load, db, summary, m, loadAvg), DISPATCH_BEGIN, DISPATCH_END);

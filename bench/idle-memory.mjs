@@ -39,7 +39,6 @@ const USAGE = `Usage: node bench/idle-memory.mjs [--instances N] [--idle SECONDS
                    DevTools (writing one inflates RSS: read only the heap figures then)
   --write          rewrite the idle-memory section of docs/BENCHMARKS.md`;
 
-
 // A full GC on demand: --expose-gc when given, otherwise switched on from here.
 const gc = typeof globalThis.gc === 'function' ? globalThis.gc : (v8.setFlagsFromString('--expose-gc'), vm.runInNewContext('gc'));
 
@@ -113,30 +112,41 @@ async function main() {
   };
   const config = loadConfig(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('CONNEXA_'))), tmpRoot);
   const m = machine();
-  console.log(`idle memory: ${fmtInt(opts.instances)} sandbox instances, ${opts.idle} s idle before each reading;`
-    + ` ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`);
+  console.log(
+    `idle memory: ${fmtInt(opts.instances)} sandbox instances, ${opts.idle} s idle before each reading;` + ` ${m.nproc} CPUs, ${m.cpu}, Node ${m.node}`,
+  );
   const gateway = await startGateway(config, { logger: createLogger(env.CONNEXA_LOG_LEVEL), print: () => {} });
   const credsFile = path.join(tmpRoot, 'tenants.json');
   const clients = [];
   const client = async (create, warmUp = false) => {
     const arg = JSON.stringify({
-      base: gateway.url, adminToken: env.CONNEXA_ADMIN_TOKEN, create, concurrency: opts.concurrency,
+      base: gateway.url,
+      adminToken: env.CONNEXA_ADMIN_TOKEN,
+      create,
+      concurrency: opts.concurrency,
       ...(warmUp ? {} : { credsFile }),
     });
     const r = await run(process.execPath, [CLIENT, arg], { timeoutMs: 30 * 60_000 });
     const out = r.code === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : undefined;
     if (out === undefined) throw new Error(`client failed (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-2000)}`);
-    console.log(`  client: ${fmtInt(out.created)} created, ${fmtInt(out.instances)} instances, statuses ${JSON.stringify(out.statuses)},`
-      + ` ${(out.ms.create / 1000).toFixed(1)} s creating, ${(out.ms.send / 1000).toFixed(1)} s sending, ${(out.ms.status / 1000).toFixed(1)} s reading statuses`);
+    console.log(
+      `  client: ${fmtInt(out.created)} created, ${fmtInt(out.instances)} instances, statuses ${JSON.stringify(out.statuses)},` +
+        ` ${(out.ms.create / 1000).toFixed(1)} s creating, ${(out.ms.send / 1000).toFixed(1)} s sending, ${(out.ms.status / 1000).toFixed(1)} s reading statuses`,
+    );
     if (out.settled !== out.instances) throw new Error(`${out.instances - out.settled} message(s) were not sent within the client's limit`);
-    if (!warmUp) clients.push(`${fmtInt(out.created)} instances created in ${(out.ms.create / 1000).toFixed(1)} s, sent in ${(out.ms.send / 1000).toFixed(1)} s, statuses of ${fmtInt(out.instances)} read in ${(out.ms.status / 1000).toFixed(1)} s`);
+    if (!warmUp)
+      clients.push(
+        `${fmtInt(out.created)} instances created in ${(out.ms.create / 1000).toFixed(1)} s, sent in ${(out.ms.send / 1000).toFixed(1)} s, statuses of ${fmtInt(out.instances)} read in ${(out.ms.status / 1000).toFixed(1)} s`,
+      );
   };
   const points = [];
   const point = async (label, instances) => {
     await sleep(opts.idle * 1000);
     const mem = await measure();
     points.push({ label, instances, mem });
-    console.log(`${label.padEnd(28)} ${fmtInt(instances).padStart(7)} instances: heapUsed ${mib(mem.heap)}, RSS ${mib(mem.rss)}, external ${mib(mem.external)}`);
+    console.log(
+      `${label.padEnd(28)} ${fmtInt(instances).padStart(7)} instances: heapUsed ${mib(mem.heap)}, RSS ${mib(mem.rss)}, external ${mib(mem.external)}`,
+    );
     if (opts.snapshots !== undefined) {
       fs.mkdirSync(opts.snapshots, { recursive: true });
       const file = v8.writeHeapSnapshot(path.join(opts.snapshots, `idle-${points.length}-${instances}.heapsnapshot`));
@@ -158,14 +168,17 @@ async function main() {
     const marginal = perInstance(points[1].mem, all, opts.instances - tenth);
     const drift = { heap: later.heap - all.heap, rss: later.rss - all.rss };
     const met = total.heap < TARGET_KIB;
-    const line = `idle memory: ${fmtInt(opts.instances)} idle sandbox instances, heap +${fmtKib(total.heap)} per instance`
-      + ` (target < ${TARGET_KIB} KiB: ${met ? 'met' : 'NOT met'}), RSS +${fmtKib(total.rss)} per instance`;
+    const line =
+      `idle memory: ${fmtInt(opts.instances)} idle sandbox instances, heap +${fmtKib(total.heap)} per instance` +
+      ` (target < ${TARGET_KIB} KiB: ${met ? 'met' : 'NOT met'}), RSS +${fmtKib(total.rss)} per instance`;
     if (opts.write) {
       writeSection('idle-memory', docSection(opts, m, points, total, marginal, drift, line, clients.join('; ')));
       console.log(`wrote ${path.relative(process.cwd(), DOC) || DOC}`);
     }
-    console.log(`marginal (all − first tenth): heap ${fmtKib(marginal.heap)}, RSS ${fmtKib(marginal.rss)} per instance;`
-      + ` while idle ${opts.idle} s more: heap ${mib(drift.heap)}, RSS ${mib(drift.rss)}`);
+    console.log(
+      `marginal (all − first tenth): heap ${fmtKib(marginal.heap)}, RSS ${fmtKib(marginal.rss)} per instance;` +
+        ` while idle ${opts.idle} s more: heap ${mib(drift.heap)}, RSS ${mib(drift.rss)}`,
+    );
     console.log(line);
     if (!met) process.exitCode = 1;
   } finally {

@@ -55,7 +55,12 @@ async function startSide(root, dataRoot) {
   const tmp = makeTmpRoot();
   const dataDir = dataRoot === undefined ? path.join(tmp, 'data') : fs.mkdtempSync(path.join(dataRoot, 'connexa-media-bench-'));
   fs.mkdirSync(dataDir, { recursive: true });
-  const env = { ...gatewayEnv(dataDir, await freePort()), CONNEXA_DISPATCH: 'false', CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '100000', CONNEXA_MEDIA_QUEUE_MAX_MB_PER_INSTANCE: '100000' };
+  const env = {
+    ...gatewayEnv(dataDir, await freePort()),
+    CONNEXA_DISPATCH: 'false',
+    CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+    CONNEXA_MEDIA_QUEUE_MAX_MB_PER_INSTANCE: '100000',
+  };
   const base = `http://127.0.0.1:${env.CONNEXA_PORT}`;
   const log = path.join(tmp, 'gateway.log');
   const child = startServer('gateway', [path.join(root, 'dist', 'main.js')], env, log);
@@ -67,10 +72,14 @@ async function startSide(root, dataRoot) {
 /** One request over a keep-alive agent; resolves with its status once the answer is read. */
 function call(agent, url, { method = 'GET', headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      url,
+      { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -121,18 +130,20 @@ async function images(side, clients, seconds) {
   let ok = 0;
   let other = 0;
   const codes = new Map();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (performance.now() < until) {
-      const t = performance.now();
-      const status = await send(dispatcher, side.base, side.auth, 'image', body);
-      latencies.push(performance.now() - t);
-      if (status === 200) ok++;
-      else {
-        other++;
-        codes.set(status, (codes.get(status) ?? 0) + 1);
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        const status = await send(dispatcher, side.base, side.auth, 'image', body);
+        latencies.push(performance.now() - t);
+        if (status === 200) ok++;
+        else {
+          other++;
+          codes.set(status, (codes.get(status) ?? 0) + 1);
+        }
       }
-    }
-  }));
+    }),
+  );
   const cpuMs = eventLoopCpuMs(side.child.pid) - cpuBefore;
   dispatcher.destroy();
   latencies.sort((a, b) => a - b);
@@ -159,8 +170,10 @@ async function runSide(name, root, opts) {
     flushDisks();
     const img = await images(side, opts.clients, opts.seconds);
     const line = { name, ...big, ...img };
-    console.log(`${name}: 30 MB doc HTTP ${big.status} in ${fmtInt(big.uploadMs)} ms, /healthz p50 ${big.p50.toFixed(1)} ms p99 ${big.p99.toFixed(1)} ms max ${big.max.toFixed(0)} ms, `
-      + `RSS +${big.memMb.toFixed(0)} MB; 1 MB images ${img.rps.toFixed(1)}/s p99 ${fmtInt(img.imgP99)} ms, event loop ${img.loopMs.toFixed(1)} ms CPU each (${img.other} non-200)`);
+    console.log(
+      `${name}: 30 MB doc HTTP ${big.status} in ${fmtInt(big.uploadMs)} ms, /healthz p50 ${big.p50.toFixed(1)} ms p99 ${big.p99.toFixed(1)} ms max ${big.max.toFixed(0)} ms, ` +
+        `RSS +${big.memMb.toFixed(0)} MB; 1 MB images ${img.rps.toFixed(1)}/s p99 ${fmtInt(img.imgP99)} ms, event loop ${img.loopMs.toFixed(1)} ms CPU each (${img.other} non-200)`,
+    );
     return line;
   } finally {
     await stop(side.child);
@@ -174,8 +187,13 @@ const median = (xs) => {
 };
 
 async function main() {
-  const opts = parseCli(USAGE, { rounds: [2, 1, 20], seconds: [8, 2, 600], clients: [8, 1, 256] }, { baseline: { type: 'string' }, 'data-dir': { type: 'string' } });
-  if (typeof opts.baseline !== 'string' || !fs.existsSync(path.join(opts.baseline, 'dist', 'main.js'))) throw new Error('--baseline must be a built checkout (dist/main.js)');
+  const opts = parseCli(
+    USAGE,
+    { rounds: [2, 1, 20], seconds: [8, 2, 600], clients: [8, 1, 256] },
+    { baseline: { type: 'string' }, 'data-dir': { type: 'string' } },
+  );
+  if (typeof opts.baseline !== 'string' || !fs.existsSync(path.join(opts.baseline, 'dist', 'main.js')))
+    throw new Error('--baseline must be a built checkout (dist/main.js)');
   const rows = [];
   for (let round = 1; round <= opts.rounds; round++) {
     rows.push({ round, ...(await runSide('before', opts.baseline, opts)) });
@@ -183,18 +201,26 @@ async function main() {
   }
   const side = (name) => rows.filter((r) => r.name === name);
   const m = (name, key) => median(side(name).map((r) => r[key]));
-  const summary = `images ${m('after', 'rps').toFixed(1)}/s vs ${m('before', 'rps').toFixed(1)}/s before (${(m('after', 'rps') / m('before', 'rps')).toFixed(2)}x); `
-    + `during a 30 MB upload /healthz p99 ${m('after', 'p99').toFixed(1)} ms vs ${m('before', 'p99').toFixed(1)} ms; `
-    + `event loop CPU per image ${m('after', 'loopMs').toFixed(1)} ms vs ${m('before', 'loopMs').toFixed(1)} ms; `
-    + `RSS per upload +${m('after', 'memMb').toFixed(0)} MB vs +${m('before', 'memMb').toFixed(0)} MB (file 30 MB)`;
+  const summary =
+    `images ${m('after', 'rps').toFixed(1)}/s vs ${m('before', 'rps').toFixed(1)}/s before (${(m('after', 'rps') / m('before', 'rps')).toFixed(2)}x); ` +
+    `during a 30 MB upload /healthz p99 ${m('after', 'p99').toFixed(1)} ms vs ${m('before', 'p99').toFixed(1)} ms; ` +
+    `event loop CPU per image ${m('after', 'loopMs').toFixed(1)} ms vs ${m('before', 'loopMs').toFixed(1)} ms; ` +
+    `RSS per upload +${m('after', 'memMb').toFixed(0)} MB vs +${m('before', 'memMb').toFixed(0)} MB (file 30 MB)`;
   console.log(`\nSummary (medians): ${summary}`);
   if (opts.write) {
     // A run on another data folder (e.g. tmpfs) is a section of its own.
     const section = opts['data-dir'] === undefined ? 'media-upload' : 'media-upload-data-dir';
     const { begin, end } = markers(section);
-    const table = rows.map((r) => `| ${r.round} | ${r.name} | ${fmtInt(r.uploadMs)} ms | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} / ${r.max.toFixed(0)} ms | +${r.memMb.toFixed(0)} MB | ${r.rps.toFixed(1)} | ${fmtInt(r.imgP99)} ms | ${r.loopMs.toFixed(1)} ms | ${r.other} |`).join('\n');
+    const table = rows
+      .map(
+        (r) =>
+          `| ${r.round} | ${r.name} | ${fmtInt(r.uploadMs)} ms | ${r.p50.toFixed(1)} / ${r.p99.toFixed(1)} / ${r.max.toFixed(0)} ms | +${r.memMb.toFixed(0)} MB | ${r.rps.toFixed(1)} | ${fmtInt(r.imgP99)} ms | ${r.loopMs.toFixed(1)} ms | ${r.other} |`,
+      )
+      .join('\n');
     const where = opts['data-dir'] === undefined ? '' : ` --data-dir ${opts['data-dir']}`;
-    writeSection(section, `${begin}
+    writeSection(
+      section,
+      `${begin}
 ### Latest run${where === '' ? '' : `, data on ${opts['data-dir']}`}
 
 ${machineLines(machine(), `node bench/media-upload.mjs --baseline <checkout> --rounds ${opts.rounds} --seconds ${opts.seconds} --clients ${opts.clients}${where} --write`)}
@@ -205,12 +231,16 @@ ${machineLines(machine(), `node bench/media-upload.mjs --baseline <checkout> --r
 ${table}
 
 Summary (medians): ${summary}
-${end}`);
+${end}`,
+    );
   }
 }
 
-main().then(() => cleanup(), (err) => {
-  console.error(err instanceof Error ? err.message : err);
-  cleanup();
-  process.exit(1);
-});
+main().then(
+  () => cleanup(),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    cleanup();
+    process.exit(1);
+  },
+);

@@ -42,28 +42,39 @@ async function main() {
   const opts = parseCli(USAGE, { instances: [100, 1, 10_000], per: [10, 1, 1_000], seconds: [10, 2, 600] });
   const { env, base, child } = await startBuiltGateway();
   try {
-    const tenants = await mapLimit(Array.from({ length: opts.instances }, (_, i) => i), 8, (i) => baileysTenant(base, env.CONNEXA_ADMIN_TOKEN, `wait-${i}`));
+    const tenants = await mapLimit(
+      Array.from({ length: opts.instances }, (_, i) => i),
+      8,
+      (i) => baileysTenant(base, env.CONNEXA_ADMIN_TOKEN, `wait-${i}`),
+    );
     await sleep(2000);
     console.log(`waiting: the gateway with ${opts.instances} unlinked instances and no messages, ${opts.seconds} s…`);
     const empty = await reading(child.pid, opts.seconds);
 
-    const ids = await mapLimit(tenants.flatMap((t) => Array.from({ length: opts.per }, () => t)), 16, async (t) => {
-      const r = await api(base, 'POST', '/api/v1/message/text', { auth: t.auth, body: { phone: '554499999999', data: { text: 'waiting' } } });
-      if (r.status !== 200) throw new Error(`send answered HTTP ${r.status}: ${r.text.slice(0, 200)}`);
-      return { auth: t.auth, id: r.json.message_id };
-    });
+    const ids = await mapLimit(
+      tenants.flatMap((t) => Array.from({ length: opts.per }, () => t)),
+      16,
+      async (t) => {
+        const r = await api(base, 'POST', '/api/v1/message/text', { auth: t.auth, body: { phone: '554499999999', data: { text: 'waiting' } } });
+        if (r.status !== 200) throw new Error(`send answered HTTP ${r.status}: ${r.text.slice(0, 200)}`);
+        return { auth: t.auth, id: r.json.message_id };
+      },
+    );
     await sleep(3000); // every instance's first lane is tried once, then parked
     console.log(`waiting: ${fmtInt(ids.length)} messages waiting, ${opts.seconds} s…`);
     const waiting = await reading(child.pid, opts.seconds);
 
     const statuses = await mapLimit(ids, 16, async ({ auth, id }) => (await api(base, 'GET', `/api/v1/message/${id}`, { auth })).json);
     const stillWaiting = statuses.filter((s) => s.status === 'queued' && s.attempts === 0).length;
-    const line = `waiting: ${fmtInt(ids.length)} messages over ${opts.instances} unlinked instances: CPU ${empty.cpuPct.toFixed(2)}% → ${waiting.cpuPct.toFixed(2)}%,`
-      + ` written ${fmtInt(empty.writtenPerS)} → ${fmtInt(waiting.writtenPerS)} B/s; ${fmtInt(stillWaiting)} of ${fmtInt(ids.length)} still queued with 0 attempts`;
+    const line =
+      `waiting: ${fmtInt(ids.length)} messages over ${opts.instances} unlinked instances: CPU ${empty.cpuPct.toFixed(2)}% → ${waiting.cpuPct.toFixed(2)}%,` +
+      ` written ${fmtInt(empty.writtenPerS)} → ${fmtInt(waiting.writtenPerS)} B/s; ${fmtInt(stillWaiting)} of ${fmtInt(ids.length)} still queued with 0 attempts`;
     console.log(line);
     if (opts.write) {
       const { begin, end } = markers('waiting');
-      writeSection('waiting', `${begin}
+      writeSection(
+        'waiting',
+        `${begin}
 ### Waiting messages cost nothing
 
 ${machineLines(machine(), `node bench/waiting.mjs --instances ${opts.instances} --per ${opts.per} --seconds ${opts.seconds} --write`)}
@@ -78,7 +89,8 @@ out of the dispatcher's claims until the number connects; the poll still runs on
 At the end ${fmtInt(stillWaiting)} of ${fmtInt(ids.length)} messages were \`queued\` with \`attempts: 0\`.
 
 \`${line}\`
-${end}`);
+${end}`,
+      );
       console.log('wrote docs/BENCHMARKS.md');
     }
     if (stillWaiting !== ids.length) process.exitCode = 1;
@@ -87,7 +99,9 @@ ${end}`);
   }
 }
 
-main().catch((err) => {
-  console.error(`waiting bench failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-}).finally(() => cleanup());
+main()
+  .catch((err) => {
+    console.error(`waiting bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());

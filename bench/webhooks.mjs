@@ -44,14 +44,24 @@ await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
 const hookBase = `http://127.0.0.1:${receiver.address().port}/hook`;
 
 const config = loadConfig({
-  CONNEXA_PORT: '0', CONNEXA_HOST: '127.0.0.1', CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
-  CONNEXA_ADMIN_TOKEN: ADMIN, CONNEXA_DEMO: 'false', CONNEXA_LOG_LEVEL: 'silent',
-  CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20',
-  CONNEXA_SANDBOX_DELIVER_MS: '600000', CONNEXA_SANDBOX_READ_MS: '600000',
+  CONNEXA_PORT: '0',
+  CONNEXA_HOST: '127.0.0.1',
+  CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
+  CONNEXA_ADMIN_TOKEN: ADMIN,
+  CONNEXA_DEMO: 'false',
+  CONNEXA_LOG_LEVEL: 'silent',
+  CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+  CONNEXA_WEBHOOK_POLL_MS: '20',
+  CONNEXA_SANDBOX_DELIVER_MS: '600000',
+  CONNEXA_SANDBOX_READ_MS: '600000',
 });
 const gateway = await startGateway(config, { logger: createLogger('silent'), print: () => {} });
 const api = async (method, p, body, auth) => {
-  const res = await fetch(gateway.url + p, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(gateway.url + p, {
+    method,
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return res.json();
 };
 try {
@@ -64,19 +74,26 @@ try {
     tenants.push(auth);
   }
   const started = Date.now();
-  await Promise.all(tenants.map(async (auth, i) => {
-    for (let k = 0; k < PER_INSTANCE; k++) await api('POST', '/api/v1/message/text', { phone: `55449${String(i).padStart(3, '0')}${String(k).padStart(4, '0')}`, data: { text: 'x' } }, auth);
-  }));
+  await Promise.all(
+    tenants.map(async (auth, i) => {
+      for (let k = 0; k < PER_INSTANCE; k++)
+        await api('POST', '/api/v1/message/text', { phone: `55449${String(i).padStart(3, '0')}${String(k).padStart(4, '0')}`, data: { text: 'x' } }, auth);
+    }),
+  );
   const fastTotal = (INSTANCES - 1) * PER_INSTANCE;
   const deadline = Date.now() + 60_000;
   while (arrivals.filter((a) => a.instance !== 0).length < fastTotal && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const fastDone = Date.now() - started;
-  const fast = arrivals.filter((a) => a.instance !== 0).map((a) => a.latencyMs).sort((a, b) => a - b);
+  const fast = arrivals
+    .filter((a) => a.instance !== 0)
+    .map((a) => a.latencyMs)
+    .sort((a, b) => a - b);
   const slow = arrivals.filter((a) => a.instance === 0);
   const q = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? NaN;
-  const line = `webhooks: ${fast.length}/${fastTotal} events of 99 fast instances delivered in ${fastDone} ms; `
-    + `latency from event to arrival p50 ${q(fast, 0.5)} ms, p99 ${q(fast, 0.99)} ms, max ${fast[fast.length - 1]} ms; `
-    + `the slow receiver (${SLOW_MS} ms per answer) had ${slow.length}/${PER_INSTANCE} by then`;
+  const line =
+    `webhooks: ${fast.length}/${fastTotal} events of 99 fast instances delivered in ${fastDone} ms; ` +
+    `latency from event to arrival p50 ${q(fast, 0.5)} ms, p99 ${q(fast, 0.99)} ms, max ${fast[fast.length - 1]} ms; ` +
+    `the slow receiver (${SLOW_MS} ms per answer) had ${slow.length}/${PER_INSTANCE} by then`;
   console.log(line);
   if (process.argv.includes('--write')) {
     const section = `${BEGIN}

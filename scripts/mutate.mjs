@@ -42,5 +42,7 @@ const rows = ALL.map(summary).filter((r) => r !== undefined);
 console.log('\n| folder | score | killed | timeout | survived | no coverage | ignored (static) | report date |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
-  console.log(`| src/${r.folder} | ${r.score.toFixed(1)}% | ${r.Killed} | ${r.Timeout} | ${r.Survived} | ${r.NoCoverage} | ${r.Ignored} | ${r.at.slice(0, 10)} |`);
+  console.log(
+    `| src/${r.folder} | ${r.score.toFixed(1)}% | ${r.Killed} | ${r.Timeout} | ${r.Survived} | ${r.NoCoverage} | ${r.Ignored} | ${r.at.slice(0, 10)} |`,
+  );
 }

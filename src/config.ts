@@ -214,7 +214,10 @@ function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
 function parseTrustedProxies(r: Reader): string[] {
   const raw = r.raw('CONNEXA_TRUSTED_PROXIES');
   if (raw === undefined || raw.trim() === '') return [];
-  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   for (const e of entries) {
     const valid = e.includes('/') ? ipaddr.isValidCIDR(e) : ipaddr.isValid(e);
     if (!valid) r.problems.push(`CONNEXA_TRUSTED_PROXIES: "${e.slice(0, 60)}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1)`);
@@ -248,7 +251,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (database.dialect === 'postgres') {
     // Nodes on one database share these; a file generated on one machine would differ on the next.
     if (adminToken === undefined) r.problems.push('CONNEXA_ADMIN_TOKEN: required when CONNEXA_DATABASE_URL is PostgreSQL (every node must use the same one)');
-    if (rawSecret === undefined) r.problems.push('CONNEXA_SECRET_KEY: required when CONNEXA_DATABASE_URL is PostgreSQL (every node must use the same one; e.g. `openssl rand -hex 32`)');
+    if (rawSecret === undefined)
+      r.problems.push('CONNEXA_SECRET_KEY: required when CONNEXA_DATABASE_URL is PostgreSQL (every node must use the same one; e.g. `openssl rand -hex 32`)');
   }
   const config: Config = {
     port: r.int('CONNEXA_PORT', 8080, 0, 65535),

@@ -108,19 +108,24 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const sealer = new Sealer(secretKey.key);
   const webhookEndpoints = new WebhookEndpoints(store, sealer);
   const webhookDeliveries = new WebhookDeliveries(store);
-  const deliverer = new WebhookDeliverer(webhookDeliveries, webhookEndpoints, {
-    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
-    timeoutMs: config.webhooks.timeoutMs,
-    retryScale: config.webhooks.retryScale,
-    pollMs: config.webhooks.pollMs,
-    // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
-    maxConcurrent: config.webhooks.maxConcurrent,
-    onOutcome: (outcome, event) => {
-      metrics.webhookDeliveries.inc({ outcome: outcome.kind });
-      const created = uuidV7Time(event.event_id.replace(/^evt_/, ''));
-      if (outcome.kind === 'delivered' && created !== undefined) metrics.webhookLag.observe(Math.max(0, outcome.at - created) / 1000);
+  const deliverer = new WebhookDeliverer(
+    webhookDeliveries,
+    webhookEndpoints,
+    {
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      timeoutMs: config.webhooks.timeoutMs,
+      retryScale: config.webhooks.retryScale,
+      pollMs: config.webhooks.pollMs,
+      // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
+      maxConcurrent: config.webhooks.maxConcurrent,
+      onOutcome: (outcome, event) => {
+        metrics.webhookDeliveries.inc({ outcome: outcome.kind });
+        const created = uuidV7Time(event.event_id.replace(/^evt_/, ''));
+        if (outcome.kind === 'delivered' && created !== undefined) metrics.webhookLag.observe(Math.max(0, outcome.at - created) / 1000);
+      },
     },
-  }, logger.child({ component: 'webhooks' }));
+    logger.child({ component: 'webhooks' }),
+  );
   const receiptStatements = new ReceiptStatements(store, webhookOutbox);
   const receipts = {
     apply: (batch: Receipt[]): Promise<void> => {
@@ -135,15 +140,17 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const waVersion = new WhatsAppVersion(config.whatsapp.version, logger.child({ component: 'whatsapp' }));
   const sessions = new WhatsAppSessions({
     auth: new AuthStore(new WhatsAppAuthRows(store), sealer),
-    connect: whatsappConnect ?? baileysConnector({
-      logger,
-      getMessage: async (instanceId, id, askingJid) => {
-        const bytes = await whatsapp.sentMessage(instanceId, id, askingJid);
-        return bytes === undefined ? undefined : proto.Message.decode(bytes);
-      },
-      ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
-      version: () => waVersion.current(),
-    }),
+    connect:
+      whatsappConnect ??
+      baileysConnector({
+        logger,
+        getMessage: async (instanceId, id, askingJid) => {
+          const bytes = await whatsapp.sentMessage(instanceId, id, askingJid);
+          return bytes === undefined ? undefined : proto.Message.decode(bytes);
+        },
+        ...(config.whatsapp.webSocketUrl !== undefined ? { waWebSocketUrl: config.whatsapp.webSocketUrl } : {}),
+        version: () => waVersion.current(),
+      }),
     statements: whatsapp,
     receipts: { record: (r) => receipts.apply(r) },
     logger: logger.child({ component: 'whatsapp' }),
@@ -151,17 +158,25 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
   const engines = new Map<EngineName, Engine>([
     ['sandbox', meteredEngine(sandbox, metrics)],
-    ['baileys', meteredEngine(new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), {
-      willSend: (messageId, providerId) => whatsapp.willSend(messageId, providerId),
-      sent: (instanceId, jid, sent) => {
-        if (sent.message === null || sent.message === undefined || typeof sent.key.id !== 'string') return;
-        whatsapp.rememberSent(instanceId, sent.key.id, jid, proto.Message.encode(sent.message).finish(), Date.now())
-          .catch((err: unknown) => logger.error({ err }, 'could not keep a sent message for retries'));
-      },
-    }), metrics)],
+    [
+      'baileys',
+      meteredEngine(
+        new BaileysEngine(sessions, recipients, (id) => whatsapp.pacing(id), {
+          willSend: (messageId, providerId) => whatsapp.willSend(messageId, providerId),
+          sent: (instanceId, jid, sent) => {
+            if (sent.message === null || sent.message === undefined || typeof sent.key.id !== 'string') return;
+            whatsapp
+              .rememberSent(instanceId, sent.key.id, jid, proto.Message.encode(sent.message).finish(), Date.now())
+              .catch((err: unknown) => logger.error({ err }, 'could not keep a sent message for retries'));
+          },
+        }),
+        metrics,
+      ),
+    ],
   ]);
-  const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now,
-    (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
+  const scheduler = new SandboxScheduler(inbox, { record: (r) => receipts.apply(r) }, 200, Date.now, (err) =>
+    logger.error({ err }, 'sandbox scheduler failed; will retry'),
+  );
   const media = new MediaPreparer(store, spool, {
     globalMaxBytes: config.mediaMaxBytes,
     fetchTimeoutMs: config.mediaFetchTimeoutMs,
@@ -169,15 +184,28 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     maxConcurrentDownloads: config.mediaMaxConcurrentDownloads,
   });
   const engineResolver = new EngineResolver(store.db, engines);
-  const dispatcher = new Dispatcher(outbox, new OutcomeStatements(store, webhookOutbox, spool), engineResolver, media, {
-    nodeId: config.nodeId,
-    ...config.dispatch,
-    maxActiveLanes: 2000,
-    onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
-    laneBatch: 50,
-  }, logger.child({ component: 'dispatcher' }));
-  const acceptor = new Acceptor(new AcceptStatements(store), spool, () => dispatcher.wake(), config.limits.idempotencyTtlMs, Date.now,
-    config.database.dialect === 'postgres' ? config.database.acceptCommits : 1);
+  const dispatcher = new Dispatcher(
+    outbox,
+    new OutcomeStatements(store, webhookOutbox, spool),
+    engineResolver,
+    media,
+    {
+      nodeId: config.nodeId,
+      ...config.dispatch,
+      maxActiveLanes: 2000,
+      onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
+      laneBatch: 50,
+    },
+    logger.child({ component: 'dispatcher' }),
+  );
+  const acceptor = new Acceptor(
+    new AcceptStatements(store),
+    spool,
+    () => dispatcher.wake(),
+    config.limits.idempotencyTtlMs,
+    Date.now,
+    config.database.dialect === 'postgres' ? config.database.acceptCommits : 1,
+  );
   const idempotency = new IdempotencyStatements(store);
   const admin = new AdminService(store.db, [...engines.keys()]);
   const messageIds = new UuidV7();
@@ -206,10 +234,14 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         mediaQueueMaxBytes: config.limits.mediaQueueMaxBytesPerInstance,
         mediaWaiting: (id) => queueDepth.mediaBytes(id),
       }),
-      new SendValidator(new PhoneNormalizer(), {
-        mediaMaxBytes: config.mediaMaxBytes,
-        allowPrivateNetworks: config.mediaAllowPrivateNetworks,
-      }, () => messageIds.next()),
+      new SendValidator(
+        new PhoneNormalizer(),
+        {
+          mediaMaxBytes: config.mediaMaxBytes,
+          allowPrivateNetworks: config.mediaAllowPrivateNetworks,
+        },
+        () => messageIds.next(),
+      ),
       acceptor,
       new IdempotencyGate(idempotency, config.limits.idempotencyTtlMs),
     ),
@@ -240,7 +272,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   if (config.dispatch.enabled) {
     await dispatcher.start();
     scheduler.start();
-    sessions.startAll();
+    await sessions.startAll();
     deliverer.start();
     await whatsapp.pruneSent(Date.now() - SENT_KEPT_MS);
   } else {

@@ -37,19 +37,30 @@ const MEASURED = `CAST(substr(m.text, instr(m.text, '#') + 1) AS INTEGER) >= ?`;
 export function dispatchStats(file, warm) {
   const db = open(file);
   try {
-    const byStatus = Object.fromEntries(db.prepare(
-      `SELECT status, COUNT(*) AS n FROM messages m WHERE instr(m.text, '#') > 0 AND ${MEASURED} GROUP BY status`,
-    ).all(warm).map((r) => [r.status, r.n]));
+    const byStatus = Object.fromEntries(
+      db
+        .prepare(`SELECT status, COUNT(*) AS n FROM messages m WHERE instr(m.text, '#') > 0 AND ${MEASURED} GROUP BY status`)
+        .all(warm)
+        .map((r) => [r.status, r.n]),
+    );
     const accepted = Object.values(byStatus).reduce((a, n) => a + n, 0);
-    const rows = db.prepare(
-      `SELECT i.received_at - m.created_at AS dispatch, m.sent_at - m.created_at AS sent,
+    const rows = db
+      .prepare(
+        `SELECT i.received_at - m.created_at AS dispatch, m.sent_at - m.created_at AS sent,
          (SELECT MIN(e.at) FROM message_events e WHERE e.message_id = m.id AND e.kind = 'sending') - m.created_at AS claimed
        FROM sandbox_inbox i JOIN messages m ON m.id = i.message_id
        WHERE i.part = 0 AND instr(m.text, '#') > 0 AND ${MEASURED}`,
-    ).all(warm);
+      )
+      .all(warm);
     const dispatch = rows.map((r) => r.dispatch).sort((a, b) => a - b);
-    const sent = rows.filter((r) => r.sent !== null).map((r) => r.sent).sort((a, b) => a - b);
-    const claimed = rows.filter((r) => r.claimed !== null).map((r) => r.claimed).sort((a, b) => a - b);
+    const sent = rows
+      .filter((r) => r.sent !== null)
+      .map((r) => r.sent)
+      .sort((a, b) => a - b);
+    const claimed = rows
+      .filter((r) => r.claimed !== null)
+      .map((r) => r.claimed)
+      .sort((a, b) => a - b);
     return {
       accepted,
       byStatus,

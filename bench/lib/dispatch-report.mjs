@@ -10,23 +10,28 @@ const SENT_OR_LATER = ['sent', 'delivered', 'read'];
 
 export function summarizeDispatch(opts, load, db) {
   const sent = SENT_OR_LATER.reduce((a, s) => a + (db.byStatus[s] ?? 0), 0);
-  const line = `dispatch: ${fmtRps(opts.rate)} msg/s offered, ${fmtRps(load.achievedRate)} msg/s sent over ${opts.instances} sandbox instances`
-    + ` for ${opts.duration} s; accept p50 ${fmtMs(load.acceptP50)}, p99 ${fmtMs(load.acceptP99)};`
-    + ` dispatch p50 ${fmtMs(db.p50)}, p99 ${fmtMs(db.p99)}, max ${fmtMs(db.max)};`
-    + ` ${sent.toLocaleString('en-US')}/${db.accepted.toLocaleString('en-US')} sent; non-2xx ${load.non2xx}`
-    + (load.errors + load.unanswered > 0 ? `; errors ${load.errors + load.unanswered} (${load.lastError || 'no answer'})` : '');
+  const line =
+    `dispatch: ${fmtRps(opts.rate)} msg/s offered, ${fmtRps(load.achievedRate)} msg/s sent over ${opts.instances} sandbox instances` +
+    ` for ${opts.duration} s; accept p50 ${fmtMs(load.acceptP50)}, p99 ${fmtMs(load.acceptP99)};` +
+    ` dispatch p50 ${fmtMs(db.p50)}, p99 ${fmtMs(db.p99)}, max ${fmtMs(db.max)};` +
+    ` ${sent.toLocaleString('en-US')}/${db.accepted.toLocaleString('en-US')} sent; non-2xx ${load.non2xx}` +
+    (load.errors + load.unanswered > 0 ? `; errors ${load.errors + load.unanswered} (${load.lastError || 'no answer'})` : '');
   const met = db.p99 < TARGET_P99_MS && db.dispatched === db.accepted;
-  const verdict = `target (dispatch p99 < ${TARGET_P99_MS} ms, sandbox, SQLite): ${met ? 'met' : 'NOT met'} (p99 ${fmtMs(db.p99)}`
-    + `${db.dispatched === db.accepted ? '' : `, ${db.accepted - db.dispatched} accepted messages never reached the engine`})`;
+  const verdict =
+    `target (dispatch p99 < ${TARGET_P99_MS} ms, sandbox, SQLite): ${met ? 'met' : 'NOT met'} (p99 ${fmtMs(db.p99)}` +
+    `${db.dispatched === db.accepted ? '' : `, ${db.accepted - db.dispatched} accepted messages never reached the engine`})`;
   return { line, verdict, met, sent };
 }
 
 export function dispatchSection(opts, load, db, summary, m, loadAvg) {
-  const args = `--rate ${opts.rate} --instances ${opts.instances} --duration ${opts.duration} --warmup ${opts.warmup}`
-    + ` --connections ${opts.connections}`;
-  const status = Object.entries(db.byStatus).map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`).join(', ');
-  const gateway = load.gatewayCpu === undefined ? ''
-    : `| gateway process during the load: CPU, bytes written per message | ${(100 * load.gatewayCpu).toFixed(0)}% of a core, ${(load.writtenPerMessage / 1024).toFixed(1)} KiB |\n`;
+  const args = `--rate ${opts.rate} --instances ${opts.instances} --duration ${opts.duration} --warmup ${opts.warmup}` + ` --connections ${opts.connections}`;
+  const status = Object.entries(db.byStatus)
+    .map(([s, n]) => `${s} ${n.toLocaleString('en-US')}`)
+    .join(', ');
+  const gateway =
+    load.gatewayCpu === undefined
+      ? ''
+      : `| gateway process during the load: CPU, bytes written per message | ${(100 * load.gatewayCpu).toFixed(0)}% of a core, ${(load.writtenPerMessage / 1024).toFixed(1)} KiB |\n`;
   return `${DISPATCH_BEGIN}
 ## Dispatch latency at a steady rate (sandbox, SQLite)
 

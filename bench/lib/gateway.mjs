@@ -57,8 +57,9 @@ export async function createCredentials(env) {
   // the same AdminService the CLI uses, so the benchmark still runs.
   if (!warnedCliFallback) {
     warnedCliFallback = true;
-    console.warn('warning: `connexa user/instance create --json` exited 0 but printed nothing;'
-      + ' creating the user and instance via dist/admin/service.js instead');
+    console.warn(
+      'warning: `connexa user/instance create --json` exited 0 but printed nothing;' + ' creating the user and instance via dist/admin/service.js instead',
+    );
   }
   const url = (p) => JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', p)).href);
   const script = `

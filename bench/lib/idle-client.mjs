@@ -23,8 +23,11 @@ const lap = (name) => {
   t = Date.now();
 };
 
-const fresh = await mapLimit(Array.from({ length: create }, (_, i) => known.length + i), concurrency,
-  async (n) => ({ auth: (await createTenant(base, adminToken, `idle-${n}`)).auth }));
+const fresh = await mapLimit(
+  Array.from({ length: create }, (_, i) => known.length + i),
+  concurrency,
+  async (n) => ({ auth: (await createTenant(base, adminToken, `idle-${n}`)).auth }),
+);
 lap('create');
 await mapLimit(fresh, concurrency, async (tenant, i) => {
   let r;

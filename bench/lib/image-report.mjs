@@ -21,14 +21,21 @@ export function summarizeImage(runs, imageBytes) {
   const errors = runs.reduce((n, r) => n + r.accept.non2xx + r.accept.socketErrors, 0);
   const mb = (imageBytes / 1024 / 1024).toFixed(2);
   return {
-    ratio, rps, p50, p99, errors,
+    ratio,
+    rps,
+    p50,
+    p99,
+    errors,
     line: `accept image (${mb} MiB PNG as base64): ${fmtRps(rps)} req/s = ${ratio.toFixed(2)} x bare, p50 ${fmtMs(p50)}, p99 ${fmtMs(p99)}, ${errors} errors`,
   };
 }
 
 export function imageSection(runs, summary, m, opts, imageBytes) {
-  const rows = runs.map((r, i) => `| ${i + 1} | ${fmtRps(okRps(r.bare))} | ${fmtMs(r.bare.p50)} / ${fmtMs(r.bare.p99)} | ${fmtRps(okRps(r.accept))}`
-    + ` | ${(okRps(r.accept) / okRps(r.bare)).toFixed(2)} | ${fmtMs(r.accept.p50)} | ${fmtMs(r.accept.p99)} | ${fmtMs(r.accept.max)} | ${r.accept.non2xx + r.accept.socketErrors} |`);
+  const rows = runs.map(
+    (r, i) =>
+      `| ${i + 1} | ${fmtRps(okRps(r.bare))} | ${fmtMs(r.bare.p50)} / ${fmtMs(r.bare.p99)} | ${fmtRps(okRps(r.accept))}` +
+      ` | ${(okRps(r.accept) / okRps(r.bare)).toFixed(2)} | ${fmtMs(r.accept.p50)} | ${fmtMs(r.accept.p99)} | ${fmtMs(r.accept.max)} | ${r.accept.non2xx + r.accept.socketErrors} |`,
+  );
   return `${IMAGE_BEGIN}
 ### Latest run: 1 MB base64 image
 
@@ -36,7 +43,7 @@ export function imageSection(runs, summary, m, opts, imageBytes) {
   (\`node bench/accept.mjs --rounds ${opts.rounds} --duration ${opts.duration} --connections ${opts.connections} --image-connections ${opts['image-connections']} --write\`),
   ${opts['image-connections']} connections (uploads of a megabyte each; 64 at once mostly measure the overload guard's 503s)
 - Body: \`POST /api/v1/message/image\` with a ${imageBytes.toLocaleString('en-US')}-byte PNG (random pixels) as
-  \`data.base64\` (${Math.round(imageBytes * 4 / 3 / 1024).toLocaleString('en-US')} KiB of JSON). The gateway decodes it strictly,
+  \`data.base64\` (${Math.round((imageBytes * 4) / 3 / 1024).toLocaleString('en-US')} KiB of JSON). The gateway decodes it strictly,
   sniffs the type from the bytes, hashes it and stores it in the same durable commit as the
   message (accept path, \`CONNEXA_DISPATCH=false\`); the bare server reads the same body and answers 200.
 

@@ -34,7 +34,8 @@ const recipient = (i) => `554490000${String(Math.imul(i, 2654435761) >>> 0).slic
 
 function fire(i, scheduled) {
   const body = `{"phone":"${recipient(i)}","data":{"text":"${TEXT} #${i}"}}`;
-  pool.request({ path: SEND_PATH, method: 'POST', headers: headers[i % headers.length], body })
+  pool
+    .request({ path: SEND_PATH, method: 'POST', headers: headers[i % headers.length], body })
     .then(async (res) => {
       await res.body.dump();
       latency[i] = performance.now() - scheduled;
@@ -71,20 +72,24 @@ const deadline = performance.now() + 60_000;
 while (ok + non2xx + errors < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 await pool.close().catch(() => {});
 
-const measured = Array.from(latency.subarray(warm)).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-process.stdout.write(`${JSON.stringify({
-  total,
-  warm,
-  measured: total - warm,
-  ok,
-  non2xx,
-  errors,
-  unanswered: total - ok - non2xx - errors,
-  lastError,
-  // Sends issued per second over the measured part of the schedule.
-  achievedRate: (total - warm) / (issuedMs / 1000),
-  maxLagMs,
-  acceptP50: percentile(measured, 0.5),
-  acceptP99: percentile(measured, 0.99),
-  acceptMax: measured[measured.length - 1] ?? Number.NaN,
-})}\n`);
+const measured = Array.from(latency.subarray(warm))
+  .filter((x) => !Number.isNaN(x))
+  .sort((a, b) => a - b);
+process.stdout.write(
+  `${JSON.stringify({
+    total,
+    warm,
+    measured: total - warm,
+    ok,
+    non2xx,
+    errors,
+    unanswered: total - ok - non2xx - errors,
+    lastError,
+    // Sends issued per second over the measured part of the schedule.
+    achievedRate: (total - warm) / (issuedMs / 1000),
+    maxLagMs,
+    acceptP50: percentile(measured, 0.5),
+    acceptP99: percentile(measured, 0.99),
+    acceptMax: measured[measured.length - 1] ?? Number.NaN,
+  })}\n`,
+);

@@ -19,9 +19,7 @@ export function writeSection(name, section) {
   let text = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '# Benchmarks\n';
   const b = text.indexOf(begin);
   const e = text.indexOf(end, b);
-  text = b >= 0 && e > b
-    ? `${text.slice(0, b)}${section}${text.slice(e + end.length)}`
-    : `${text.trimEnd()}\n\n${section}\n`;
+  text = b >= 0 && e > b ? `${text.slice(0, b)}${section}${text.slice(e + end.length)}` : `${text.trimEnd()}\n\n${section}\n`;
   fs.writeFileSync(DOC, text);
 }
 
@@ -56,7 +54,8 @@ export async function createTenant(base, adminToken, name) {
     throw new Error(`POST /api/v1/admin/users answered HTTP ${user.status}: ${user.text.slice(0, 300)}`);
   }
   const inst = await api(base, 'POST', `/api/v1/admin/users/${user.json.user_id}/instances`, {
-    auth: admin, body: { name, engine: 'sandbox' },
+    auth: admin,
+    body: { name, engine: 'sandbox' },
   });
   if (inst.status !== 201 || typeof inst.json?.instance_token !== 'string') {
     throw new Error(`POST .../instances answered HTTP ${inst.status}: ${inst.text.slice(0, 300)}`);
@@ -97,11 +96,14 @@ export async function readInbox(base, auth, maxPages = 10_000) {
 
 /** Markdown bullets: date, machine, Node, code, load, the command line. `m` is report.mjs machine(). */
 export function machineLines(m, command) {
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
   return [
     `- Date: ${m.date}`,
-    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ${m.os};`
-      + ` load average ${load} (1/5/15 min) at the end${os.loadavg()[0] > 1.5 ? ': the machine was busy with other work while measuring' : ''}`,
+    `- Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM; ${m.os};` +
+      ` load average ${load} (1/5/15 min) at the end${os.loadavg()[0] > 1.5 ? ': the machine was busy with other work while measuring' : ''}`,
     `- Node ${m.node}; code: commit ${m.commit}${m.dirty ? ' with uncommitted changes in src/ (others were editing)' : ''}`,
     `- Run: \`${command}\``,
   ].join('\n');

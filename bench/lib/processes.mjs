@@ -27,7 +27,11 @@ export function cleanup() {
 }
 
 process.on('exit', cleanup);
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+]) {
   process.on(signal, () => {
     console.error(`\n${signal}: stopping`);
     cleanup();

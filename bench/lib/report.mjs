@@ -31,7 +31,10 @@ export function machine() {
   };
   let cpu;
   try {
-    cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1].trim();
+    cpu = fs
+      .readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^model name\s*:\s*(.+)$/m)?.[1]
+      .trim();
   } catch {
     /* not Linux */
   }
@@ -42,10 +45,16 @@ export function machine() {
     cpu: cpu ?? os.cpus()[0]?.model ?? 'unknown CPU',
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
-    wrk: sh('wrk', ['-v'])?.split('\n')[0].replace(/\s*\[.*$/, '') ?? 'wrk',
+    wrk:
+      sh('wrk', ['-v'])
+        ?.split('\n')[0]
+        .replace(/\s*\[.*$/, '') ?? 'wrk',
     commit: commit === undefined || /fatal/.test(commit) ? 'unknown' : commit,
     dirty: dirty !== undefined && dirty !== '' && !/fatal/.test(dirty),
-    date: `${new Date().toISOString().replace(/\.\d+Z$/, '').replace('T', ' ')} UTC`,
+    date: `${new Date()
+      .toISOString()
+      .replace(/\.\d+Z$/, '')
+      .replace('T', ' ')} UTC`,
   };
 }
 
@@ -61,14 +70,16 @@ export function summarize(rounds, key, title, target = TARGET_RATIO) {
     non2xx: gw.reduce((a, r) => a + r.non2xx, 0),
     socketErrors: gw.reduce((a, r) => a + r.socketErrors, 0),
   };
-  s.line = `${title}: ${fmtRps(s.gwRps)} req/s = ${s.ratio.toFixed(2)} x bare node:http (${fmtRps(s.bareRps)} req/s);`
-    + ` p50 ${fmtMs(s.p50)}, p99 ${fmtMs(s.p99)}; non-2xx ${s.non2xx}`
-    + (s.socketErrors > 0 ? `; socket errors ${s.socketErrors}` : '');
+  s.line =
+    `${title}: ${fmtRps(s.gwRps)} req/s = ${s.ratio.toFixed(2)} x bare node:http (${fmtRps(s.bareRps)} req/s);` +
+    ` p50 ${fmtMs(s.p50)}, p99 ${fmtMs(s.p99)}; non-2xx ${s.non2xx}` +
+    (s.socketErrors > 0 ? `; socket errors ${s.socketErrors}` : '');
   s.ratioMet = s.ratio >= target;
   s.p99Met = s.p99 < TARGET_P99_MS;
-  s.verdict = `${title}: target (≥ ${target} x bare, p99 < ${TARGET_P99_MS} ms):`
-    + ` throughput ${s.ratioMet ? 'met' : 'NOT met'} (${s.ratio.toFixed(2)} x),`
-    + ` p99 ${s.p99Met ? 'met' : 'NOT met'} (${fmtMs(s.p99)})`;
+  s.verdict =
+    `${title}: target (≥ ${target} x bare, p99 < ${TARGET_P99_MS} ms):` +
+    ` throughput ${s.ratioMet ? 'met' : 'NOT met'} (${s.ratio.toFixed(2)} x),` +
+    ` p99 ${s.p99Met ? 'met' : 'NOT met'} (${fmtMs(s.p99)})`;
   return s;
 }
 
@@ -124,10 +135,14 @@ rate is measured separately (issue 5).
 }
 
 export function docSection(rounds, summaries, m, opts) {
-  const cells = (r, g) => `${fmtRps(g.rps)} | ${(g.rps / r.bare.rps).toFixed(2)} | ${fmtMs(g.p50)} | ${fmtMs(g.p99)} | ${fmtMs(g.max)} | ${g.non2xx + g.socketErrors}`;
+  const cells = (r, g) =>
+    `${fmtRps(g.rps)} | ${(g.rps / r.bare.rps).toFixed(2)} | ${fmtMs(g.p50)} | ${fmtMs(g.p99)} | ${fmtMs(g.max)} | ${g.non2xx + g.socketErrors}`;
   const pg = rounds.some((r) => r.acceptPg !== undefined);
-  const rows = rounds.map((r, i) => `| ${i + 1} | ${fmtRps(r.bare.rps)} | ${fmtMs(r.bare.p50)} / ${fmtMs(r.bare.p99)}`
-    + ` | ${cells(r, r.accept)} | ${cells(r, r.gateway)} |${pg ? ` ${r.acceptPg === undefined ? '– | – | – | – | – | –' : cells(r, r.acceptPg)} |` : ''}`);
+  const rows = rounds.map(
+    (r, i) =>
+      `| ${i + 1} | ${fmtRps(r.bare.rps)} | ${fmtMs(r.bare.p50)} / ${fmtMs(r.bare.p99)}` +
+      ` | ${cells(r, r.accept)} | ${cells(r, r.gateway)} |${pg ? ` ${r.acceptPg === undefined ? '– | – | – | – | – | –' : cells(r, r.acceptPg)} |` : ''}`,
+  );
   return `${BEGIN}
 ### Latest run
 
@@ -145,10 +160,14 @@ Two gateway configurations per round, each on a fresh database:
 - **all-in-one**: the same node also runs the dispatcher and the sandbox engine,
   which "send", "deliver" and "read" every accepted message while the load runs,
   all on the one core (about 20 row writes per message besides the accept).
-${pg ? `- **accept path on PostgreSQL**: the accept path again, on a fresh database of the
+${
+  pg
+    ? `- **accept path on PostgreSQL**: the accept path again, on a fresh database of the
   machine's PostgreSQL server (\`CONNEXA_DATABASE_URL=postgres://…\`; the server is not pinned and
   shares both cores with the gateway and wrk).
-` : ''}
+`
+    : ''
+}
 | Round | bare req/s | bare p50 / p99 | accept req/s | ratio | p50 | p99 | max | errors | all-in-one req/s | ratio | p50 | p99 | max | errors |${pg ? ' PostgreSQL accept req/s | ratio | p50 | p99 | max | errors |' : ''}
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${pg ? '---:|---:|---:|---:|---:|---:|' : ''}
 ${rows.join('\n')}
@@ -172,9 +191,7 @@ export function writeDoc(section, begin = BEGIN, end = END) {
   } else {
     const b = text.indexOf(begin);
     const e = text.indexOf(end, b);
-    text = b >= 0 && e > b
-      ? `${text.slice(0, b)}${section}${text.slice(e + end.length)}`
-      : `${text.trimEnd()}\n\n${section}\n`;
+    text = b >= 0 && e > b ? `${text.slice(0, b)}${section}${text.slice(e + end.length)}` : `${text.trimEnd()}\n\n${section}\n`;
   }
   fs.mkdirSync(path.dirname(DOC), { recursive: true });
   fs.writeFileSync(DOC, text);

@@ -26,11 +26,13 @@ export class Admission {
   private readonly rate: RateLimiterMemory | undefined;
   private readonly media: InstanceTotals | undefined;
 
-  constructor(private readonly depth: QueueDepth, private readonly options: AdmissionOptions, now: () => number = Date.now) {
+  constructor(
+    private readonly depth: QueueDepth,
+    private readonly options: AdmissionOptions,
+    now: () => number = Date.now,
+  ) {
     this.media = options.mediaWaiting !== undefined ? new InstanceTotals(options.mediaWaiting, 1_000, now) : undefined;
-    this.rate = options.ratePerSecond > 0
-      ? new RateLimiterMemory({ points: options.ratePerSecond, duration: 1, keyPrefix: 'send' })
-      : undefined;
+    this.rate = options.ratePerSecond > 0 ? new RateLimiterMemory({ points: options.ratePerSecond, duration: 1, keyPrefix: 'send' }) : undefined;
   }
 
   /**
@@ -42,9 +44,9 @@ export class Admission {
     if (queueMax > 0) await this.depth.fresh(instanceId);
     // From here to the reservation in one step: the next request sees this one counted.
     if (queueMax > 0 && this.depth.current(instanceId) >= queueMax) {
-      throw new ApiError(429, 'queue_full',
-        `This instance already has ${queueMax} messages waiting to be sent; retry once some have gone out`,
-        undefined, { 'Retry-After': String(this.options.queueFullRetryAfterS) });
+      throw new ApiError(429, 'queue_full', `This instance already has ${queueMax} messages waiting to be sent; retry once some have gone out`, undefined, {
+        'Retry-After': String(this.options.queueFullRetryAfterS),
+      });
     }
     this.depth.reserve(instanceId);
     if (this.rate === undefined) return;
@@ -53,9 +55,9 @@ export class Admission {
     } catch (err) {
       this.depth.settle(instanceId, false);
       if (!(err instanceof RateLimiterRes)) throw err;
-      throw new ApiError(429, 'rate_limited',
-        `Too many sends: this instance accepts at most ${this.options.ratePerSecond} per second`,
-        undefined, { 'Retry-After': String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))) });
+      throw new ApiError(429, 'rate_limited', `Too many sends: this instance accepts at most ${this.options.ratePerSecond} per second`, undefined, {
+        'Retry-After': String(Math.max(1, Math.ceil(err.msBeforeNext / 1000))),
+      });
     }
   }
 
@@ -69,9 +71,13 @@ export class Admission {
     await this.media.fresh(instanceId);
     const waiting = this.media.current(instanceId);
     if (waiting + bytes > max) {
-      throw new ApiError(429, 'media_queue_full',
+      throw new ApiError(
+        429,
+        'media_queue_full',
         `This instance already has ${Math.round(waiting / 1048576)} MB of media waiting to be sent (at most ${Math.round(max / 1048576)} MB); retry once some has gone out`,
-        undefined, { 'Retry-After': String(this.options.queueFullRetryAfterS) });
+        undefined,
+        { 'Retry-After': String(this.options.queueFullRetryAfterS) },
+      );
     }
     this.media.add(instanceId, bytes);
   }

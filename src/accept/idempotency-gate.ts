@@ -31,8 +31,11 @@ export function readIdempotencyKey(value: string | string[] | undefined): string
   if (value === undefined) return undefined;
   const key = Array.isArray(value) ? value.join(', ') : value;
   if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x21-\x7e][\x20-\x7e]*$/.test(key)) {
-    throw fieldError(IDEMPOTENCY_HEADER, 'invalid_idempotency_key',
-      `The ${IDEMPOTENCY_HEADER} header must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters, e.g. a UUID`);
+    throw fieldError(
+      IDEMPOTENCY_HEADER,
+      'invalid_idempotency_key',
+      `The ${IDEMPOTENCY_HEADER} header must be 1 to ${MAX_KEY_LENGTH} printable ASCII characters, e.g. a UUID`,
+    );
   }
   return key;
 }
@@ -54,9 +57,12 @@ export class IdempotencyGate {
       const row = await this.statements.lookup(instanceId, claim.key, this.now() - this.ttlMs);
       if (row !== undefined) {
         if (row.request_hash !== claim.requestHash) {
-          throw new ApiError(409, 'idempotency_key_reused',
+          throw new ApiError(
+            409,
+            'idempotency_key_reused',
             `This ${IDEMPOTENCY_HEADER} was already used for a different request (message ${row.message_id}); use a new key for a new message`,
-            [{ field: IDEMPOTENCY_HEADER, code: 'idempotency_key_reused', message: 'already used with a different body' }]);
+            [{ field: IDEMPOTENCY_HEADER, code: 'idempotency_key_reused', message: 'already used with a different body' }],
+          );
         }
         return { messageId: row.message_id, replayed: true };
       }
@@ -75,7 +81,8 @@ export class IdempotencyGate {
         this.inflight.delete(slot);
       }
     }
-    throw new ApiError(409, 'idempotency_key_busy', `Another request with this ${IDEMPOTENCY_HEADER} is still being processed; retry shortly`,
-      undefined, { 'Retry-After': '1' });
+    throw new ApiError(409, 'idempotency_key_busy', `Another request with this ${IDEMPOTENCY_HEADER} is still being processed; retry shortly`, undefined, {
+      'Retry-After': '1',
+    });
   }
 }

@@ -33,14 +33,20 @@ export class Sender {
   }
 
   /** The new message's id, or undefined when its key turned out to be taken. */
-  private async create(instanceId: string, type: MessageType, body: SendBody, claim: IdempotencyClaim | undefined, streamed: StreamedBase64 | undefined): Promise<string | undefined> {
+  private async create(
+    instanceId: string,
+    type: MessageType,
+    body: SendBody,
+    claim: IdempotencyClaim | undefined,
+    streamed: StreamedBase64 | undefined,
+  ): Promise<string | undefined> {
     await this.admission.admit(instanceId);
     let stored = false;
     try {
       const message = await this.validator.validate(type, instanceId, body, streamed);
       if (message.media?.bytes !== undefined) await this.admission.admitMedia(instanceId, message.media.bytes.length);
       if (claim !== undefined) message.idempotency = claim;
-      stored = await this.acceptor.accept(message) === 'stored';
+      stored = (await this.acceptor.accept(message)) === 'stored';
       return stored ? message.id : undefined;
     } finally {
       this.admission.settle(instanceId, stored);

@@ -55,7 +55,8 @@ function asApiError(err: unknown, field: string): ApiError {
 
 function checkText(text: string | undefined, type: MessageType): string | undefined {
   if (type === 'text') {
-    if (text === undefined || text.trim() === '') throw fieldError('data.text', 'text_required', 'data.text is required and must not be empty for a text message');
+    if (text === undefined || text.trim() === '')
+      throw fieldError('data.text', 'text_required', 'data.text is required and must not be empty for a text message');
     if ([...text].length > TEXT_MAX_CHARS) throw fieldError('data.text', 'text_too_long', `data.text is longer than ${TEXT_MAX_CHARS} characters`);
     return text;
   }
@@ -120,9 +121,7 @@ export class SendValidator {
     } catch (err) {
       throw asApiError(err, 'data.base64');
     }
-    const filename = kind === 'document'
-      ? documentFilename({ given: requestedFilename, mime: sniffed.mime, extension: sniffed.extension })
-      : undefined;
+    const filename = kind === 'document' ? documentFilename({ given: requestedFilename, mime: sniffed.mime, extension: sniffed.extension }) : undefined;
     return {
       kind,
       source: { kind: 'inline' },

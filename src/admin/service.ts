@@ -52,7 +52,15 @@ export class AdminService {
     if (!(await userExists(this.db, userId))) throw new ApiError(404, 'user_not_found', 'No user with this user_id exists');
     const token = generateToken();
     const id = randomUUID();
-    await insertInstance(this.db, { id, userId, name: clean, engine: known, tokenHash: hashToken(token), createdAt: this.now(), config: JSON.stringify(settings) });
+    await insertInstance(this.db, {
+      id,
+      userId,
+      name: clean,
+      engine: known,
+      tokenHash: hashToken(token),
+      createdAt: this.now(),
+      config: JSON.stringify(settings),
+    });
     return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
   }
 }

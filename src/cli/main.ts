@@ -86,7 +86,11 @@ export async function runCli(argv: string[], out: Out, err: Out): Promise<number
   return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
 }
 
-runCli(process.argv.slice(2), (t) => process.stdout.write(`${t}\n`), (t) => process.stderr.write(`${t}\n`)).then(
+runCli(
+  process.argv.slice(2),
+  (t) => process.stdout.write(`${t}\n`),
+  (t) => process.stderr.write(`${t}\n`),
+).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
   },

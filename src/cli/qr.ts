@@ -44,7 +44,9 @@ export async function followQr(o: QrFollowOptions): Promise<number> {
     if (body.qr !== null && body.qr.code !== shown) {
       shown = body.qr.code;
       const art = await QRCode.toString(body.qr.code, { type: 'terminal', small: true });
-      o.out(`${art}\nOn the phone: WhatsApp → Settings → Linked devices → Link a device, and scan this code.\n(The code changes every 20 s; this view follows it.)`);
+      o.out(
+        `${art}\nOn the phone: WhatsApp → Settings → Linked devices → Link a device, and scan this code.\n(The code changes every 20 s; this view follows it.)`,
+      );
     }
     if (Date.now() > deadline) {
       o.out('Gave up waiting for the link; run the command again for a new code.');

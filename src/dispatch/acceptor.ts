@@ -38,16 +38,19 @@ export class Acceptor {
     /** Accept commits in flight at once (see BatchWriter's `concurrency`). */
     concurrency = 1,
   ) {
-    this.writer = new BatchWriter(async (batch) => {
-      const started = performance.now();
-      try {
-        for (const id of await statements.insert(batch, idempotencyTtlMs)) this.skipped.add(id);
-      } finally {
-        this.commits[this.nextCommit] = { at: this.now(), ms: performance.now() - started };
-        this.nextCommit = (this.nextCommit + 1) % RECENT_COMMITS;
-      }
-      onCommitted();
-    }, { concurrency });
+    this.writer = new BatchWriter(
+      async (batch) => {
+        const started = performance.now();
+        try {
+          for (const id of await statements.insert(batch, idempotencyTtlMs)) this.skipped.add(id);
+        } finally {
+          this.commits[this.nextCommit] = { at: this.now(), ms: performance.now() - started };
+          this.nextCommit = (this.nextCommit + 1) % RECENT_COMMITS;
+        }
+        onCommitted();
+      },
+      { concurrency },
+    );
   }
 
   /** The file of a message that is not stored after all (its key taken, or the commit failed) is removed. */

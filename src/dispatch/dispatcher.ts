@@ -98,10 +98,20 @@ export class Dispatcher {
     // A lane's later attempts are counted in the next turn: one yield per message for a long lane.
     this.starts = new BatchWriter((items) => this.results.begin(items));
     // outbox and results share one store: outcomes, then the lanes they free, in one transaction, in this turn.
-    this.completions = new BatchWriter((items) => this.outbox.transaction(async (tx) => {
-      await this.results.recordInTx(tx, items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])));
-      await this.outbox.releaseInTx(tx, items.flatMap((c) => (c.release === undefined ? [] : [c.release])));
-    }), { thisTurn: true });
+    this.completions = new BatchWriter(
+      (items) =>
+        this.outbox.transaction(async (tx) => {
+          await this.results.recordInTx(
+            tx,
+            items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])),
+          );
+          await this.outbox.releaseInTx(
+            tx,
+            items.flatMap((c) => (c.release === undefined ? [] : [c.release])),
+          );
+        }),
+      { thisTurn: true },
+    );
     for (const engine of this.engines.all()) {
       engine.readiness?.onReady((instanceId) => {
         if (this.waiting.delete(instanceId)) this.wake();
@@ -115,7 +125,8 @@ export class Dispatcher {
     this.stopped = false;
     this.poll = setInterval(() => {
       // Lanes in hand stay ours however long they wait (pacing); only lost ones expire.
-      this.outbox.renewLocks(this.options.nodeId, this.now())
+      this.outbox
+        .renewLocks(this.options.nodeId, this.now())
         .then(() => this.outbox.expireLocks(this.now() - LANE_LEASE_MS))
         .catch((err: unknown) => this.logger.error({ err }, 'could not renew or expire lane locks'));
       if (this.now() - this.lastExpiry >= EXPIRY_EVERY_MS) {
@@ -199,13 +210,18 @@ export class Dispatcher {
         if (!full) break;
       }
       const open = !this.stopped && !full && lanes.length < room;
-      const ingested = await this.outbox.ingestInTx(tx, INGEST_BATCH, open
-        ? { nodeId: this.options.nodeId, now, room: room - lanes.length, perLane: this.options.laneBatch, admit }
-        : undefined);
+      const ingested = await this.outbox.ingestInTx(
+        tx,
+        INGEST_BATCH,
+        open ? { nodeId: this.options.nodeId, now, room: room - lanes.length, perLane: this.options.laneBatch, admit } : undefined,
+      );
       if (open && ingested.lanes.length === room - lanes.length) full = true;
       lanes.push(...ingested.lanes);
       const starts: AttemptStart[] = [];
-      for (const { instanceId, messages: [head] } of lanes) {
+      for (const {
+        instanceId,
+        messages: [head],
+      } of lanes) {
         // An instance whose readiness is not known yet is asked first (runLane), then counted.
         if (head === undefined || head.attempts >= this.options.maxAttempts || !this.readyNow(instanceId)) continue;
         starts.push({ messageId: head.row.id, attempt: head.attempts + 1, at: now });
@@ -235,11 +251,20 @@ export class Dispatcher {
     const at = this.now();
     const expired = await this.outbox.transaction(async (tx) => {
       const found = await this.outbox.expiredInTx(tx, at - ttl, EXPIRY_BATCH);
-      await this.results.recordInTx(tx, found.map(({ messageId }) => ({
-        kind: 'failed' as const, messageId, code: 'expired', at,
-        reason: `Not sent within ${Math.round(ttl / 1000)} s of being accepted (CONNEXA_QUEUE_TTL_S)`,
-      })));
-      await this.outbox.releaseInTx(tx, found.map(({ lane }) => ({ lane, runAt: undefined })));
+      await this.results.recordInTx(
+        tx,
+        found.map(({ messageId }) => ({
+          kind: 'failed' as const,
+          messageId,
+          code: 'expired',
+          at,
+          reason: `Not sent within ${Math.round(ttl / 1000)} s of being accepted (CONNEXA_QUEUE_TTL_S)`,
+        })),
+      );
+      await this.outbox.releaseInTx(
+        tx,
+        found.map(({ lane }) => ({ lane, runAt: undefined })),
+      );
       return found;
     });
     if (expired.length > 0) this.logger.info({ messages: expired.length }, 'messages expired in the queue');
@@ -319,7 +344,13 @@ export class Dispatcher {
     const attempt = attempts + 1;
     if (attempt > this.options.maxAttempts) {
       // Earlier attempts never reported back (the process died during them).
-      return { kind: 'failed', messageId: row.id, code: 'attempts_exhausted', reason: `Gave up after ${attempts} attempts that did not complete`, at: this.now() };
+      return {
+        kind: 'failed',
+        messageId: row.id,
+        code: 'attempts_exhausted',
+        reason: `Gave up after ${attempts} attempts that did not complete`,
+        at: this.now(),
+      };
     }
     let engine: Engine | undefined;
     let unresolved: unknown;
@@ -369,7 +400,11 @@ export class Dispatcher {
 
   private wait(messageId: string, refund: boolean): Outcome {
     return {
-      kind: 'waiting', messageId, refund, at: this.now(), code: 'instance_not_connected',
+      kind: 'waiting',
+      messageId,
+      refund,
+      at: this.now(),
+      code: 'instance_not_connected',
       reason: 'The instance cannot send now (its number is not connected); the message waits for it',
     };
   }
@@ -379,9 +414,7 @@ export class Dispatcher {
     if (this.stopped && err === this.aborter.signal.reason) {
       return { kind: 'retry', messageId, code: 'shutting_down', reason: 'Interrupted by a shutdown', at, runAt: at };
     }
-    const coded = err instanceof CodedError
-      ? err
-      : new CodedError('internal_error', 'An unexpected error occurred while sending; it will be retried', true);
+    const coded = err instanceof CodedError ? err : new CodedError('internal_error', 'An unexpected error occurred while sending; it will be retried', true);
     if (!(err instanceof CodedError)) this.logger.error({ err, messageId }, 'unexpected error while sending');
     if (!coded.transient) return { kind: 'failed', messageId, code: coded.code, reason: coded.message, at };
     if (attempt >= this.options.maxAttempts) {

@@ -64,9 +64,10 @@ export class MediaPreparer {
       declaredMime: row.requested_mime ?? fetched.contentType,
       filename: row.requested_filename ?? undefined,
     });
-    const filename = kind === 'document'
-      ? documentFilename({ given: row.requested_filename ?? undefined, url: fetched.finalUrl, mime: sniffed.mime, extension: sniffed.extension })
-      : undefined;
+    const filename =
+      kind === 'document'
+        ? documentFilename({ given: row.requested_filename ?? undefined, url: fetched.finalUrl, mime: sniffed.mime, extension: sniffed.extension })
+        : undefined;
     const media: OutgoingMedia = {
       kind,
       bytes: fetched.bytes,

@@ -20,7 +20,8 @@ export function parseInstanceConfig(input: unknown): InstanceConfig {
   if (typeof input !== 'object' || Array.isArray(input)) throw fieldError('config', 'invalid_config', 'config must be an object');
   const pacingIn = (input as { pacing?: unknown }).pacing;
   if (pacingIn === undefined) return { pacing: { ...DEFAULT_PACING } };
-  if (typeof pacingIn !== 'object' || pacingIn === null || Array.isArray(pacingIn)) throw fieldError('config.pacing', 'invalid_config', 'config.pacing must be an object');
+  if (typeof pacingIn !== 'object' || pacingIn === null || Array.isArray(pacingIn))
+    throw fieldError('config.pacing', 'invalid_config', 'config.pacing must be an object');
   const p = pacingIn as Record<string, unknown>;
   const pacing: PacingSettings = { ...DEFAULT_PACING };
   for (const [key, [min, max]] of Object.entries(LIMITS) as [keyof typeof LIMITS, [number, number]][]) {

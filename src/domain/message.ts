@@ -21,9 +21,7 @@ export interface StoredMedia {
   voiceNote: boolean;
 }
 
-export type MediaSource =
-  | { kind: 'inline' }
-  | { kind: 'url'; url: string };
+export type MediaSource = { kind: 'inline' } | { kind: 'url'; url: string };
 
 /** A validated, accepted message ready to be stored. */
 export interface NewMessage {

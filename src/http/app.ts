@@ -105,9 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerJsonBody(app);
   registerRequestGuards(app);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
   app.addHook('onRequest', async () => {
     if (deps.readiness.shuttingDown) {
       throw new ApiError(503, 'shutting_down', 'The gateway is restarting; retry shortly', undefined, { 'Retry-After': '5' });
@@ -145,7 +143,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   adminRoutes(app, {
-    admin: deps.admin, adminToken: deps.adminToken, tokenFailures: deps.tokenFailures, db: deps.db, sessions: deps.sessions, auth: deps.auth, instanceDeleted: deps.instanceDeleted, engineOf: deps.engineOf,
+    admin: deps.admin,
+    adminToken: deps.adminToken,
+    tokenFailures: deps.tokenFailures,
+    db: deps.db,
+    sessions: deps.sessions,
+    auth: deps.auth,
+    instanceDeleted: deps.instanceDeleted,
+    engineOf: deps.engineOf,
   });
   instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions, waitingMessages: deps.waitingMessages, engineOf: deps.engineOf });
   inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });

@@ -38,7 +38,10 @@ export function clientKey(address: string): string {
     if (ip.kind() === 'ipv4') return ip.toString();
     const v6 = ip as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) return v6.toIPv4Address().toString();
-    return `${v6.parts.slice(0, 4).map((p) => p.toString(16)).join(':')}::/64`;
+    return `${v6.parts
+      .slice(0, 4)
+      .map((p) => p.toString(16))
+      .join(':')}::/64`;
   } catch {
     return address;
   }
@@ -49,9 +52,8 @@ export class AuthFailures {
   private held = 0;
 
   constructor(private readonly options: AuthFailureOptions) {
-    this.counts = options.maxFailures > 0
-      ? new LRUCache({ max: options.capacity ?? 100_000, ttl: options.windowSeconds * 1000, ttlAutopurge: false })
-      : undefined;
+    this.counts =
+      options.maxFailures > 0 ? new LRUCache({ max: options.capacity ?? 100_000, ttl: options.windowSeconds * 1000, ttlAutopurge: false }) : undefined;
   }
 
   private static key(user: string, address: string): string {
@@ -87,8 +89,12 @@ export class AuthFailures {
 
   private locked(msBeforeNext: number): ApiError {
     const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    return new ApiError(429, 'too_many_auth_failures',
+    return new ApiError(
+      429,
+      'too_many_auth_failures',
       `Too many failed sign-ins with these credentials from your address; wrong ones are refused for ${seconds} s (the right ones still work)`,
-      undefined, { 'Retry-After': String(seconds) });
+      undefined,
+      { 'Retry-After': String(seconds) },
+    );
   }
 }

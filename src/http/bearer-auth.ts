@@ -26,7 +26,11 @@ export function bearerAuthHook(o: BearerOptions) {
     if (presented === undefined) throw new ApiError(401, 'unauthorized', o.hint, undefined, challenge);
     const digest = createHash('sha256').update(presented).digest();
     if (!timingSafeEqual(digest, expected)) {
-      throw await o.failures.refuse(o.subject, request.ip, new ApiError(401, 'invalid_credentials', `The ${o.subject} token is not valid`, undefined, challenge));
+      throw await o.failures.refuse(
+        o.subject,
+        request.ip,
+        new ApiError(401, 'invalid_credentials', `The ${o.subject} token is not valid`, undefined, challenge),
+      );
     }
   };
 }

@@ -62,7 +62,9 @@ export function capConnections(server: Server, l: ConnectionLimits, trustedProxi
 
 /** Whether an address is one of `entries` (addresses or CIDRs; IPv4-mapped IPv6 counts as IPv4). */
 export function addressMatcher(entries: string[]): (address: string) => boolean {
-  const ranges = entries.map((e) => (e.includes('/') ? ipaddr.parseCIDR(e) : ((ip) => [ip, ip.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number])(ipaddr.parse(e))));
+  const ranges = entries.map((e) =>
+    e.includes('/') ? ipaddr.parseCIDR(e) : ((ip) => [ip, ip.kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number])(ipaddr.parse(e)),
+  );
   return (address) => {
     let ip: ipaddr.IPv4 | ipaddr.IPv6;
     try {

@@ -55,7 +55,10 @@ export class InstanceAuthenticator {
   /** `address` is the client's IP: failed attempts are counted per user_id + address. */
   async authenticate(header: string | undefined, address: string): Promise<AuthenticatedInstance> {
     if (header === undefined) {
-      throw unauthorized('unauthorized', 'Authentication required: use HTTP Basic auth with your user_id as the username and your instance_token as the password');
+      throw unauthorized(
+        'unauthorized',
+        'Authentication required: use HTTP Basic auth with your user_id as the username and your instance_token as the password',
+      );
     }
     const hit = this.cache.get(header);
     if (hit !== undefined) return hit;

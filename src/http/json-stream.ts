@@ -79,9 +79,7 @@ export class JsonStream {
         const path = this.childPath();
         this.expectValue();
         if (this.stack.length >= this.maxDepth) throw new ApiError(400, 'invalid_body', `The JSON body nests deeper than ${this.maxDepth} levels`);
-        this.stack.push(c === '{'
-          ? { kind: 'object', value: {}, key: undefined, expect: 'key', path }
-          : { kind: 'array', value: [], expect: 'value', path });
+        this.stack.push(c === '{' ? { kind: 'object', value: {}, key: undefined, expect: 'key', path } : { kind: 'array', value: [], expect: 'value', path });
         return;
       }
       case '}':

@@ -16,7 +16,6 @@ import { MAX_JSON_DEPTH } from './json-body.js';
 import { JsonStream, type StringSink } from './json-stream.js';
 import type { StreamedBase64 } from '../accept/validate-send.js';
 
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** A media send's `data.base64`, decoded while its body arrived (its place in the body holds ''). */
@@ -36,7 +35,12 @@ class Base64Sink implements StringSink {
   private readonly text;
   private readonly file = createHash('sha256');
 
-  constructor(maxBytes: number, sizeHint: number | undefined, hashText: boolean, private readonly done: (result: StreamedBase64) => void) {
+  constructor(
+    maxBytes: number,
+    sizeHint: number | undefined,
+    hashText: boolean,
+    private readonly done: (result: StreamedBase64) => void,
+  ) {
     this.text = hashText ? createHash('sha256') : undefined;
     this.decoder = new StrictBase64Decoder(maxBytes, (bytes) => this.file.update(bytes), sizeHint);
   }
@@ -72,15 +76,20 @@ function readBody(request: FastifyRequest, payload: Readable, maxBytes: number |
   if (Number(request.headers['content-length'] ?? 0) > limit) return Promise.reject(tooLarge());
   let sinks = 0;
   // A text send keeps data.base64 (ignored) as a plain string: its sink path is never met.
-  const json = new JsonStream(maxBytes === undefined ? ['', 'no-sink'] : ['data'], 'base64', () => {
-    if (++sinks > 1) throw new ApiError(400, 'invalid_body', 'data.base64 is given twice');
-    // The body's length bounds the file's: three bytes for every four characters.
-    const length = Number(request.headers['content-length']);
-    const hint = Number.isFinite(length) && length > 0 ? Math.ceil(length / 4) * 3 : undefined;
-    return new Base64Sink(maxBytes ?? 0, hint, request.headers['idempotency-key'] !== undefined, (result) => {
-      request.streamedBase64 = result;
-    });
-  }, MAX_JSON_DEPTH);
+  const json = new JsonStream(
+    maxBytes === undefined ? ['', 'no-sink'] : ['data'],
+    'base64',
+    () => {
+      if (++sinks > 1) throw new ApiError(400, 'invalid_body', 'data.base64 is given twice');
+      // The body's length bounds the file's: three bytes for every four characters.
+      const length = Number(request.headers['content-length']);
+      const hint = Number.isFinite(length) && length > 0 ? Math.ceil(length / 4) * 3 : undefined;
+      return new Base64Sink(maxBytes ?? 0, hint, request.headers['idempotency-key'] !== undefined, (result) => {
+        request.streamedBase64 = result;
+      });
+    },
+    MAX_JSON_DEPTH,
+  );
   const text = new StringDecoder('utf8');
   let received = 0;
   let settled = false;

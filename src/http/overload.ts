@@ -29,20 +29,23 @@ export function databaseHealthy(stats: AcceptStats, options: OverloadOptions): b
   return options.maxCommitMs === 0 || stats.slowestCommitMs <= options.maxCommitMs;
 }
 
-export async function registerOverloadGuard(
-  scope: FastifyInstance,
-  options: OverloadOptions,
-  acceptStats: (windowMs: number) => AcceptStats,
-): Promise<void> {
+export async function registerOverloadGuard(scope: FastifyInstance, options: OverloadOptions, acceptStats: (windowMs: number) => AcceptStats): Promise<void> {
   await scope.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
     sampleInterval: options.sampleMs,
     healthCheck: async () => databaseHealthy(acceptStats(SLOW_COMMIT_SAMPLES * options.sampleMs), options),
     healthCheckInterval: options.sampleMs,
-    pressureHandler: (_request, _reply, type) => Promise.reject(new ApiError(503, 'overloaded',
-      type === 'healthCheck'
-        ? 'The gateway cannot store messages fast enough right now; retry shortly'
-        : 'The gateway is overloaded right now; retry shortly',
-      undefined, { 'Retry-After': String(options.retryAfterS) })),
+    pressureHandler: (_request, _reply, type) =>
+      Promise.reject(
+        new ApiError(
+          503,
+          'overloaded',
+          type === 'healthCheck'
+            ? 'The gateway cannot store messages fast enough right now; retry shortly'
+            : 'The gateway is overloaded right now; retry shortly',
+          undefined,
+          { 'Retry-After': String(options.retryAfterS) },
+        ),
+      ),
   });
 }

@@ -202,7 +202,10 @@ function splitDataUri(input: string, final: boolean): SplitInput | undefined {
   if (comma === -1 && !final && input.length <= 1024) return undefined;
   if (input.length < 5) return { payload: input, payloadOffset: 0, declaredMime: undefined };
   if (comma === -1 || comma > 1024) throw invalid('it starts with "data:" but has no "," before the data');
-  const params = input.slice(5, comma).split(';').map((p) => p.trim());
+  const params = input
+    .slice(5, comma)
+    .split(';')
+    .map((p) => p.trim());
   const last = params[params.length - 1];
   if (params.length < 2 || last === undefined || last.toLowerCase() !== 'base64') {
     throw invalid('it is a data: URI without ";base64" (only base64 data: URIs are accepted)');

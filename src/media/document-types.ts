@@ -27,9 +27,7 @@ const BY_EXTENSION: Readonly<Record<string, string>> = {
   zip: 'application/zip',
 };
 
-const EXTENSION_BY_MIME: ReadonlyMap<string, string> = new Map(
-  Object.entries(BY_EXTENSION).map(([ext, mime]) => [mime, ext]),
-);
+const EXTENSION_BY_MIME: ReadonlyMap<string, string> = new Map(Object.entries(BY_EXTENSION).map(([ext, mime]) => [mime, ext]));
 
 /**
  * Types that browsers and previewers execute or render as active content.

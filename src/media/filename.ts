@@ -25,7 +25,10 @@ function capLength(name: string): string {
   const dot = name.lastIndexOf('.');
   const ext = dot > 0 ? Array.from(name.slice(dot)) : [];
   const keepExt = ext.length > 1 && ext.length <= MAX_EXTENSION_CHARS ? ext : [];
-  const stem = chars.slice(0, MAX_CHARS - keepExt.length).join('').trimEnd();
+  const stem = chars
+    .slice(0, MAX_CHARS - keepExt.length)
+    .join('')
+    .trimEnd();
   return stem + keepExt.join('');
 }
 

@@ -15,11 +15,7 @@ export interface ResolvedAddress {
 
 export type MediaLookup = (hostname: string) => Promise<ResolvedAddress[]>;
 
-export type LookupCallback = (
-  error: NodeJS.ErrnoException | null,
-  address: string | LookupAddress[],
-  family?: number,
-) => void;
+export type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** A `net.connect` lookup function: Node asks for all records (`all`, Happy Eyeballs) or one. */
 export type NodeLookup = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;

@@ -38,11 +38,7 @@ export function assertLiteralAllowed(url: URL, isAllowed: (ip: string) => boolea
 }
 
 export function blockedUrl(host: string): CodedError {
-  return new CodedError(
-    'media_url_blocked',
-    `The host ${host} is or resolves to a private or reserved address, which Connexa may not connect to`,
-    false,
-  );
+  return new CodedError('media_url_blocked', `The host ${host} is or resolves to a private or reserved address, which Connexa may not connect to`, false);
 }
 
 /**

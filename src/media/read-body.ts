@@ -7,11 +7,7 @@ import { formatBytes, sizeComparison } from './format-size.js';
  * `maxBytes`. Content-Length is only used to fail early: servers lie, and a
  * chunked or endless body has none. At most maxBytes plus one chunk is held.
  */
-export async function readCappedBody(
-  body: Readable,
-  maxBytes: number,
-  contentLength: string | string[] | undefined,
-): Promise<Buffer> {
+export async function readCappedBody(body: Readable, maxBytes: number, contentLength: string | string[] | undefined): Promise<Buffer> {
   const declared = typeof contentLength === 'string' ? Number(contentLength) : Number.NaN;
   if (Number.isSafeInteger(declared) && declared > maxBytes) {
     discardBody(body);

@@ -72,10 +72,7 @@ export async function sniffMedia(bytes: Uint8Array, kind: MediaKind, hints: Snif
   const accepted = ACCEPTED[kind][detected.mime];
   if (accepted !== undefined) return { ...accepted };
   if (familyOf(detected.mime) === kind) {
-    throw new CodedError(
-      'media_type_not_allowed',
-      `${subject} holds ${detected.mime}, which WhatsApp does not accept as ${kind}; use ${ACCEPTED_NAMES[kind]}`,
-    );
+    throw new CodedError('media_type_not_allowed', `${subject} holds ${detected.mime}, which WhatsApp does not accept as ${kind}; use ${ACCEPTED_NAMES[kind]}`);
   }
   throw new CodedError('media_type_mismatch', `${subject} holds ${detected.mime}, which cannot be sent as ${kind}`);
 }

@@ -60,36 +60,54 @@ export class Metrics {
     // Process metrics, event-loop delay (nodejs_eventloop_lag_*) included.
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     this.requests = new Counter({
-      name: 'connexa_http_requests_total', help: 'HTTP requests by route, method and status',
-      labelNames: ['route', 'method', 'status'], registers,
+      name: 'connexa_http_requests_total',
+      help: 'HTTP requests by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
     });
     this.acceptLatency = new Histogram({
-      name: 'connexa_accept_duration_seconds', help: 'Time to accept a send (request to durable 200), by message type',
-      labelNames: ['type'], buckets: LATENCY_BUCKETS, registers,
+      name: 'connexa_accept_duration_seconds',
+      help: 'Time to accept a send (request to durable 200), by message type',
+      labelNames: ['type'],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
     this.dispatchLatency = new Histogram({
-      name: 'connexa_dispatch_latency_seconds', help: 'From a message being accepted to its first hand-off to the engine',
-      labelNames: ['engine'], buckets: LATENCY_BUCKETS, registers,
+      name: 'connexa_dispatch_latency_seconds',
+      help: 'From a message being accepted to its first hand-off to the engine',
+      labelNames: ['engine'],
+      buckets: LATENCY_BUCKETS,
+      registers,
     });
     this.sends = new Counter({
-      name: 'connexa_sends_total', help: 'Send attempts by engine and outcome (sent, retry, failed), failures before the engine included',
-      labelNames: ['engine', 'outcome'], registers,
+      name: 'connexa_sends_total',
+      help: 'Send attempts by engine and outcome (sent, retry, failed), failures before the engine included',
+      labelNames: ['engine', 'outcome'],
+      registers,
     });
     this.receipts = new Counter({
-      name: 'connexa_receipts_total', help: 'Receipts applied to sent messages, by status',
-      labelNames: ['status'], registers,
+      name: 'connexa_receipts_total',
+      help: 'Receipts applied to sent messages, by status',
+      labelNames: ['status'],
+      registers,
     });
     this.webhookDeliveries = new Counter({
-      name: 'connexa_webhook_deliveries_total', help: 'Webhook delivery attempts by outcome (delivered, retry, dead)',
-      labelNames: ['outcome'], registers,
+      name: 'connexa_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome (delivered, retry, dead)',
+      labelNames: ['outcome'],
+      registers,
     });
     this.webhookLag = new Histogram({
-      name: 'connexa_webhook_lag_seconds', help: 'From an event being recorded to its delivery',
-      buckets: LAG_BUCKETS, registers,
+      name: 'connexa_webhook_lag_seconds',
+      help: 'From an event being recorded to its delivery',
+      buckets: LAG_BUCKETS,
+      registers,
     });
     new Gauge({
-      name: 'connexa_queue_depth', help: 'Messages waiting to be sent, per instance',
-      labelNames: ['instance_id'], registers,
+      name: 'connexa_queue_depth',
+      help: 'Messages waiting to be sent, per instance',
+      labelNames: ['instance_id'],
+      registers,
       async collect() {
         const read = await queues();
         this.reset();
@@ -97,8 +115,10 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: 'connexa_queue_oldest_age_seconds', help: 'Age of the oldest message waiting to be sent, per instance',
-      labelNames: ['instance_id'], registers,
+      name: 'connexa_queue_oldest_age_seconds',
+      help: 'Age of the oldest message waiting to be sent, per instance',
+      labelNames: ['instance_id'],
+      registers,
       async collect() {
         const read = await queues();
         this.reset();
@@ -107,8 +127,10 @@ export class Metrics {
       },
     });
     new Gauge({
-      name: 'connexa_instances', help: 'Instances by engine and connection state',
-      labelNames: ['engine', 'state'], registers,
+      name: 'connexa_instances',
+      help: 'Instances by engine and connection state',
+      labelNames: ['engine', 'state'],
+      registers,
       async collect() {
         const read = await sources.instanceStates();
         this.reset();

@@ -18,14 +18,19 @@ export class IdempotencyStatements {
 
   /** The live row for this key (created at or after `notBefore`), if any. */
   lookup(instanceId: string, key: string, notBefore: number): Promise<IdempotencyRow | undefined> {
-    return this.store.db.selectFrom('idempotency_keys').select(['request_hash', 'message_id'])
-      .where('instance_id', '=', instanceId).where('key', '=', key).where('created_at', '>=', notBefore)
+    return this.store.db
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'message_id'])
+      .where('instance_id', '=', instanceId)
+      .where('key', '=', key)
+      .where('created_at', '>=', notBefore)
       .executeTakeFirst();
   }
 
   /** Forgets keys created before `before`; returns how many. */
   pruneBefore(before: number): Promise<number> {
     return this.store.writeTx(false, async ({ db }) =>
-      Number((await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst()).numDeletedRows));
+      Number((await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst()).numDeletedRows),
+    );
   }
 }

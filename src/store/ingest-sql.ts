@@ -38,8 +38,12 @@ const SQLITE: Ingest = {
     return tx.all<NewRow>(`SELECT m.seq, m.created_at, ${COLUMNS} FROM messages m WHERE m.seq > ? ORDER BY m.seq LIMIT ?`, [cursor, limit]);
   },
   take: async (tx, row) => {
-    await tx.run(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`,
-      [row.id, row.instance_id, row.recipient, row.seq]);
+    await tx.run(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`, [
+      row.id,
+      row.instance_id,
+      row.recipient,
+      row.seq,
+    ]);
   },
   finish: async (tx, lastSeq) => {
     await tx.run(`INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, [lastSeq]);
@@ -48,9 +52,12 @@ const SQLITE: Ingest = {
 };
 
 const POSTGRES: Ingest = {
-  newMessages: (tx, limit) => tx.all<NewRow>(
-    `SELECT m.seq, m.created_at, ${COLUMNS} FROM outbox o JOIN messages m ON m.seq = o.seq
-     WHERE NOT o.laned ORDER BY o.seq LIMIT ? FOR UPDATE OF o SKIP LOCKED`, [limit]),
+  newMessages: (tx, limit) =>
+    tx.all<NewRow>(
+      `SELECT m.seq, m.created_at, ${COLUMNS} FROM outbox o JOIN messages m ON m.seq = o.seq
+     WHERE NOT o.laned ORDER BY o.seq LIMIT ? FOR UPDATE OF o SKIP LOCKED`,
+      [limit],
+    ),
   take: async (tx, row) => {
     await tx.run(`UPDATE outbox SET laned = true WHERE message_id = ?`, [row.id]);
   },

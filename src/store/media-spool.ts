@@ -76,9 +76,13 @@ export class MediaSpool {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
-      throw new ApiError(507, 'storage_full',
+      throw new ApiError(
+        507,
+        'storage_full',
         'The gateway has no disk space left to keep this file, so nothing was stored; retry later or send a smaller file',
-        undefined, { 'Retry-After': '60' });
+        undefined,
+        { 'Retry-After': '60' },
+      );
     }
   }
 

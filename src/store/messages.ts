@@ -42,13 +42,22 @@ function messageValues(m: NewMessage): (string | number | null)[] {
   const media = m.media;
   const info = media?.info;
   return [
-    m.id, m.instanceId, m.type, m.recipient, m.text ?? null,
+    m.id,
+    m.instanceId,
+    m.type,
+    m.recipient,
+    m.text ?? null,
     media?.kind ?? null,
     media?.source.kind === 'url' ? media.source.url : null,
-    info?.mime ?? null, info?.size ?? null, info?.sha256 ?? null, info?.filename ?? null,
+    info?.mime ?? null,
+    info?.size ?? null,
+    info?.sha256 ?? null,
+    info?.filename ?? null,
     info?.voiceNote === true ? 1 : 0,
-    media?.requestedFilename ?? null, media?.requestedMime ?? null,
-    m.acceptedAt, m.acceptedAt,
+    media?.requestedFilename ?? null,
+    media?.requestedMime ?? null,
+    m.acceptedAt,
+    m.acceptedAt,
   ];
 }
 
@@ -78,8 +87,10 @@ export class AcceptStatements {
       const rows: (string | number | null)[][] = [];
       for (const m of messages) {
         const key = m.idempotency;
-        if (key !== undefined
-          && await tx.run(CLAIM_KEY, [m.instanceId, key.key, key.requestHash, m.id, m.acceptedAt, m.acceptedAt - idempotencyTtlMs]) === 0) {
+        if (
+          key !== undefined &&
+          (await tx.run(CLAIM_KEY, [m.instanceId, key.key, key.requestHash, m.id, m.acceptedAt, m.acceptedAt - idempotencyTtlMs])) === 0
+        ) {
           skipped.push(m.id);
           continue;
         }
@@ -106,9 +117,13 @@ export interface FetchedMedia {
 }
 
 export async function saveFetchedMedia(store: Store, messageId: string, m: FetchedMedia): Promise<void> {
-  await store.writeTx(false, ({ db }) => db.updateTable('messages')
-    .set({ media_mime: m.mime, media_size: m.size, media_sha256: m.sha256, media_filename: m.filename ?? null, media_voice: m.voiceNote ? 1 : 0 })
-    .where('id', '=', messageId).execute());
+  await store.writeTx(false, ({ db }) =>
+    db
+      .updateTable('messages')
+      .set({ media_mime: m.mime, media_size: m.size, media_sha256: m.sha256, media_filename: m.filename ?? null, media_voice: m.voiceNote ? 1 : 0 })
+      .where('id', '=', messageId)
+      .execute(),
+  );
 }
 
 export async function getMessageForInstance(db: Db, id: string, instanceId: string): Promise<MessageRow | undefined> {

@@ -32,9 +32,7 @@ const migrations = (store: Store): Record<string, Migration> => ({
   '011_postgres_outbox': migration011(store.dialect),
 });
 
-export type MigrateOutcome =
-  | { ok: true; applied: string[] }
-  | { ok: false; reason: string };
+export type MigrateOutcome = { ok: true; applied: string[] } | { ok: false; reason: string };
 
 export async function migrate(store: Store): Promise<MigrateOutcome> {
   const migrator = new Migrator({

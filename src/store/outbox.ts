@@ -133,7 +133,7 @@ export class OutboxStatements {
         if (mine.messages.length < (claim?.perLane ?? 0)) mine.messages.push({ row, attempts: 0 });
         continue;
       }
-      const opened = await tx.run(OPEN_LANE, [row.instance_id, row.recipient, created_at]) === 1;
+      const opened = (await tx.run(OPEN_LANE, [row.instance_id, row.recipient, created_at])) === 1;
       if (opened && claim !== undefined && taken.size < claim.room && claim.admit(row.instance_id)) {
         await tx.run(LOCK_LANE, [claim.nodeId, claim.now, row.instance_id, row.recipient]);
         taken.set(key, { instanceId: row.instance_id, recipient: row.recipient, messages: [{ row, attempts: 0 }] });
@@ -150,14 +150,19 @@ export class OutboxStatements {
    * `admit` turns down (left as they are).
    */
   async claimInTx(
-    tx: Tx, nodeId: string, now: number, limit: number, perLane: number,
-    busy: readonly string[] = [], admit: (instanceId: string) => boolean = () => true,
+    tx: Tx,
+    nodeId: string,
+    now: number,
+    limit: number,
+    perLane: number,
+    busy: readonly string[] = [],
+    admit: (instanceId: string) => boolean = () => true,
   ): Promise<ClaimedLane[]> {
     const lanes: ClaimedLane[] = [];
     const due = await tx.all<{ instance_id: string; recipient: string }>(dueLanes(this.store.dialect, busy.length), [now, ...busy, limit]);
     for (const l of due) {
       if (!admit(l.instance_id)) continue;
-      if (await tx.run(LOCK_LANE, [nodeId, now, l.instance_id, l.recipient]) !== 1) continue;
+      if ((await tx.run(LOCK_LANE, [nodeId, now, l.instance_id, l.recipient])) !== 1) continue;
       const lane = { instanceId: l.instance_id, recipient: l.recipient };
       lanes.push({ ...lane, messages: await this.take(tx, lane, perLane) });
     }
@@ -185,7 +190,7 @@ export class OutboxStatements {
     for (const { lane, runAt } of releases) {
       if (runAt !== undefined) {
         await tx.run(DELAY, [runAt, lane.instanceId, lane.recipient]);
-      } else if (await tx.run(CLOSE_LANE, [lane.instanceId, lane.recipient, lane.instanceId, lane.recipient]) === 0) {
+      } else if ((await tx.run(CLOSE_LANE, [lane.instanceId, lane.recipient, lane.instanceId, lane.recipient])) === 0) {
         await tx.run(UNLOCK_LANE, [lane.instanceId, lane.recipient]);
       }
     }

@@ -32,7 +32,13 @@ export class ReceiptStatements {
     return this.store.writeTx(false, async (tx) => {
       for (const r of receipts) {
         if (r.status === 'failed') {
-          await this.status.failed(tx, r.messageId, r.code ?? 'provider_failed', r.reason ?? 'The provider reported that the message could not be delivered', r.at);
+          await this.status.failed(
+            tx,
+            r.messageId,
+            r.code ?? 'provider_failed',
+            r.reason ?? 'The provider reported that the message could not be delivered',
+            r.at,
+          );
           continue;
         }
         await this.status.sent(tx, r.messageId, r.at);

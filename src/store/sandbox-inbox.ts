@@ -48,25 +48,53 @@ export class InboxStore {
     }
     if (unique.size === 0) return;
     const rows = [...unique.values()].map(({ arrival: a, copies }) => ({
-      instance_id: a.instanceId, provider_id: a.providerId, message_id: a.messageId, part: a.part, recipient: a.recipient,
-      type: a.type, text: a.text, media_mime: a.mediaMime, media_size: a.mediaSize, media_sha256: a.mediaSha256,
-      media_filename: a.mediaFilename, received_at: a.receivedAt, deliver_due: a.deliverDue, read_due: a.readDue, resends: copies - 1,
+      instance_id: a.instanceId,
+      provider_id: a.providerId,
+      message_id: a.messageId,
+      part: a.part,
+      recipient: a.recipient,
+      type: a.type,
+      text: a.text,
+      media_mime: a.mediaMime,
+      media_size: a.mediaSize,
+      media_sha256: a.mediaSha256,
+      media_filename: a.mediaFilename,
+      received_at: a.receivedAt,
+      deliver_due: a.deliverDue,
+      read_due: a.readDue,
+      resends: copies - 1,
     }));
-    await this.store.writeTx(false, ({ db }) => db.insertInto('sandbox_inbox').values(rows)
-      .onConflict((oc) => oc.column('provider_id').doUpdateSet({ resends: sql<number>`sandbox_inbox.resends + 1 + excluded.resends` }))
-      .execute());
+    await this.store.writeTx(false, ({ db }) =>
+      db
+        .insertInto('sandbox_inbox')
+        .values(rows)
+        .onConflict((oc) => oc.column('provider_id').doUpdateSet({ resends: sql<number>`sandbox_inbox.resends + 1 + excluded.resends` }))
+        .execute(),
+    );
   }
 
   dueDeliveries(now: number, limit: number): Promise<DueReceipt[]> {
-    return this.store.db.selectFrom('sandbox_inbox').select(['id', 'message_id', 'part'])
-      .where('delivered_at', 'is', null).where('deliver_due', '<=', now)
-      .orderBy('deliver_due').limit(limit).execute();
+    return this.store.db
+      .selectFrom('sandbox_inbox')
+      .select(['id', 'message_id', 'part'])
+      .where('delivered_at', 'is', null)
+      .where('deliver_due', '<=', now)
+      .orderBy('deliver_due')
+      .limit(limit)
+      .execute();
   }
 
   dueReads(now: number, limit: number): Promise<DueReceipt[]> {
-    return this.store.db.selectFrom('sandbox_inbox').select(['id', 'message_id', 'part'])
-      .where('read_at', 'is', null).where('delivered_at', 'is not', null).where('read_due', 'is not', null).where('read_due', '<=', now)
-      .orderBy('read_due').limit(limit).execute();
+    return this.store.db
+      .selectFrom('sandbox_inbox')
+      .select(['id', 'message_id', 'part'])
+      .where('read_at', 'is', null)
+      .where('delivered_at', 'is not', null)
+      .where('read_due', 'is not', null)
+      .where('read_due', '<=', now)
+      .orderBy('read_due')
+      .limit(limit)
+      .execute();
   }
 
   markDelivered(ids: number[], at: number): Promise<void> {
@@ -79,7 +107,13 @@ export class InboxStore {
 
   private async mark(column: 'delivered_at' | 'read_at', ids: number[], at: number): Promise<void> {
     if (ids.length === 0) return;
-    await this.store.writeTx(false, ({ db }) => db.updateTable('sandbox_inbox').set({ [column]: at }).where('id', 'in', ids).execute());
+    await this.store.writeTx(false, ({ db }) =>
+      db
+        .updateTable('sandbox_inbox')
+        .set({ [column]: at })
+        .where('id', 'in', ids)
+        .execute(),
+    );
   }
 
   /** Newest first; `before` is the cursor (an inbox id) returned by the previous page. */

@@ -254,8 +254,20 @@ export type MessageRow = Selectable<MessagesTable>;
 export type NewMessageRow = Insertable<MessagesTable>;
 /** The columns the dispatcher needs to send a message. */
 export const DISPATCH_COLUMNS = [
-  'id', 'instance_id', 'type', 'recipient', 'text', 'media_kind', 'media_url', 'media_mime', 'media_size',
-  'media_sha256', 'media_filename', 'media_voice', 'requested_filename', 'requested_mime',
+  'id',
+  'instance_id',
+  'type',
+  'recipient',
+  'text',
+  'media_kind',
+  'media_url',
+  'media_mime',
+  'media_size',
+  'media_sha256',
+  'media_filename',
+  'media_voice',
+  'requested_filename',
+  'requested_mime',
 ] as const;
 export type DispatchRow = Pick<MessageRow, (typeof DISPATCH_COLUMNS)[number]>;
 export type InstanceRow = Selectable<InstancesTable>;

@@ -38,7 +38,7 @@ export class StatusTransitions {
    * id is kept all the same.
    */
   async sent(tx: Sql, messageId: string, at: number, providerId?: string): Promise<boolean> {
-    if (await tx.run(TO_SENT, [providerId ?? null, at, at, messageId]) === 1) {
+    if ((await tx.run(TO_SENT, [providerId ?? null, at, at, messageId])) === 1) {
       await tx.run(EVENT, [messageId, 'sent', at, null, null]);
       await this.webhooks?.message(tx, messageId, 'sent', at);
       return true;
@@ -56,7 +56,7 @@ export class StatusTransitions {
   }
 
   async failed(tx: Sql, messageId: string, code: string, reason: string, at: number): Promise<boolean> {
-    if (await tx.run(TO_FAILED, [code, reason, at, at, messageId]) !== 1) return false;
+    if ((await tx.run(TO_FAILED, [code, reason, at, at, messageId])) !== 1) return false;
     await tx.run(EVENT, [messageId, 'failed', at, code, reason]);
     await this.webhooks?.message(tx, messageId, 'failed', at, { code, message: reason });
     return true;

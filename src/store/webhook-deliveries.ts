@@ -62,7 +62,7 @@ export class WebhookDeliveries {
 
   /** Delivers one event again, with a fresh schedule. False if it is not this instance's. */
   retryNow(instanceId: string, id: number, now: number): Promise<boolean> {
-    return this.store.writeTx(false, async (tx) => await tx.run(RETRY_ONE, [now, id, instanceId]) === 1);
+    return this.store.writeTx(false, async (tx) => (await tx.run(RETRY_ONE, [now, id, instanceId])) === 1);
   }
 
   /** Forgets delivered and dead-lettered events older than `before`. */

@@ -67,7 +67,7 @@ export class WebhookEndpoints {
     const sealed = secret === undefined ? null : this.sealer.seal(secret, `${instanceId}/webhook-secret`);
     const eventsJson = events === null ? null : JSON.stringify(events);
     return this.store.writeTx(true, async (tx) => {
-      if (await tx.get(READ, [instanceId]) === undefined) {
+      if ((await tx.get(READ, [instanceId])) === undefined) {
         if (sealed === null) throw new Error('a new endpoint needs a secret');
         await tx.run(INSERT, [instanceId, url, eventsJson, sealed, now, now]);
         return;
@@ -80,7 +80,7 @@ export class WebhookEndpoints {
   delete(instanceId: string): Promise<boolean> {
     return this.store.writeTx(true, async (tx) => {
       await tx.run(DROP_PENDING, [instanceId]);
-      return await tx.run(REMOVE, [instanceId]) === 1;
+      return (await tx.run(REMOVE, [instanceId])) === 1;
     });
   }
 

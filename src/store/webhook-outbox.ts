@@ -7,10 +7,20 @@
 import type { Sql } from './database.js';
 
 export const WEBHOOK_EVENT_TYPES = [
-  'message.sent', 'message.delivered', 'message.read', 'message.failed', 'message.received',
-  'message.reaction', 'message.edited', 'message.deleted',
-  'instance.qr', 'instance.connected', 'instance.disconnected', 'instance.logged_out',
-  'instance.restricted', 'instance.unrestricted',
+  'message.sent',
+  'message.delivered',
+  'message.read',
+  'message.failed',
+  'message.received',
+  'message.reaction',
+  'message.edited',
+  'message.deleted',
+  'instance.qr',
+  'instance.connected',
+  'instance.disconnected',
+  'instance.logged_out',
+  'instance.restricted',
+  'instance.unrestricted',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -35,12 +45,22 @@ export class WebhookOutbox {
   constructor(private readonly newId: () => string) {}
 
   /** A message changed status: `message.sent|delivered|read|failed`. */
-  async message(tx: Sql, messageId: string, status: 'sent' | 'delivered' | 'read' | 'failed', at: number, error?: { code: string; message: string }): Promise<void> {
+  async message(
+    tx: Sql,
+    messageId: string,
+    status: 'sent' | 'delivered' | 'read' | 'failed',
+    at: number,
+    error?: { code: string; message: string },
+  ): Promise<void> {
     // Only messages of instances with an endpoint are read.
     const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null }>(MESSAGE, [messageId]);
     if (m === undefined) return;
     await this.insert(tx, m.instance_id, `message.${status}`, at, {
-      message_id: messageId, phone: m.recipient, type: m.type, status, provider_message_id: m.provider_id,
+      message_id: messageId,
+      phone: m.recipient,
+      type: m.type,
+      status,
+      provider_message_id: m.provider_id,
       error: error === undefined ? null : { code: error.code, message: error.message },
     });
   }

@@ -22,16 +22,25 @@ export class WhatsAppAuthRows {
   }
 
   async saveCreds(instanceId: string, sealed: Buffer, at: number): Promise<void> {
-    await this.store.writeTx(true, ({ db }) => db.insertInto('wa_creds').values({ instance_id: instanceId, sealed, updated_at: at })
-      .onConflict((oc) => oc.column('instance_id').doUpdateSet((eb) => ({ sealed: eb.ref('excluded.sealed'), updated_at: eb.ref('excluded.updated_at') })))
-      .execute());
+    await this.store.writeTx(true, ({ db }) =>
+      db
+        .insertInto('wa_creds')
+        .values({ instance_id: instanceId, sealed, updated_at: at })
+        .onConflict((oc) => oc.column('instance_id').doUpdateSet((eb) => ({ sealed: eb.ref('excluded.sealed'), updated_at: eb.ref('excluded.updated_at') })))
+        .execute(),
+    );
   }
 
   /** The sealed keys of one type among `ids` that exist. */
   async keys(instanceId: string, type: string, ids: readonly string[]): Promise<Map<string, Buffer>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.store.db.selectFrom('wa_keys').select(['id', 'sealed'])
-      .where('instance_id', '=', instanceId).where('type', '=', type).where('id', 'in', [...ids]).execute();
+    const rows = await this.store.db
+      .selectFrom('wa_keys')
+      .select(['id', 'sealed'])
+      .where('instance_id', '=', instanceId)
+      .where('type', '=', type)
+      .where('id', 'in', [...ids])
+      .execute();
     return new Map(rows.map((r) => [r.id, r.sealed]));
   }
 
@@ -42,7 +51,9 @@ export class WhatsAppAuthRows {
         if (k.sealed === null) {
           await db.deleteFrom('wa_keys').where('instance_id', '=', instanceId).where('type', '=', k.type).where('id', '=', k.id).execute();
         } else {
-          await db.insertInto('wa_keys').values({ instance_id: instanceId, type: k.type, id: k.id, sealed: k.sealed })
+          await db
+            .insertInto('wa_keys')
+            .values({ instance_id: instanceId, type: k.type, id: k.id, sealed: k.sealed })
             .onConflict((oc) => oc.columns(['instance_id', 'type', 'id']).doUpdateSet((eb) => ({ sealed: eb.ref('excluded.sealed') })))
             .execute();
         }

@@ -87,7 +87,7 @@ export class WhatsAppStatements {
 
   /** Whether the number already has a chat with `phone` (a message delivered to them, or one from them). */
   async knowsContact(instanceId: string, phone: string): Promise<boolean> {
-    return await this.store.sql.get(CONTACT, [instanceId, phone]) !== undefined;
+    return (await this.store.sql.get(CONTACT, [instanceId, phone])) !== undefined;
   }
 
   /** Records people the number now has a chat with. */
@@ -122,18 +122,39 @@ export class WhatsAppStatements {
   saveInbound(instanceId: string, messages: InboundMessage[], receivedAt: number): Promise<void> {
     return this.store.writeTx(true, async (tx) => {
       for (const m of messages) {
-        const stored = await tx.get<{ id: number }>(INBOUND, [instanceId, m.providerId, m.fromJid, m.phone ?? null, m.pushName ?? null, m.type, m.text ?? null,
-          m.mediaMime ?? null, m.mediaSize ?? null, m.mediaFilename ?? null, m.raw === undefined ? null : Buffer.from(m.raw), m.sentAt, receivedAt,
-          m.group ?? null, m.group === undefined ? null : m.senderJid]);
+        const stored = await tx.get<{ id: number }>(INBOUND, [
+          instanceId,
+          m.providerId,
+          m.fromJid,
+          m.phone ?? null,
+          m.pushName ?? null,
+          m.type,
+          m.text ?? null,
+          m.mediaMime ?? null,
+          m.mediaSize ?? null,
+          m.mediaFilename ?? null,
+          m.raw === undefined ? null : Buffer.from(m.raw),
+          m.sentAt,
+          receivedAt,
+          m.group ?? null,
+          m.group === undefined ? null : m.senderJid,
+        ]);
         if (stored === undefined) continue;
         if (m.phone !== undefined) await tx.run(ADD_CONTACT, [instanceId, m.phone, receivedAt]);
         await this.webhooks?.instance(tx, instanceId, 'message.received', receivedAt, {
-          provider_message_id: m.providerId, from: m.fromJid, phone: m.phone ?? null, name: m.pushName ?? null, type: m.type,
-          group: m.group ?? null, participant: m.group === undefined ? null : m.senderJid,
-          text: m.text ?? null, sent_at: new Date(m.sentAt).toISOString(),
-          media: m.mediaMime === undefined
-            ? null
-            : { mime: m.mediaMime, size: m.mediaSize ?? null, filename: m.mediaFilename ?? null, download_url: inboundMediaPath(stored.id) },
+          provider_message_id: m.providerId,
+          from: m.fromJid,
+          phone: m.phone ?? null,
+          name: m.pushName ?? null,
+          type: m.type,
+          group: m.group ?? null,
+          participant: m.group === undefined ? null : m.senderJid,
+          text: m.text ?? null,
+          sent_at: new Date(m.sentAt).toISOString(),
+          media:
+            m.mediaMime === undefined
+              ? null
+              : { mime: m.mediaMime, size: m.mediaSize ?? null, filename: m.mediaFilename ?? null, download_url: inboundMediaPath(stored.id) },
         });
       }
     });
@@ -148,12 +169,16 @@ export class WhatsAppStatements {
   saveChanges(instanceId: string, changes: InboundChange[], receivedAt: number): Promise<void> {
     return this.store.writeTx(true, async (tx) => {
       for (const c of changes) {
-        if (await tx.run(CHANGE, [instanceId, c.providerId, c.kind, c.targetId, receivedAt]) !== 1) continue;
+        if ((await tx.run(CHANGE, [instanceId, c.providerId, c.kind, c.targetId, receivedAt])) !== 1) continue;
         if (c.kind === 'edited' && c.text !== undefined) await tx.run(EDIT_TEXT, [c.text, instanceId, c.targetId]);
         const ours = await tx.get<{ id: string }>(BY_PROVIDER_ID, [c.targetId, instanceId]);
         const data = {
-          provider_message_id: c.targetId, message_id: ours?.id ?? null,
-          from: c.fromJid, phone: c.phone ?? null, group: c.group ?? null, participant: c.group === undefined ? null : c.senderJid,
+          provider_message_id: c.targetId,
+          message_id: ours?.id ?? null,
+          from: c.fromJid,
+          phone: c.phone ?? null,
+          group: c.group ?? null,
+          participant: c.group === undefined ? null : c.senderJid,
           at: new Date(c.at).toISOString(),
         };
         if (c.kind === 'reaction') await this.webhooks?.instance(tx, instanceId, 'message.reaction', receivedAt, { ...data, emoji: c.emoji ?? null });
@@ -220,11 +245,19 @@ export class WhatsAppStatements {
   }
 
   /** The state last saved for an instance, or undefined when the instance is gone. */
-  async storedState(instanceId: string): Promise<{ state: string; reason: string | null; since: number | null; phone: string | null; restrictedUntil?: number } | undefined> {
+  async storedState(
+    instanceId: string,
+  ): Promise<{ state: string; reason: string | null; since: number | null; phone: string | null; restrictedUntil?: number } | undefined> {
     const row = await this.store.sql.get<StoredRow>(STORED, [instanceId]);
     return row === undefined
       ? undefined
-      : { state: row.state, reason: row.state_reason, since: row.state_since, phone: row.phone, ...(row.restricted_until !== null ? { restrictedUntil: row.restricted_until } : {}) };
+      : {
+          state: row.state,
+          reason: row.state_reason,
+          since: row.state_since,
+          phone: row.phone,
+          ...(row.restricted_until !== null ? { restrictedUntil: row.restricted_until } : {}),
+        };
   }
 
   /** `baileys` instances with a stored session: those to reconnect at boot. */

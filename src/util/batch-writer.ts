@@ -51,7 +51,10 @@ export class BatchWriter<T> {
   private readonly defer: (fn: () => void) => void;
   private readonly concurrency: number;
 
-  constructor(private readonly flush: FlushFn<T>, options: BatchOptions<T> = {}) {
+  constructor(
+    private readonly flush: FlushFn<T>,
+    options: BatchOptions<T> = {},
+  ) {
     this.maxBatch = options.maxBatch ?? 256;
     this.weigh = options.weigh;
     this.maxWeight = options.maxWeight ?? Number.POSITIVE_INFINITY;

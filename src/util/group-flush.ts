@@ -12,10 +12,12 @@ export class GroupFlush {
   run(): Promise<void> {
     const running = this.running;
     if (running === undefined) return this.start();
-    this.next ??= running.catch(() => undefined).then(() => {
-      this.next = undefined;
-      return this.start();
-    });
+    this.next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.start();
+      });
     return this.next;
   }
 

@@ -131,14 +131,22 @@ export class WebhookDeliverer {
       if (status === 410) {
         // Events keep queueing (in order) while disabled; saving the endpoint again resumes from this one.
         await this.endpoints.disableGone(e.instance_id, 'The receiver answered 410 Gone', this.now());
-        await this.settle(e, { kind: 'retry', id: e.id, status, error: 'The receiver answered 410 Gone; the endpoint is disabled until it is saved again', at: this.now(), nextAt: this.now() });
+        await this.settle(e, {
+          kind: 'retry',
+          id: e.id,
+          status,
+          error: 'The receiver answered 410 Gone; the endpoint is disabled until it is saved again',
+          at: this.now(),
+          nextAt: this.now(),
+        });
         return;
       }
       error = status >= 300 && status < 400 ? `The receiver answered ${status} (redirects are not followed)` : `The receiver answered ${status}`;
     } catch (err) {
-      error = err instanceof Error && err.name === 'TimeoutError'
-        ? `No answer within ${this.o.timeoutMs} ms`
-        : `Could not deliver: ${err instanceof Error ? err.message.slice(0, 200) : 'network error'}`;
+      error =
+        err instanceof Error && err.name === 'TimeoutError'
+          ? `No answer within ${this.o.timeoutMs} ms`
+          : `Could not deliver: ${err instanceof Error ? err.message.slice(0, 200) : 'network error'}`;
     } finally {
       // A failed connection, a timeout or a 410: the next attempt starts from a fresh agent.
       if (!healthy) this.agents.drop(e.instance_id);
@@ -147,9 +155,12 @@ export class WebhookDeliverer {
     const backoff = attempts >= MAX_DELIVERY_ATTEMPTS ? undefined : nextDelayMs(attempts, this.o.retryScale);
     // Retry-After can ask for a longer wait, never a shorter one (the schedule must span a day).
     const delay = backoff === undefined ? undefined : Math.max(backoff, retryAfter ?? 0);
-    await this.settle(e, delay === undefined
-      ? { kind: 'dead', id: e.id, status, error: `${error}; gave up after ${attempts} attempts`, at: this.now() }
-      : { kind: 'retry', id: e.id, status, error, at: this.now(), nextAt: this.now() + delay });
+    await this.settle(
+      e,
+      delay === undefined
+        ? { kind: 'dead', id: e.id, status, error: `${error}; gave up after ${attempts} attempts`, at: this.now() }
+        : { kind: 'retry', id: e.id, status, error, at: this.now(), nextAt: this.now() + delay },
+    );
   }
 
   private settle(e: DueEvent, outcome: DeliveryOutcome): Promise<void> {

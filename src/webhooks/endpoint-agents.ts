@@ -11,7 +11,10 @@ import type { Agent } from 'undici';
 export class EndpointAgents {
   private readonly byInstance: LRUCache<string, { url: string; agent: Agent }>;
 
-  constructor(private readonly make: () => Agent, capacity = 2_000) {
+  constructor(
+    private readonly make: () => Agent,
+    capacity = 2_000,
+  ) {
     // Whatever leaves the cache (evicted, replaced, dropped) is closed.
     this.byInstance = new LRUCache({ max: capacity, dispose: (held) => void held.agent.destroy().catch(() => undefined) });
   }

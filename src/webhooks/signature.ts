@@ -53,7 +53,8 @@ export function verifyWebhook(
   if (id === undefined || ts === undefined || sigs === undefined) return { ok: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature' };
   const timestamp = Number(ts);
   if (!Number.isInteger(timestamp)) return { ok: false, reason: 'webhook-timestamp is not a number' };
-  if (Math.abs(now() / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: 'webhook-timestamp is outside the tolerance (a replay or a skewed clock)' };
+  if (Math.abs(now() / 1000 - timestamp) > toleranceSeconds)
+    return { ok: false, reason: 'webhook-timestamp is outside the tolerance (a replay or a skewed clock)' };
   // The raw bytes as received: decoding and re-encoding could change them.
   const expected = Buffer.from(signature(secret, id, timestamp, rawBody));
   for (const candidate of sigs.split(' ')) {

@@ -76,28 +76,39 @@ afterEach(async () => {
 function startDispatcher(options: Partial<DispatcherOptions> = {}): Promise<void> {
   const spool = MediaSpool.open(store, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
   const media = new MediaPreparer(store, spool, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
-  dispatcher = new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store, undefined, spool),
-    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
+  dispatcher = new Dispatcher(
+    new OutboxStatements(store),
+    new OutcomeStatements(store, undefined, spool),
+    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])),
+    media,
     { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8, ...options },
-    pino({ level: 'silent' }));
+    pino({ level: 'silent' }),
+  );
   return dispatcher.start();
 }
 
 let clock = Date.now();
-const accept = (ids: string[], recipient: (id: string) => string) => new AcceptStatements(store).insert(ids.map((id) => ({
-  id, instanceId, type: 'text' as const, recipient: recipient(id), text: id, acceptedAt: ++clock, media: undefined,
-})));
+const accept = (ids: string[], recipient: (id: string) => string) =>
+  new AcceptStatements(store).insert(
+    ids.map((id) => ({
+      id,
+      instanceId,
+      type: 'text' as const,
+      recipient: recipient(id),
+      text: id,
+      acceptedAt: ++clock,
+      media: undefined,
+    })),
+  );
 const ownLane = (id: string) => `55449${String(id.charCodeAt(0)).padStart(4, '0')}${String(id.charCodeAt(1) || 0).padStart(3, '0')}`;
 const sentCount = async () => (await store.sql.get<{ n: number }>(`SELECT count(*) AS n FROM messages WHERE status = 'sent'`))?.n ?? 0;
-const queued = () => store.sql.get<{ outbox: number; lanes: number }>(
-  'SELECT (SELECT count(*) FROM outbox) AS outbox, (SELECT count(*) FROM lanes) AS lanes',
-);
+const queued = () => store.sql.get<{ outbox: number; lanes: number }>('SELECT (SELECT count(*) FROM outbox) AS outbox, (SELECT count(*) FROM lanes) AS lanes');
 
 describe('claim pass', () => {
   it('counts the attempt and shows the message sending in a committed transaction before the engine is called', async () => {
     await accept(['a1'], ownLane);
     await startDispatcher();
-    await waitFor(async () => (await sentCount() === 1 ? true : undefined), 5000, 'the send');
+    await waitFor(async () => ((await sentCount()) === 1 ? true : undefined), 5000, 'the send');
     expect(engine.called).toEqual([{ id: 'a1', status: 'sending', attempts: 1 }]);
     expect(await queued()).toEqual({ outbox: 0, lanes: 0 });
   });
@@ -105,8 +116,12 @@ describe('claim pass', () => {
   it('several messages opening one lane together go out in acceptance order, each counted before its send', async () => {
     await accept(['m1', 'm2', 'm3'], () => '554490000111');
     await startDispatcher();
-    await waitFor(async () => (await sentCount() === 3 ? true : undefined), 5000, 'three sends');
-    expect(engine.called.map((c) => [c.id, c.status, c.attempts])).toEqual([['m1', 'sending', 1], ['m2', 'sending', 1], ['m3', 'sending', 1]]);
+    await waitFor(async () => ((await sentCount()) === 3 ? true : undefined), 5000, 'three sends');
+    expect(engine.called.map((c) => [c.id, c.status, c.attempts])).toEqual([
+      ['m1', 'sending', 1],
+      ['m2', 'sending', 1],
+      ['m3', 'sending', 1],
+    ]);
     expect(await queued()).toEqual({ outbox: 0, lanes: 0 });
   });
 
@@ -121,7 +136,7 @@ describe('claim pass', () => {
     await new Promise((r) => setTimeout(r, 100)); // polls come and go: no room
     expect(engine.called.map((c) => c.id)).toEqual(['x1', 'w1']);
     engine.open();
-    await waitFor(async () => (await sentCount() === 5 ? true : undefined), 5000, 'every send');
+    await waitFor(async () => ((await sentCount()) === 5 ? true : undefined), 5000, 'every send');
     expect(engine.called.map((c) => c.id)).toEqual(['x1', 'w1', 'w2', 'w3', 'n1']);
   });
 });

@@ -76,11 +76,25 @@ let observed: string[] = [];
 function build(options: Partial<DispatcherOptions>): Dispatcher {
   const spool = MediaSpool.open(store, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') });
   const media = new MediaPreparer(store, spool, { globalMaxBytes: 1 << 20, fetchTimeoutMs: 30_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
-  return new Dispatcher(new OutboxStatements(store), new OutcomeStatements(store, undefined, spool),
-    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])), media,
-    { nodeId: 'n', retryBaseMs: 10, retryMaxDelayMs: 100, maxAttempts: 3, pollIntervalMs: 20, batchSize: 16, maxActiveLanes: 16, laneBatch: 8,
-      onOutcome: (o, e) => observed.push(`${o.messageId}:${o.kind}:${e ?? '-'}`), ...options },
-    pino({ level: 'silent' }));
+  return new Dispatcher(
+    new OutboxStatements(store),
+    new OutcomeStatements(store, undefined, spool),
+    new EngineResolver(store.db, new Map<EngineName, Engine>([['sandbox', engine]])),
+    media,
+    {
+      nodeId: 'n',
+      retryBaseMs: 10,
+      retryMaxDelayMs: 100,
+      maxAttempts: 3,
+      pollIntervalMs: 20,
+      batchSize: 16,
+      maxActiveLanes: 16,
+      laneBatch: 8,
+      onOutcome: (o, e) => observed.push(`${o.messageId}:${o.kind}:${e ?? '-'}`),
+      ...options,
+    },
+    pino({ level: 'silent' }),
+  );
 }
 
 beforeEach(async () => {
@@ -103,16 +117,25 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const accept = (id: string, url?: string, recipient = '554499999999', instance = instanceId) => new AcceptStatements(store).insert([{
-  id, instanceId: instance, type: url === undefined ? 'text' : 'image', recipient, text: 'hi', acceptedAt: Date.now(),
-  media: url === undefined ? undefined : { kind: 'image', source: { kind: 'url', url }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
-}]);
+const accept = (id: string, url?: string, recipient = '554499999999', instance = instanceId) =>
+  new AcceptStatements(store).insert([
+    {
+      id,
+      instanceId: instance,
+      type: url === undefined ? 'text' : 'image',
+      recipient,
+      text: 'hi',
+      acceptedAt: Date.now(),
+      media:
+        url === undefined
+          ? undefined
+          : { kind: 'image', source: { kind: 'url', url }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
+    },
+  ]);
 
-const timeline = (id: string) => store.db.selectFrom('message_events').select(['kind', 'at', 'detail'])
-  .where('message_id', '=', id).orderBy('id').execute();
+const timeline = (id: string) => store.db.selectFrom('message_events').select(['kind', 'at', 'detail']).where('message_id', '=', id).orderBy('id').execute();
 
-const outboxAttempts = async (id: string) =>
-  (await store.db.selectFrom('outbox').select('attempts').where('message_id', '=', id).executeTakeFirst())?.attempts;
+const outboxAttempts = async (id: string) => (await store.db.selectFrom('outbox').select('attempts').where('message_id', '=', id).executeTakeFirst())?.attempts;
 
 const row = (id: string) => store.db.selectFrom('messages').select(['status', 'error_code', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
 

@@ -45,22 +45,54 @@ afterEach(async () => {
 });
 
 async function accept(id: string, kind: MediaKind, urlPath: string) {
-  await new AcceptStatements(store).insert([{
-    id, instanceId: 'inst', type: kind, recipient: '554499999999', text: undefined, acceptedAt: Date.now(),
-    media: { kind, source: { kind: 'url', url: `${fixture.origin}${urlPath}` }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
-  }]);
+  await new AcceptStatements(store).insert([
+    {
+      id,
+      instanceId: 'inst',
+      type: kind,
+      recipient: '554499999999',
+      text: undefined,
+      acceptedAt: Date.now(),
+      media: {
+        kind,
+        source: { kind: 'url', url: `${fixture.origin}${urlPath}` },
+        bytes: undefined,
+        info: undefined,
+        requestedFilename: undefined,
+        requestedMime: undefined,
+      },
+    },
+  ]);
 }
-const row = async (id: string) => store.db.selectFrom('messages').select([...DISPATCH_COLUMNS]).where('id', '=', id).executeTakeFirstOrThrow();
-const preparer = () => new MediaPreparer(store, MediaSpool.open(store, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') }), { globalMaxBytes: 1 << 20, fetchTimeoutMs: 5_000, allowPrivateNetworks: true, maxConcurrentDownloads: 2 });
+const row = async (id: string) =>
+  store.db
+    .selectFrom('messages')
+    .select([...DISPATCH_COLUMNS])
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+const preparer = () =>
+  new MediaPreparer(store, MediaSpool.open(store, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') }), {
+    globalMaxBytes: 1 << 20,
+    fetchTimeoutMs: 5_000,
+    allowPrivateNetworks: true,
+    maxConcurrentDownloads: 2,
+  });
 
 describe('MediaPreparer, a URL file', () => {
   it('a document without magic bytes takes its type from Content-Type, its name from the URL; kept, and a retry does not download again', async () => {
     await accept('d1', 'document', '/exports/contacts');
     const first = await preparer().prepare(await row('d1'));
-    expect(first).toMatchObject({ kind: 'document', mime: 'text/csv', filename: 'contacts.csv', voiceNote: false, sha256: createHash('sha256').update(CSV).digest('hex') });
+    expect(first).toMatchObject({
+      kind: 'document',
+      mime: 'text/csv',
+      filename: 'contacts.csv',
+      voiceNote: false,
+      sha256: createHash('sha256').update(CSV).digest('hex'),
+    });
     expect(first?.bytes.equals(CSV)).toBe(true);
-    expect(await store.db.selectFrom('messages').select(['media_mime', 'media_size', 'media_filename', 'media_voice']).where('id', '=', 'd1').executeTakeFirst())
-      .toEqual({ media_mime: 'text/csv', media_size: CSV.length, media_filename: 'contacts.csv', media_voice: 0 });
+    expect(
+      await store.db.selectFrom('messages').select(['media_mime', 'media_size', 'media_filename', 'media_voice']).where('id', '=', 'd1').executeTakeFirst(),
+    ).toEqual({ media_mime: 'text/csv', media_size: CSV.length, media_filename: 'contacts.csv', media_voice: 0 });
 
     const again = await preparer().prepare(await row('d1'));
     expect(again).toEqual(first);

@@ -45,10 +45,14 @@ describe('the accept commit fails', () => {
     const ok = await server.send(t, 'text', { phone: '554499999999', data: { text: 'committed' } });
     expect(ok.status).toBe(200);
     await waitForStatus(server, t, ok.body.message_id ?? '', ['sent', 'delivered', 'read']);
-    const inbox = await waitFor(async () => {
-      const r = await server.get(t, '/api/v1/sandbox/messages');
-      return (r.body.messages ?? []).length > 0 ? (r.body.messages as InboxEntry[]) : undefined;
-    }, 10_000, 'the sandbox inbox');
+    const inbox = await waitFor(
+      async () => {
+        const r = await server.get(t, '/api/v1/sandbox/messages');
+        return (r.body.messages ?? []).length > 0 ? (r.body.messages as InboxEntry[]) : undefined;
+      },
+      10_000,
+      'the sandbox inbox',
+    );
     expect(inbox.map((e) => e.text)).toEqual(['committed']);
   });
 });

@@ -21,7 +21,9 @@ function status(auth: string, localAddress = '127.0.0.1'): Promise<{ status: num
     const req = http.get(`${g.url}/api/v1/instance`, { headers: { authorization: auth }, localAddress, agent: false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
       res.on('end', () => {
         const body = JSON.parse(text) as { error?: { code: string } };
         const retryAfter = res.headers['retry-after'];
@@ -72,9 +74,14 @@ describe('failed sign-ins', () => {
   });
 
   it('wrong admin tokens are throttled the same way; the right one still works', async () => {
-    const admin = async (token: string) => (await fetch(`${g.url}/api/v1/admin/users`, {
-      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x' }),
-    })).status;
+    const admin = async (token: string) =>
+      (
+        await fetch(`${g.url}/api/v1/admin/users`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'x' }),
+        })
+      ).status;
     for (let i = 0; i < 5; i++) expect(await admin('not-the-admin-token-at-all')).toBe(401);
     expect(await admin('not-the-admin-token-at-all')).toBe(429);
     expect(await admin(ADMIN_TOKEN)).toBe(201);
@@ -82,13 +89,18 @@ describe('failed sign-ins', () => {
 
   it('behind a trusted proxy, the client address comes from X-Forwarded-For; from anyone else it is ignored', async () => {
     const proxied = await startTestGateway({
-      CONNEXA_AUTH_MAX_FAILURES: '2', CONNEXA_AUTH_LOCKOUT_DELAY_MS: '0', CONNEXA_TRUSTED_PROXIES: '127.0.0.1',
+      CONNEXA_AUTH_MAX_FAILURES: '2',
+      CONNEXA_AUTH_LOCKOUT_DELAY_MS: '0',
+      CONNEXA_TRUSTED_PROXIES: '127.0.0.1',
     });
     try {
       const t = await proxied.tenant();
-      const attempt = async (forwardedFor: string) => (await fetch(`${proxied.url}/api/v1/instance`, {
-        headers: { authorization: basic(t.userId, 'wrong'), 'x-forwarded-for': forwardedFor },
-      })).status;
+      const attempt = async (forwardedFor: string) =>
+        (
+          await fetch(`${proxied.url}/api/v1/instance`, {
+            headers: { authorization: basic(t.userId, 'wrong'), 'x-forwarded-for': forwardedFor },
+          })
+        ).status;
       expect([await attempt('203.0.113.5'), await attempt('203.0.113.5'), await attempt('203.0.113.5')]).toEqual([401, 401, 429]);
       // Another client behind the same proxy is not throttled for the first one's guesses.
       expect(await attempt('198.51.100.7')).toBe(401);
@@ -97,9 +109,12 @@ describe('failed sign-ins', () => {
     }
     // Without trusted proxies the header is only a header: all these come from 127.0.0.1.
     const t = await g.tenant();
-    const direct = async (forwardedFor: string) => (await fetch(`${g.url}/api/v1/instance`, {
-      headers: { authorization: basic(t.userId, 'wrong'), 'x-forwarded-for': forwardedFor },
-    })).status;
+    const direct = async (forwardedFor: string) =>
+      (
+        await fetch(`${g.url}/api/v1/instance`, {
+          headers: { authorization: basic(t.userId, 'wrong'), 'x-forwarded-for': forwardedFor },
+        })
+      ).status;
     const answers = [];
     for (let i = 0; i < 6; i++) answers.push(await direct(`192.0.2.${i}`));
     expect(answers).toEqual([401, 401, 401, 401, 401, 429]);

@@ -30,12 +30,18 @@ describe('connexa CLI', () => {
   it('creates a user and a sandbox instance, printing the token once and storing only its hash', async () => {
     const user = JSON.parse((await run(process.execPath, [CLI, 'user', 'create', '--name', 'Acme', '--json'], { env })).stdout) as Record<string, string>;
     expect(user['user_id']).toMatch(/^[0-9a-f-]{36}$/);
-    const created = JSON.parse((await run(process.execPath, [CLI, 'instance', 'create', '--user', user['user_id'] ?? '', '--engine', 'sandbox', '--json'], { env })).stdout) as Record<string, string>;
+    const created = JSON.parse(
+      (await run(process.execPath, [CLI, 'instance', 'create', '--user', user['user_id'] ?? '', '--engine', 'sandbox', '--json'], { env })).stdout,
+    ) as Record<string, string>;
     expect(created).toMatchObject({ user_id: user['user_id'], engine: 'sandbox' });
     expect(created['instance_token']).toMatch(/^cnx_/);
 
     const store = openStore({ dialect: 'sqlite', file: path.join(dir, 'cli.db') });
-    const row = await store.db.selectFrom('instances').selectAll().where('id', '=', created['instance_id'] ?? '').executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('instances')
+      .selectAll()
+      .where('id', '=', created['instance_id'] ?? '')
+      .executeTakeFirstOrThrow();
     await store.close();
     expect(row.token_hash).toBe(hashToken(created['instance_token'] ?? ''));
     expect(JSON.stringify(row)).not.toContain(created['instance_token']);

@@ -18,11 +18,15 @@ let t: Tenant;
 let files: Fixture;
 
 async function inboxFor(messageId: string, part = 0): Promise<InboxEntry> {
-  return waitFor(async () => {
-    const r = await g.get(t, '/api/v1/sandbox/messages?limit=1000');
-    const e = r.body.messages?.find((m) => m.message_id === messageId && m.part === part);
-    return e?.read_at !== null ? e : undefined;
-  }, 10_000, `inbox entry for ${messageId}`);
+  return waitFor(
+    async () => {
+      const r = await g.get(t, '/api/v1/sandbox/messages?limit=1000');
+      const e = r.body.messages?.find((m) => m.message_id === messageId && m.part === part);
+      return e?.read_at !== null ? e : undefined;
+    },
+    10_000,
+    `inbox entry for ${messageId}`,
+  );
 }
 
 beforeAll(async () => {
@@ -99,7 +103,10 @@ describe('the contract examples', () => {
     const doc = pdf();
     const v = await g.send(t, 'video', { phone: '554499999999', data: { text: 'clip', base64: Buffer.from(video).toString('base64') } });
     const a = await g.send(t, 'audio', { phone: '554499999999', data: { text: 'listen to this', base64: Buffer.from(audio).toString('base64') } });
-    const d = await g.send(t, 'document', { phone: '554499999999', data: { text: 'the report', filename: 'Q3 report.pdf', base64: Buffer.from(doc).toString('base64') } });
+    const d = await g.send(t, 'document', {
+      phone: '554499999999',
+      data: { text: 'the report', filename: 'Q3 report.pdf', base64: Buffer.from(doc).toString('base64') },
+    });
     expect([v.status, a.status, d.status]).toEqual([200, 200, 200]);
     expect((await inboxFor(v.body.message_id ?? '')).media).toMatchObject({ mime: 'video/mp4', sha256: sha256(video) });
     // Audio cannot carry a caption: the text follows as a second message under the same message_id.

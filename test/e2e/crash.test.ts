@@ -13,13 +13,16 @@ import { childGateway } from '../helpers/child-gateway.js';
 import { waitFor, type ApiBody, type InboxEntry } from '../helpers/gateway.js';
 import { png } from '../media/media-samples.js';
 
-const server = await childGateway({
-  CONNEXA_SANDBOX_DELIVER_MS: '20',
-  CONNEXA_SANDBOX_READ_MS: '40',
-  CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
-  CONNEXA_WEBHOOK_POLL_MS: '20',
-  CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE: '1',
-}, 'connexa-crash-');
+const server = await childGateway(
+  {
+    CONNEXA_SANDBOX_DELIVER_MS: '20',
+    CONNEXA_SANDBOX_READ_MS: '40',
+    CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    CONNEXA_WEBHOOK_POLL_MS: '20',
+    CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE: '1',
+  },
+  'connexa-crash-',
+);
 
 afterAll(() => server.dispose());
 
@@ -63,7 +66,9 @@ describe('SIGKILL in the middle of a stream of sends', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
     const hookUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}/hook`;
     const put = await fetch(`${base}/api/v1/instance/webhook`, {
-      method: 'PUT', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: hookUrl, events: ['message.sent'] }),
+      method: 'PUT',
+      headers: { authorization: auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: hookUrl, events: ['message.sent'] }),
     });
     expect(put.status).toBe(200);
 
@@ -105,10 +110,14 @@ describe('SIGKILL in the middle of a stream of sends', () => {
     } while (cursor !== null && cursor !== undefined);
 
     // Webhooks: every acknowledged message has one message.sent event (its id may arrive more than once).
-    await waitFor(async () => {
-      const covered = new Set([...hooks.values()].map((h) => h.messageId));
-      return [...acked.keys()].every((id) => covered.has(id)) ? true : undefined;
-    }, 60_000, 'a message.sent webhook for every acknowledged message');
+    await waitFor(
+      async () => {
+        const covered = new Set([...hooks.values()].map((h) => h.messageId));
+        return [...acked.keys()].every((id) => covered.has(id)) ? true : undefined;
+      },
+      60_000,
+      'a message.sent webhook for every acknowledged message',
+    );
     const eventsPerMessage = new Map<string, number>();
     for (const h of hooks.values()) eventsPerMessage.set(h.messageId, (eventsPerMessage.get(h.messageId) ?? 0) + 1);
     const redelivered = [...hooks.values()].filter((h) => h.count > 1).length;
@@ -123,8 +132,10 @@ describe('SIGKILL in the middle of a stream of sends', () => {
     const textsTwice = inbox.length - new Set(inbox.map((e) => e.text)).size;
     const unackedDelivered = inbox.filter((e) => !acked.has(e.message_id)).length;
     const resends = inbox.reduce((n, e) => n + e.resends, 0);
-    console.log(`crash test: ${KILLS} kills, ${attempted} attempted, ${acked.size} acknowledged, lost ${lost.length}, ` +
-      `delivered twice ${twice.length}, never acknowledged but delivered ${unackedDelivered}, resends deduplicated ${resends}`);
+    console.log(
+      `crash test: ${KILLS} kills, ${attempted} attempted, ${acked.size} acknowledged, lost ${lost.length}, ` +
+        `delivered twice ${twice.length}, never acknowledged but delivered ${unackedDelivered}, resends deduplicated ${resends}`,
+    );
     expect(acked.size).toBeGreaterThan(50);
     expect(lost).toEqual([]);
     expect(twice).toEqual([]);
@@ -150,11 +161,16 @@ describe('SIGKILL in the middle of a stream of sends', () => {
       }, 6);
     }
     expect(acked.size).toBeGreaterThan(10);
-    const inbox = async () => ((await (await fetch(`${base}/api/v1/sandbox/messages?limit=1000`, { headers: { authorization: auth } })).json()) as ApiBody).messages ?? [];
-    await waitFor(async () => {
-      const arrived = new Set((await inbox()).map((e) => e.message_id));
-      return [...acked.keys()].every((id) => arrived.has(id)) ? true : undefined;
-    }, 60_000, 'every acknowledged image in the sandbox');
+    const inbox = async () =>
+      ((await (await fetch(`${base}/api/v1/sandbox/messages?limit=1000`, { headers: { authorization: auth } })).json()) as ApiBody).messages ?? [];
+    await waitFor(
+      async () => {
+        const arrived = new Set((await inbox()).map((e) => e.message_id));
+        return [...acked.keys()].every((id) => arrived.has(id)) ? true : undefined;
+      },
+      60_000,
+      'every acknowledged image in the sandbox',
+    );
     for (const e of await inbox()) if (acked.has(e.message_id)) expect(e.media?.sha256).toBe(acked.get(e.message_id));
     // Sent files are removed after their commit; files of sends cut off by a kill at the next start.
     const spool = server.database.mediaDir;

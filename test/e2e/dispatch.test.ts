@@ -51,11 +51,15 @@ describe('ordering and retries', () => {
     const first = await text('15550100503', 'm0');
     ids.push(first.body.message_id ?? '');
     for (let i = 1; i < 30; i++) ids.push((await text('15550100503', `m${i}`)).body.message_id ?? '');
-    const entries = await waitFor(async () => {
-      const r = await g.get(t, '/api/v1/sandbox/messages?limit=1000');
-      const mine = (r.body.messages ?? []).filter((m) => m.phone === '15550100503');
-      return mine.length === 30 ? mine : undefined;
-    }, 15_000, 'all 30 to arrive');
+    const entries = await waitFor(
+      async () => {
+        const r = await g.get(t, '/api/v1/sandbox/messages?limit=1000');
+        const mine = (r.body.messages ?? []).filter((m) => m.phone === '15550100503');
+        return mine.length === 30 ? mine : undefined;
+      },
+      15_000,
+      'all 30 to arrive',
+    );
     const arrivalOrder = [...entries].sort((a, b) => a.id - b.id).map((e) => e.text);
     expect(arrivalOrder).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`));
   });

@@ -19,22 +19,106 @@ const cases: { name: string; type: string; body: unknown; status: number; code: 
   { name: 'letters in phone', type: 'text', body: { phone: '55449999abcd', data: { text: 'hi' } }, status: 400, code: 'invalid_phone', field: 'phone' },
   { name: 'too short for its country', type: 'text', body: { phone: '5544', data: { text: 'hi' } }, status: 400, code: 'invalid_phone', field: 'phone' },
   { name: 'leading 00', type: 'text', body: { phone: '00554499999999', data: { text: 'hi' } }, status: 400, code: 'invalid_phone', field: 'phone' },
-  { name: 'unknown type', type: 'sticker', body: { phone: '554499999999', data: { text: 'hi' } }, status: 400, code: 'unknown_message_type', field: 'message_type' },
+  {
+    name: 'unknown type',
+    type: 'sticker',
+    body: { phone: '554499999999', data: { text: 'hi' } },
+    status: 400,
+    code: 'unknown_message_type',
+    field: 'message_type',
+  },
   { name: 'missing data', type: 'text', body: { phone: '554499999999' }, status: 400, code: 'data_required', field: 'data' },
   { name: 'missing text', type: 'text', body: { phone: '554499999999', data: {} }, status: 400, code: 'text_required', field: 'data.text' },
   { name: 'empty text', type: 'text', body: { phone: '554499999999', data: { text: '' } }, status: 400, code: 'text_required', field: 'data.text' },
-  { name: 'text too long', type: 'text', body: { phone: '554499999999', data: { text: 'x'.repeat(4097) } }, status: 400, code: 'text_too_long', field: 'data.text' },
-  { name: 'neither url nor base64', type: 'image', body: { phone: '554499999999', data: { text: 'hi' } }, status: 400, code: 'media_source_required', field: 'data' },
-  { name: 'both url and base64', type: 'image', body: { phone: '554499999999', data: { url: 'https://example.com/a.png', base64: b64png } }, status: 400, code: 'media_source_conflict', field: 'data' },
-  { name: 'invalid base64', type: 'image', body: { phone: '554499999999', data: { base64: 'not*base64' } }, status: 400, code: 'invalid_base64', field: 'data.base64' },
-  { name: 'bad padding', type: 'image', body: { phone: '554499999999', data: { base64: 'iVBORw0KGgo' } }, status: 400, code: 'invalid_base64', field: 'data.base64' },
-  { name: 'wrong kind (png as video)', type: 'video', body: { phone: '554499999999', data: { base64: b64png } }, status: 400, code: 'media_type_mismatch', field: 'data.base64' },
-  { name: 'oversized media', type: 'image', body: { phone: '554499999999', data: { base64: Buffer.alloc(70 * 1024, 1).toString('base64') } }, status: 400, code: 'media_too_large', field: 'data.base64' },
-  { name: 'non-http url', type: 'image', body: { phone: '554499999999', data: { url: 'file:///etc/passwd' } }, status: 400, code: 'invalid_url', field: 'data.url' },
-  { name: 'loopback url', type: 'image', body: { phone: '554499999999', data: { url: 'http://2130706433/x.png' } }, status: 400, code: 'media_url_blocked', field: 'data.url' },
-  { name: 'metadata url', type: 'image', body: { phone: '554499999999', data: { url: 'http://169.254.169.254/latest/meta-data' } }, status: 400, code: 'media_url_blocked', field: 'data.url' },
+  {
+    name: 'text too long',
+    type: 'text',
+    body: { phone: '554499999999', data: { text: 'x'.repeat(4097) } },
+    status: 400,
+    code: 'text_too_long',
+    field: 'data.text',
+  },
+  {
+    name: 'neither url nor base64',
+    type: 'image',
+    body: { phone: '554499999999', data: { text: 'hi' } },
+    status: 400,
+    code: 'media_source_required',
+    field: 'data',
+  },
+  {
+    name: 'both url and base64',
+    type: 'image',
+    body: { phone: '554499999999', data: { url: 'https://example.com/a.png', base64: b64png } },
+    status: 400,
+    code: 'media_source_conflict',
+    field: 'data',
+  },
+  {
+    name: 'invalid base64',
+    type: 'image',
+    body: { phone: '554499999999', data: { base64: 'not*base64' } },
+    status: 400,
+    code: 'invalid_base64',
+    field: 'data.base64',
+  },
+  {
+    name: 'bad padding',
+    type: 'image',
+    body: { phone: '554499999999', data: { base64: 'iVBORw0KGgo' } },
+    status: 400,
+    code: 'invalid_base64',
+    field: 'data.base64',
+  },
+  {
+    name: 'wrong kind (png as video)',
+    type: 'video',
+    body: { phone: '554499999999', data: { base64: b64png } },
+    status: 400,
+    code: 'media_type_mismatch',
+    field: 'data.base64',
+  },
+  {
+    name: 'oversized media',
+    type: 'image',
+    body: { phone: '554499999999', data: { base64: Buffer.alloc(70 * 1024, 1).toString('base64') } },
+    status: 400,
+    code: 'media_too_large',
+    field: 'data.base64',
+  },
+  {
+    name: 'non-http url',
+    type: 'image',
+    body: { phone: '554499999999', data: { url: 'file:///etc/passwd' } },
+    status: 400,
+    code: 'invalid_url',
+    field: 'data.url',
+  },
+  {
+    name: 'loopback url',
+    type: 'image',
+    body: { phone: '554499999999', data: { url: 'http://2130706433/x.png' } },
+    status: 400,
+    code: 'media_url_blocked',
+    field: 'data.url',
+  },
+  {
+    name: 'metadata url',
+    type: 'image',
+    body: { phone: '554499999999', data: { url: 'http://169.254.169.254/latest/meta-data' } },
+    status: 400,
+    code: 'media_url_blocked',
+    field: 'data.url',
+  },
   { name: 'text of wrong type', type: 'text', body: { phone: '554499999999', data: { text: ['hi'] } }, status: 400, code: 'invalid_body', field: 'data.text' },
-  { name: 'text is a number (no coercion)', type: 'text', body: { phone: '554499999999', data: { text: 123 } }, status: 400, code: 'invalid_body', field: 'data.text' },
+  {
+    name: 'text is a number (no coercion)',
+    type: 'text',
+    body: { phone: '554499999999', data: { text: 123 } },
+    status: 400,
+    code: 'invalid_body',
+    field: 'data.text',
+  },
   { name: 'body is an array', type: 'text', body: [1, 2], status: 400, code: 'invalid_body' },
 ];
 
@@ -79,7 +163,7 @@ describe('malformed requests', () => {
     expect(r.body.error?.code).toBe('payload_too_large');
   });
 
-  it('a media body over that kind\'s limit → 413 before it is parsed', async () => {
+  it("a media body over that kind's limit → 413 before it is parsed", async () => {
     const r = await g.send(t, 'image', { phone: '554499999999', data: { base64: 'A'.repeat(200 * 1024) } });
     expect(r.status).toBe(413);
     expect(r.body.error?.code).toBe('payload_too_large');
@@ -119,7 +203,7 @@ describe('authentication', () => {
     }
   });
 
-  it('one instance cannot see another instance\'s message or inbox', async () => {
+  it("one instance cannot see another instance's message or inbox", async () => {
     const other = await g.tenant();
     const sent = await g.send(t, 'text', { phone: '554499999999', data: { text: 'private' } });
     expect(sent.status).toBe(200);
@@ -132,8 +216,11 @@ describe('authentication', () => {
   });
 
   it('the admin API needs the bearer token', async () => {
-    const res = await fetch(`${g.url}/api/v1/admin/users`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{"name":"x"}' });
+    const res = await fetch(`${g.url}/api/v1/admin/users`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{"name":"x"}',
+    });
     expect(res.status).toBe(401);
   });
-
 });

@@ -105,8 +105,10 @@ describe('framework errors keep the error shape', () => {
     const body = JSON.stringify({ phone: '554499999999', data: { text: 'after continue' } });
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect(Number(port), hostname, () => {
-        socket.write(`POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.auth}\r\nContent-Type: application/json\r\n`
-          + `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: ${t.auth}\r\nContent-Type: application/json\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+        );
       });
       let got = '';
       socket.on('data', (d: Buffer) => {
@@ -127,7 +129,9 @@ describe('connections', () => {
   let tt: Tenant;
   beforeAll(async () => {
     tight = await startTestGateway({
-      CONNEXA_HTTP_IDLE_TIMEOUT_S: '1', CONNEXA_HTTP_MIN_BODY_BYTES_PER_S: '100', CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '20',
+      CONNEXA_HTTP_IDLE_TIMEOUT_S: '1',
+      CONNEXA_HTTP_MIN_BODY_BYTES_PER_S: '100',
+      CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '20',
     });
     tt = await tight.tenant();
   });
@@ -158,31 +162,49 @@ describe('connections', () => {
   });
 
   it('a body trickled slower than the minimum rate is cut off with 408 and the connection closed', async () => {
-    const r = await hold(tight, (s) => {
-      s.write(`POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: ${tt.auth}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{`);
-      // One byte every 500 ms: the connection is never idle, but the body is far under 100 bytes/s.
-      const drip = setInterval(() => (s.writable ? s.write(' ') : clearInterval(drip)), 500);
-      s.on('close', () => clearInterval(drip));
-    }, 15_000);
+    const r = await hold(
+      tight,
+      (s) => {
+        s.write(
+          `POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: ${tt.auth}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{`,
+        );
+        // One byte every 500 ms: the connection is never idle, but the body is far under 100 bytes/s.
+        const drip = setInterval(() => (s.writable ? s.write(' ') : clearInterval(drip)), 500);
+        s.on('close', () => clearInterval(drip));
+      },
+      15_000,
+    );
     expect(r.closed).toBe(true);
     expect(r.got).toMatch(/^HTTP\/1\.1 408/);
     expect(r.got).toContain('"code":"request_timeout"');
   });
 
   it('a request refused before its body (401) closes the connection instead of reading the rest', async () => {
-    const r = await hold(tight, (s) => {
-      s.write('POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: Basic d3Jvbmc6d3Jvbmc=\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"phone":');
-    }, 5_000);
+    const r = await hold(
+      tight,
+      (s) => {
+        s.write(
+          'POST /api/v1/message/text HTTP/1.1\r\nHost: x\r\nAuthorization: Basic d3Jvbmc6d3Jvbmc=\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"phone":',
+        );
+      },
+      5_000,
+    );
     expect(r.got).toMatch(/^HTTP\/1\.1 401/);
     expect(r.closed).toBe(true);
   });
 
   it('connections per client address are capped', async () => {
     const { hostname, port } = new URL(tight.url);
-    const sockets = await Promise.all(Array.from({ length: 25 }, () => new Promise<net.Socket>((resolve) => {
-      const s = net.connect(Number(port), hostname, () => resolve(s));
-      s.on('error', () => {});
-    })));
+    const sockets = await Promise.all(
+      Array.from(
+        { length: 25 },
+        () =>
+          new Promise<net.Socket>((resolve) => {
+            const s = net.connect(Number(port), hostname, () => resolve(s));
+            s.on('error', () => {});
+          }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const open = sockets.filter((s) => !s.destroyed && s.readyState === 'open').length;
     for (const s of sockets) s.destroy();
@@ -203,7 +225,9 @@ describe('large uploads', () => {
     const socket = net.connect(Number(port), hostname);
     socket.on('error', () => {});
     await new Promise((r) => socket.once('connect', r));
-    socket.write(`POST /api/v1/message/image HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\nContent-Type: application/json\r\nContent-Length: 6000000\r\n\r\n{"phone":"554499999999","data":{"base64":"`);
+    socket.write(
+      `POST /api/v1/message/image HTTP/1.1\r\nHost: x\r\nAuthorization: ${tenant.auth}\r\nContent-Type: application/json\r\nContent-Length: 6000000\r\n\r\n{"phone":"554499999999","data":{"base64":"`,
+    );
     socket.write('A'.repeat(500_000));
     let got = '';
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
@@ -245,7 +269,11 @@ describe('media waiting per instance', () => {
     const gw = await startTestGateway({ CONNEXA_MEDIA_QUEUE_MAX_MB_PER_INSTANCE: '1', CONNEXA_DISPATCH: 'false' });
     try {
       const [a, b] = [await gw.tenant(), await gw.tenant()];
-      const doc = (tenant: Tenant) => gw.send(tenant, 'document', { phone: '554499999999', data: { base64: Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(400_000, 7)]).toString('base64') } });
+      const doc = (tenant: Tenant) =>
+        gw.send(tenant, 'document', {
+          phone: '554499999999',
+          data: { base64: Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(400_000, 7)]).toString('base64') },
+        });
       expect([(await doc(a)).status, (await doc(a)).status]).toEqual([200, 200]);
       const third = await doc(a);
       expect(third.status).toBe(429);
@@ -261,11 +289,14 @@ describe('media waiting per instance', () => {
 });
 
 describe('files', () => {
-  it('the database, its WAL and its media folder are the owner\'s only', () => {
+  it("the database, its WAL and its media folder are the owner's only", () => {
     // On PostgreSQL the database is the server's; the node keeps its media folder.
     const files = onPostgres
       ? [path.dirname(g.mediaDir), g.mediaDir]
-      : fs.readdirSync(g.dir).filter((f) => f.startsWith('connexa.db')).map((f) => path.join(g.dir, f));
+      : fs
+          .readdirSync(g.dir)
+          .filter((f) => f.startsWith('connexa.db'))
+          .map((f) => path.join(g.dir, f));
     expect(files).toContain(g.mediaDir);
     for (const f of files) {
       const stat = fs.statSync(f);

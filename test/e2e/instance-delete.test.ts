@@ -16,10 +16,14 @@ afterAll(async () => g?.stop());
 
 /** The message's status once it is neither queued nor sending. */
 function settled(id: string): Promise<{ status: string; error_code: string | null }> {
-  return waitFor(async () => {
-    const [r] = await g.query<{ status: string; error_code: string | null }>('SELECT status, error_code FROM messages WHERE id = ?', [id]);
-    return r !== undefined && r.status !== 'sending' && r.status !== 'queued' ? r : undefined;
-  }, 10_000, 'the queued message to settle');
+  return waitFor(
+    async () => {
+      const [r] = await g.query<{ status: string; error_code: string | null }>('SELECT status, error_code FROM messages WHERE id = ?', [id]);
+      return r !== undefined && r.status !== 'sending' && r.status !== 'queued' ? r : undefined;
+    },
+    10_000,
+    'the queued message to settle',
+  );
 }
 
 it('a deleted instance’s queued message fails with instance_not_found and never arrives', async () => {
@@ -30,10 +34,14 @@ it('a deleted instance’s queued message fails with instance_not_found and neve
   // Fails once (sandbox magic number), then waits for its retry.
   const queued = await g.send(t, 'text', { phone: '15550100501', data: { text: 'after delete' } });
   const id = queued.body.message_id ?? '';
-  await waitFor(async () => {
-    const r = await g.get(t, `/api/v1/message/${id}`);
-    return r.body.events?.some((e) => e.status === 'retry_scheduled') === true ? true : undefined;
-  }, 5_000, 'the first attempt to fail');
+  await waitFor(
+    async () => {
+      const r = await g.get(t, `/api/v1/message/${id}`);
+      return r.body.events?.some((e) => e.status === 'retry_scheduled') === true ? true : undefined;
+    },
+    5_000,
+    'the first attempt to fail',
+  );
 
   const del = await fetch(`${g.url}/api/v1/admin/instances/${t.instanceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(del.status).toBe(204);
@@ -46,10 +54,14 @@ it('a message waiting for a number that never linked fails with instance_not_fou
   const t = await g.tenant('baileys');
   const r = await g.send(t, 'text', { phone: '554499999999', data: { text: 'waiting' } });
   const id = r.body.message_id ?? '';
-  await waitFor(async () => {
-    const s = await g.get(t, `/api/v1/message/${id}`);
-    return s.body.events?.some((e) => e.status === 'waiting') === true ? true : undefined;
-  }, 5_000, 'the message to wait for its number');
+  await waitFor(
+    async () => {
+      const s = await g.get(t, `/api/v1/message/${id}`);
+      return s.body.events?.some((e) => e.status === 'waiting') === true ? true : undefined;
+    },
+    5_000,
+    'the message to wait for its number',
+  );
 
   const del = await fetch(`${g.url}/api/v1/admin/instances/${t.instanceId}`, { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(del.status).toBe(204);

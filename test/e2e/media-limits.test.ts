@@ -50,10 +50,14 @@ afterAll(async () => {
 });
 
 async function arrival(messageId: string): Promise<InboxEntry> {
-  return waitFor(async () => {
-    const r = await g.get(t, '/api/v1/sandbox/messages?limit=1000');
-    return (r.body.messages ?? []).find((e) => e.message_id === messageId);
-  }, 20_000, `message ${messageId} in the sandbox inbox`);
+  return waitFor(
+    async () => {
+      const r = await g.get(t, '/api/v1/sandbox/messages?limit=1000');
+      return (r.body.messages ?? []).find((e) => e.message_id === messageId);
+    },
+    20_000,
+    `message ${messageId} in the sandbox inbox`,
+  );
 }
 
 describe.each(KINDS)('$kind: at most $limit bytes', ({ kind, limit, sample }) => {

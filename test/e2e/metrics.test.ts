@@ -62,7 +62,8 @@ describe('/metrics', () => {
     const t = await g.tenant();
     const port = (receiver.address() as AddressInfo).port;
     const hook = await fetch(`${g.url}/api/v1/instance/webhook`, {
-      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: t.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ url: `http://127.0.0.1:${port}/hook`, events: ['message.read'] }),
     });
     expect(hook.status).toBe(200);

@@ -28,8 +28,11 @@ afterAll(async () => {
 describe('operations', () => {
   it('first start: demo instance printed (not logged), health endpoints, secrets never logged, graceful stop', async () => {
     const config = loadConfig({
-      CONNEXA_PORT: '0', CONNEXA_HOST: '127.0.0.1', CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'c.db')}`,
-      CONNEXA_LOG_LEVEL: 'trace', CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS: 'false',
+      CONNEXA_PORT: '0',
+      CONNEXA_HOST: '127.0.0.1',
+      CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'c.db')}`,
+      CONNEXA_LOG_LEVEL: 'trace',
+      CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS: 'false',
     });
     gateway = await startGateway(config, { logger: createLogger('trace', sink), print: (t) => printed.push(t) });
     const banner = printed.join('\n');
@@ -50,10 +53,28 @@ describe('operations', () => {
     const auth = basic(userId, token);
     const b64 = Buffer.from(png()).toString('base64');
     const headers = { authorization: auth, 'content-type': 'application/json' };
-    expect((await fetch(`${gateway.url}/api/v1/message/image`, { method: 'POST', headers, body: JSON.stringify({ phone: '554499999999', data: { base64: b64 } }) })).status).toBe(200);
-    expect((await fetch(`${gateway.url}/api/v1/message/text`, { method: 'POST', headers: { ...headers, authorization: basic(userId, `${token}x`) }, body: '{}' })).status).toBe(401);
-    expect((await fetch(`${gateway.url}/api/v1/message/image`, { method: 'POST', headers, body: JSON.stringify({ phone: '554499999999', data: { base64: `${b64}!` } }) })).status).toBe(400);
-    const admin = await fetch(`${gateway.url}/api/v1/admin/users`, { method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: '{"name":"n"}' });
+    expect(
+      (await fetch(`${gateway.url}/api/v1/message/image`, { method: 'POST', headers, body: JSON.stringify({ phone: '554499999999', data: { base64: b64 } }) }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await fetch(`${gateway.url}/api/v1/message/text`, { method: 'POST', headers: { ...headers, authorization: basic(userId, `${token}x`) }, body: '{}' }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await fetch(`${gateway.url}/api/v1/message/image`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ phone: '554499999999', data: { base64: `${b64}!` } }),
+        })
+      ).status,
+    ).toBe(400);
+    const admin = await fetch(`${gateway.url}/api/v1/admin/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: '{"name":"n"}',
+    });
     expect(admin.status).toBe(201);
 
     // A slow in-flight request: its body is still arriving when the stop begins.

@@ -17,7 +17,9 @@ const text = { phone: '554499999999', data: { text: 'under pressure' } };
 
 function busy(ms: number): void {
   const end = Date.now() + ms;
-  while (Date.now() < end) { /* starve the event loop */ }
+  while (Date.now() < end) {
+    /* starve the event loop */
+  }
 }
 
 /** Start-up itself can lag the loop for a sample: wait until sends are accepted. */

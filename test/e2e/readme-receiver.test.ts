@@ -38,7 +38,8 @@ describe('the README webhook receiver', () => {
     g = await startTestGateway({ CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' });
     const t = await g.tenant();
     const put = await fetch(`${g.url}/api/v1/instance/webhook`, {
-      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: t.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ url: `http://127.0.0.1:${port}/`, events: ['message.sent'] }),
     });
     const secret = ((await put.json()) as { secret: string }).secret;
@@ -46,13 +47,17 @@ describe('the README webhook receiver', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await waitFor(async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' })).status === 401 ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 10_000, 'the receiver to listen and refuse an unsigned request');
+      await waitFor(
+        async () => {
+          try {
+            return (await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' })).status === 401 ? true : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        10_000,
+        'the receiver to listen and refuse an unsigned request',
+      );
       await g.send(t, 'text', { phone: '554499999999', data: { text: 'to the receiver' } });
       await waitFor(async () => (out.includes('message.sent') ? true : undefined), 10_000, 'the receiver to log the event');
     } finally {

@@ -21,16 +21,21 @@ describe('slow database commits', () => {
     // Sampled every 200 ms: a slow commit counts for 5 samples (1 s).
     // No dispatcher: its own writes would otherwise meet the held lock first.
     server = await childGateway({
-      CONNEXA_DISPATCH: 'false', CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0', CONNEXA_OVERLOAD_SAMPLE_MS: '200', CONNEXA_OVERLOAD_COMMIT_MS: '200',
+      CONNEXA_DISPATCH: 'false',
+      CONNEXA_OVERLOAD_EVENT_LOOP_DELAY_MS: '0',
+      CONNEXA_OVERLOAD_SAMPLE_MS: '200',
+      CONNEXA_OVERLOAD_COMMIT_MS: '200',
     });
     const gw = server;
     await gw.start();
     const t = await gw.tenant();
 
     const release = await holdWriteLock(gw.database);
-    const released = new Promise<void>((resolve, reject) => setTimeout(() => {
-      release().then(resolve, reject);
-    }, 600));
+    const released = new Promise<void>((resolve, reject) =>
+      setTimeout(() => {
+        release().then(resolve, reject);
+      }, 600),
+    );
     // This send waits for the lock: stored, but only once the lock is gone (~600 ms).
     const started = Date.now();
     const slow = await gw.send(t, 'text', text);

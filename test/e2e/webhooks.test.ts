@@ -19,7 +19,9 @@ const newReceiver = async () => {
 
 async function configure(t: Tenant, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${g.url}/api/v1/instance/webhook`, {
-    method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'PUT',
+    headers: { authorization: t.auth, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
@@ -41,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('webhooks', () => {
-  it('a message\'s sent, delivered and read arrive in order, signed, secret shown once', async () => {
+  it("a message's sent, delivered and read arrive in order, signed, secret shown once", async () => {
     const t = await g.tenant();
     const r = await newReceiver();
     const put = await configure(t, { url: r.url });
@@ -58,7 +60,11 @@ describe('webhooks', () => {
     for (const e of r.got) {
       // What a receiver's router and logs see.
       expect([e.method, e.headers['content-type'], e.headers['user-agent']]).toEqual(['POST', 'application/json', 'Connexa-Webhooks/1']);
-      const payload = wh.verify(e.body, e.headers as Record<string, string>) as { id: string; instance_id: string; data: { message_id: string; status: string } };
+      const payload = wh.verify(e.body, e.headers as Record<string, string>) as {
+        id: string;
+        instance_id: string;
+        data: { message_id: string; status: string };
+      };
       expect(payload.id).toBe(e.headers['webhook-id']);
       expect(payload.instance_id).toBe(t.instanceId);
       expect(payload.data.message_id).toBe(sent.body.message_id);
@@ -74,10 +80,14 @@ describe('webhooks', () => {
     await text(t);
     await waitFor(async () => (r.hits >= 3 ? true : undefined), 10_000, 'three attempts');
     expect(new Set(r.got.map((e) => e.headers['webhook-id'])).size).toBe(1);
-    const log = await waitFor(async () => {
-      const d = (await g.get(t, '/api/v1/webhooks/deliveries')).body['deliveries'] as { status: string; attempts: number; last_response_status: number }[];
-      return d[0]?.status === 'delivered' ? d : undefined;
-    }, 5000, 'the delivery log');
+    const log = await waitFor(
+      async () => {
+        const d = (await g.get(t, '/api/v1/webhooks/deliveries')).body['deliveries'] as { status: string; attempts: number; last_response_status: number }[];
+        return d[0]?.status === 'delivered' ? d : undefined;
+      },
+      5000,
+      'the delivery log',
+    );
     expect(log[0]).toMatchObject({ status: 'delivered', attempts: 3, last_response_status: 200 });
   });
 
@@ -87,7 +97,11 @@ describe('webhooks', () => {
     r410.answer = (_q, _n, res) => res.writeHead(410).end();
     await configure(gone, { url: r410.url, events: ['message.sent'] });
     await text(gone);
-    await waitFor(async () => ((await g.get(gone, '/api/v1/instance/webhook')).body['enabled'] === false ? true : undefined), 5000, 'the endpoint to be disabled');
+    await waitFor(
+      async () => ((await g.get(gone, '/api/v1/instance/webhook')).body['enabled'] === false ? true : undefined),
+      5000,
+      'the endpoint to be disabled',
+    );
     await text(gone);
     await new Promise((res) => setTimeout(res, 300));
     expect(r410.hits).toBe(1);
@@ -110,10 +124,14 @@ describe('webhooks', () => {
     r.answer = (_q, n, res) => (n === 1 ? setTimeout(() => res.writeHead(200).end(), 1500) : res.writeHead(200).end());
     await configure(t, { url: r.url, events: ['message.sent'] });
     await text(t);
-    const log = await waitFor(async () => {
-      const d = (await g.get(t, '/api/v1/webhooks/deliveries')).body['deliveries'] as { status: string; attempts: number }[];
-      return d[0]?.status === 'delivered' ? d : undefined;
-    }, 10_000, 'the retried delivery');
+    const log = await waitFor(
+      async () => {
+        const d = (await g.get(t, '/api/v1/webhooks/deliveries')).body['deliveries'] as { status: string; attempts: number }[];
+        return d[0]?.status === 'delivered' ? d : undefined;
+      },
+      10_000,
+      'the retried delivery',
+    );
     expect(log[0]?.attempts).toBe(2);
     expect(r.got[0]?.headers['webhook-id']).toBe(r.got[1]?.headers['webhook-id']);
   });
@@ -133,17 +151,21 @@ describe('webhooks', () => {
     expect(ids).toEqual([first.body.message_id, second.body.message_id]);
   });
 
-  it('deliveries, retry and replay see only the caller\'s instance; DELETE drops what is pending', async () => {
+  it("deliveries, retry and replay see only the caller's instance; DELETE drops what is pending", async () => {
     const a = await g.tenant();
     const b = await g.tenant();
     const r = await newReceiver();
     r.answer = (_q, _n, res) => res.writeHead(500).end();
     await configure(a, { url: r.url, events: ['message.sent'] });
     await text(a);
-    const id = await waitFor(async () => {
-      const d = (await g.get(a, '/api/v1/webhooks/deliveries')).body['deliveries'] as { id: number }[];
-      return d[0]?.id;
-    }, 5000, 'a delivery');
+    const id = await waitFor(
+      async () => {
+        const d = (await g.get(a, '/api/v1/webhooks/deliveries')).body['deliveries'] as { id: number }[];
+        return d[0]?.id;
+      },
+      5000,
+      'a delivery',
+    );
     expect((await g.get(b, '/api/v1/webhooks/deliveries')).body['deliveries']).toEqual([]);
     expect((await g.post(b, `/api/v1/webhooks/deliveries/${id}/retry`)).status).toBe(404);
     expect((await g.post(b, '/api/v1/webhooks/replay', { since: '2000-01-01T00:00:00Z' })).body['replayed']).toBe(0);
@@ -204,7 +226,9 @@ describe('webhooks', () => {
       const t = await strict.tenant();
       for (const url of ['http://127.0.0.1:9/hook', 'http://10.0.0.5/hook', 'http://[::1]/x', 'http://169.254.169.254/latest', 'ftp://example.com/x']) {
         const res = await fetch(`${strict.url}/api/v1/instance/webhook`, {
-          method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' }, body: JSON.stringify({ url }),
+          method: 'PUT',
+          headers: { authorization: t.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ url }),
         });
         expect(res.status).toBe(400);
         const body = (await res.json()) as { error: { code: string; details: { field: string }[] } };

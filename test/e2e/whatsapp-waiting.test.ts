@@ -58,7 +58,8 @@ describe('a number that is not connected', () => {
     await link(gw, t);
     await waitForStatus(gw, t, second.body.message_id ?? '', ['sent']);
     expect(socket().sent.map((s) => s.messageId)).toEqual([
-      whatsappMessageId(first.body.message_id ?? '', 0), whatsappMessageId(second.body.message_id ?? '', 0),
+      whatsappMessageId(first.body.message_id ?? '', 0),
+      whatsappMessageId(second.body.message_id ?? '', 0),
     ]);
     expect((await gw.get(t, `/api/v1/message/${first.body.message_id ?? ''}`)).body).toMatchObject({ status: 'sent', attempts: 1 });
     expect((await gw.get(t, '/api/v1/instance')).body).toMatchObject({ state: 'connected', waiting: 0 });

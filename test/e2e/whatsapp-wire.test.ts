@@ -28,8 +28,10 @@ beforeEach(async () => {
   server.addContact(CONTACT);
   server.addContact(NEWCOMER);
   gw = await startTestGateway({
-    CONNEXA_WHATSAPP_WS_URL: server.url, CONNEXA_WHATSAPP_START_STAGGER_MS: '0',
-    CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20',
+    CONNEXA_WHATSAPP_WS_URL: server.url,
+    CONNEXA_WHATSAPP_START_STAGGER_MS: '0',
+    CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    CONNEXA_WEBHOOK_POLL_MS: '20',
   });
   t = await gw.tenant('baileys', PACING_OFF);
 });
@@ -46,10 +48,14 @@ async function link(businessName?: string): Promise<FakeConnection> {
   const conn = await registering;
   conn.usync = ON_WHATSAPP;
   conn.pairDevice(['ref-one']);
-  const qr = await waitFor(async () => {
-    const r = await gw.get(t, '/api/v1/instance/qr');
-    return r.status === 200 && typeof r.body.code === 'string' ? r.body.code : undefined;
-  }, 5_000, 'the QR code');
+  const qr = await waitFor(
+    async () => {
+      const r = await gw.get(t, '/api/v1/instance/qr');
+      return r.status === 200 && typeof r.body.code === 'string' ? r.body.code : undefined;
+    },
+    5_000,
+    'the QR code',
+  );
   const login = server.nextConnection();
   await conn.pairSuccess(qr, OWN, undefined, businessName);
   const session = await login;
@@ -95,10 +101,11 @@ describe('statuses of our own messages, from the server', () => {
 });
 
 describe('messages from people, over the wire', () => {
-  it('a contact\'s reply is decrypted and stored; their reaction to our message is a message.reaction about it', async () => {
+  it("a contact's reply is decrypted and stored; their reaction to our message is a message.reaction about it", async () => {
     const hooks = await receiver();
     const put = await fetch(`${gw.url}/api/v1/instance/webhook`, {
-      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: t.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ url: hooks.url, events: ['message.received', 'message.reaction'] }),
     });
     expect(put.status).toBe(200);
@@ -116,12 +123,30 @@ describe('messages from people, over the wire', () => {
     await conn.deliver(contact, { conversation: 'oi de volta' }, me, 'IN-WIRE-1');
     // From the contact's LID alone: the phone comes from the mapping Baileys learnt when it looked the contact up.
     await conn.deliver(contact, { conversation: 'agora por LID' }, me, 'IN-WIRE-LID', contact.lidJid);
-    await conn.deliver(contact, { reactionMessage: { key: { id: stanza.attrs.id ?? '', remoteJid: `${OWN}@s.whatsapp.net`, fromMe: false }, text: '👍' } }, me, 'IN-WIRE-2');
-    const events = await waitFor(async () => (hooks.got.length >= 3 ? hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> }) : undefined), 5_000, 'three events');
+    await conn.deliver(
+      contact,
+      { reactionMessage: { key: { id: stanza.attrs.id ?? '', remoteJid: `${OWN}@s.whatsapp.net`, fromMe: false }, text: '👍' } },
+      me,
+      'IN-WIRE-2',
+    );
+    const events = await waitFor(
+      async () => (hooks.got.length >= 3 ? hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> }) : undefined),
+      5_000,
+      'three events',
+    );
     expect(events).toEqual([
-      expect.objectContaining({ type: 'message.received', data: expect.objectContaining({ provider_message_id: 'IN-WIRE-1', text: 'oi de volta', phone: CONTACT }) }),
-      expect.objectContaining({ type: 'message.received', data: expect.objectContaining({ provider_message_id: 'IN-WIRE-LID', from: contact.lidJid, phone: CONTACT }) }),
-      expect.objectContaining({ type: 'message.reaction', data: expect.objectContaining({ provider_message_id: stanza.attrs.id, message_id: ours, emoji: '👍', phone: CONTACT }) }),
+      expect.objectContaining({
+        type: 'message.received',
+        data: expect.objectContaining({ provider_message_id: 'IN-WIRE-1', text: 'oi de volta', phone: CONTACT }),
+      }),
+      expect.objectContaining({
+        type: 'message.received',
+        data: expect.objectContaining({ provider_message_id: 'IN-WIRE-LID', from: contact.lidJid, phone: CONTACT }),
+      }),
+      expect.objectContaining({
+        type: 'message.reaction',
+        data: expect.objectContaining({ provider_message_id: stanza.attrs.id, message_id: ours, emoji: '👍', phone: CONTACT }),
+      }),
     ]);
     const list = (await gw.get(t, '/api/v1/messages/inbound')).body.messages ?? [];
     expect(list.map((m) => m.provider_message_id)).toEqual(['IN-WIRE-LID', 'IN-WIRE-1']);
@@ -130,7 +155,7 @@ describe('messages from people, over the wire', () => {
 });
 
 describe('a received file', () => {
-  it('is streamed from WhatsApp\'s media servers; once expired, the phone uploads it again and the new place is kept', async () => {
+  it("is streamed from WhatsApp's media servers; once expired, the phone uploads it again and the new place is kept", async () => {
     const media = new FakeMediaHost();
     try {
       const conn = await link();
@@ -145,13 +170,28 @@ describe('a received file', () => {
       // Expired at its first place; the phone puts it at a new one when asked.
       conn.reuploads.set('IN-PHOTO', { mediaKey: file.mediaKey, directPath: '/v/t62/new-place?ccb=1', from: contact.pnJid });
       media.files.set('/v/t62/new-place?ccb=1', file.encrypted);
-      await conn.deliver(contact, {
-        imageMessage: {
-          url: 'https://mmg.whatsapp.net/v/t62/first-place?ccb=1', directPath: '/v/t62/first-place?ccb=1', mimetype: 'image/jpeg',
-          mediaKey: file.mediaKey, fileEncSha256: file.fileEncSha256, fileSha256: file.fileSha256, fileLength: file.fileLength, caption: 'a foto',
+      await conn.deliver(
+        contact,
+        {
+          imageMessage: {
+            url: 'https://mmg.whatsapp.net/v/t62/first-place?ccb=1',
+            directPath: '/v/t62/first-place?ccb=1',
+            mimetype: 'image/jpeg',
+            mediaKey: file.mediaKey,
+            fileEncSha256: file.fileEncSha256,
+            fileSha256: file.fileSha256,
+            fileLength: file.fileLength,
+            caption: 'a foto',
+          },
         },
-      }, me, 'IN-PHOTO');
-      const entry = await waitFor(async () => (await gw.get(t, '/api/v1/messages/inbound')).body.messages?.find((m) => m.provider_message_id === 'IN-PHOTO'), 5_000, 'the photo message');
+        me,
+        'IN-PHOTO',
+      );
+      const entry = await waitFor(
+        async () => (await gw.get(t, '/api/v1/messages/inbound')).body.messages?.find((m) => m.provider_message_id === 'IN-PHOTO'),
+        5_000,
+        'the photo message',
+      );
       const url = `${gw.url}${entry.media?.download_url ?? ''}`;
       const retries = () => conn.received.filter((n) => n.tag === 'receipt' && n.attrs.type === 'server-error').length;
 
@@ -184,10 +224,14 @@ describe('typing', () => {
     const before = conn.received.length;
     await sendText('hi');
     await conn.message();
-    await waitFor(async () => (conn.received.slice(before).some((n) => n.tag === 'presence' && n.attrs.type === 'unavailable') ? true : undefined), 5_000, 'offline again');
+    await waitFor(
+      async () => (conn.received.slice(before).some((n) => n.tag === 'presence' && n.attrs.type === 'unavailable') ? true : undefined),
+      5_000,
+      'offline again',
+    );
     const seen = conn.received.slice(before).flatMap((n) => {
       if (n.tag === 'presence') return [`presence:${n.attrs.type ?? ''}`];
-      if (n.tag === 'chatstate') return [`${Array.isArray(n.content) ? n.content[0]?.tag ?? '' : ''}:${n.attrs.to ?? ''}`];
+      if (n.tag === 'chatstate') return [`${Array.isArray(n.content) ? (n.content[0]?.tag ?? '') : ''}:${n.attrs.to ?? ''}`];
       if (n.tag === 'message') return ['message'];
       return [];
     });
@@ -207,7 +251,11 @@ describe('a recipient that keeps asking for a message again', () => {
     const askAgain = async (on: FakeConnection, count: number): Promise<number> => {
       const acked = on.received.filter((n) => n.tag === 'ack' && n.attrs.class === 'receipt').length;
       on.retryReceipt(stanza, contact, count);
-      await waitFor(async () => (on.received.filter((n) => n.tag === 'ack' && n.attrs.class === 'receipt').length > acked ? true : undefined), 5_000, 'the retry receipt to be handled');
+      await waitFor(
+        async () => (on.received.filter((n) => n.tag === 'ack' && n.attrs.class === 'receipt').length > acked ? true : undefined),
+        5_000,
+        'the retry receipt to be handled',
+      );
       return [...conn.received, ...(on === conn ? [] : on.received)].filter((n) => n.tag === 'message' && n.attrs.id === stanza.attrs.id).length;
     };
     // Baileys resends while its retry counter for the message allows, then stops.
@@ -238,7 +286,8 @@ describe('WhatsApp restricts the number from new chats', () => {
   beforeEach(async () => {
     hooks = await receiver();
     const res = await fetch(`${gw.url}/api/v1/instance/webhook`, {
-      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: t.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ url: hooks.url, events: ['instance.restricted', 'instance.unrestricted'] }),
     });
     expect(res.status).toBe(200);
@@ -264,10 +313,14 @@ describe('WhatsApp restricts the number from new chats', () => {
     const refused = await conn.message(1);
     conn.ack(refused, 463);
     expect(await waitForStatus(gw, t, first, ['failed'])).toMatchObject({ error: { code: 'reachout_timelock' } });
-    const state = await waitFor(async () => {
-      const body = (await gw.get(t, '/api/v1/instance')).body;
-      return typeof body.restricted_until === 'string' ? body : undefined;
-    }, 5_000, 'the restriction to show');
+    const state = await waitFor(
+      async () => {
+        const body = (await gw.get(t, '/api/v1/instance')).body;
+        return typeof body.restricted_until === 'string' ? body : undefined;
+      },
+      5_000,
+      'the restriction to show',
+    );
     // No time from WhatsApp: a backoff (15 minutes for the first 463).
     const until = Date.parse(state.restricted_until as string);
     expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
@@ -286,16 +339,24 @@ describe('WhatsApp restricts the number from new chats', () => {
     expect(conn.received.filter((n) => n.tag === 'message')).toHaveLength(3);
   });
 
-  it('WhatsApp\'s own restriction notice sets the end, and its lifting ends it', async () => {
+  it("WhatsApp's own restriction notice sets the end, and its lifting ends it", async () => {
     const conn = await link();
     const ends = Math.floor(Date.now() / 1000) + 3_600;
     conn.reachoutTimelock(true, ends);
-    await waitFor(async () => ((await gw.get(t, '/api/v1/instance')).body.restricted_until === new Date(ends * 1000).toISOString() ? true : undefined), 5_000, 'the restriction to show');
+    await waitFor(
+      async () => ((await gw.get(t, '/api/v1/instance')).body.restricted_until === new Date(ends * 1000).toISOString() ? true : undefined),
+      5_000,
+      'the restriction to show',
+    );
     const waiting = await sendText('hello', NEWCOMER);
-    await waitFor(async () => {
-      const events = (await gw.get(t, `/api/v1/message/${waiting}`)).body.events ?? [];
-      return events.some((e) => e.code === 'instance_restricted') ? true : undefined;
-    }, 5_000, 'the message to wait');
+    await waitFor(
+      async () => {
+        const events = (await gw.get(t, `/api/v1/message/${waiting}`)).body.events ?? [];
+        return events.some((e) => e.code === 'instance_restricted') ? true : undefined;
+      },
+      5_000,
+      'the message to wait',
+    );
     expect((await gw.get(t, `/api/v1/message/${waiting}`)).body).toMatchObject({ status: 'queued', attempts: 0 });
 
     conn.reachoutTimelock(false);

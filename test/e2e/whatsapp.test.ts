@@ -20,16 +20,20 @@ const sockets: FakeSocket[] = [];
 const socket = () => sockets[sockets.length - 1] as FakeSocket;
 
 beforeAll(async () => {
-  g = await startTestGateway({ CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' }, (auth) => {
-    const s = new FakeSocket(auth);
-    s.registered.add('5544999999999');
-    sockets.push(s);
-    return s;
-  }, async (_instanceId, encoded) => {
-    // WhatsApp's media servers are out of reach: hand back bytes tied to the stored message.
-    const m = proto.WebMessageInfo.decode(encoded);
-    return Readable.from([Buffer.from(`file of ${m.key?.id ?? '?'}`)]);
-  });
+  g = await startTestGateway(
+    { CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' },
+    (auth) => {
+      const s = new FakeSocket(auth);
+      s.registered.add('5544999999999');
+      sockets.push(s);
+      return s;
+    },
+    async (_instanceId, encoded) => {
+      // WhatsApp's media servers are out of reach: hand back bytes tied to the stored message.
+      const m = proto.WebMessageInfo.decode(encoded);
+      return Readable.from([Buffer.from(`file of ${m.key?.id ?? '?'}`)]);
+    },
+  );
   // Pacing off so the test runs in milliseconds; pacing itself is tested in test/engines.
   t = await g.tenant('baileys', { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false } });
 });
@@ -48,7 +52,11 @@ describe('a WhatsApp number through the API', () => {
     expect(qr.body).toMatchObject({ code: '2@qr-code-data,xyz', expires_at: expect.any(String) });
     const png = await fetch(`${g.url}/api/v1/instance/qr`, { headers: { authorization: t.auth } });
     expect(png.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await png.arrayBuffer()).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(
+      Buffer.from(await png.arrayBuffer())
+        .subarray(0, 8)
+        .toString('hex'),
+    ).toBe('89504e470d0a1a0a');
     expect((await g.post(t, '/api/v1/instance/pairing-code', { phone: '+55 44 99999-9999' })).body).toEqual({ code: 'ABCD1234' });
 
     socket().auth.creds.me = { id: '5544000000000:3@s.whatsapp.net' };
@@ -58,7 +66,7 @@ describe('a WhatsApp number through the API', () => {
     expect((await g.get(t, '/api/v1/instance/qr')).body.error?.code).toBe('already_connected');
   });
 
-  it('sends the contract\'s text to the id WhatsApp knows, then receipts move it to read', async () => {
+  it("sends the contract's text to the id WhatsApp knows, then receipts move it to read", async () => {
     const r = await g.send(t, 'text', { phone: '554499999999', data: { text: 'Hello from Connexa!' } });
     expect(r.status).toBe(200);
     const id = r.body.message_id ?? '';
@@ -85,8 +93,17 @@ describe('a WhatsApp number through the API', () => {
     socket().ev.emit('messages.upsert', {
       type: 'notify',
       messages: [
-        { key: { id: 'IN-1', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { conversation: 'oi' }, messageTimestamp: 1_700_000_000, pushName: 'Ana' },
-        { key: { id: 'IN-2', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { imageMessage: { mimetype: 'image/jpeg', fileLength: 1234, caption: 'foto' } }, messageTimestamp: 1_700_000_001 },
+        {
+          key: { id: 'IN-1', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' },
+          message: { conversation: 'oi' },
+          messageTimestamp: 1_700_000_000,
+          pushName: 'Ana',
+        },
+        {
+          key: { id: 'IN-2', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' },
+          message: { imageMessage: { mimetype: 'image/jpeg', fileLength: 1234, caption: 'foto' } },
+          messageTimestamp: 1_700_000_001,
+        },
       ],
     });
     // What arrived while the gateway was offline comes as 'append'; a repeat of IN-1 is ignored.
@@ -94,13 +111,21 @@ describe('a WhatsApp number through the API', () => {
       type: 'append',
       messages: [
         { key: { id: 'IN-1', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { conversation: 'oi' }, messageTimestamp: 1_700_000_000 },
-        { key: { id: 'IN-3', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' }, message: { conversation: 'tudo bem?' }, messageTimestamp: 1_700_000_002 },
+        {
+          key: { id: 'IN-3', fromMe: false, remoteJid: '5544988887777@s.whatsapp.net' },
+          message: { conversation: 'tudo bem?' },
+          messageTimestamp: 1_700_000_002,
+        },
       ],
     });
-    const list = await waitFor(async () => {
-      const r = await g.get(t, '/api/v1/messages/inbound');
-      return (r.body.messages?.length ?? 0) === 3 ? r.body.messages : undefined;
-    }, 5000, 'inbound messages');
+    const list = await waitFor(
+      async () => {
+        const r = await g.get(t, '/api/v1/messages/inbound');
+        return (r.body.messages?.length ?? 0) === 3 ? r.body.messages : undefined;
+      },
+      5000,
+      'inbound messages',
+    );
     expect(list).toMatchObject([
       { provider_message_id: 'IN-3', type: 'text', text: 'tudo bem?' },
       { provider_message_id: 'IN-2', type: 'image', text: 'foto', media: { mime: 'image/jpeg', size: 1234 } },
@@ -119,7 +144,8 @@ describe('a WhatsApp number through the API', () => {
   it('reactions, edits and deletions are events of their own about the original message; group and LID senders are named', async () => {
     const hooks = await receiver();
     const put = await fetch(`${g.url}/api/v1/instance/webhook`, {
-      method: 'PUT', headers: { authorization: t.auth, 'content-type': 'application/json' },
+      method: 'PUT',
+      headers: { authorization: t.auth, 'content-type': 'application/json' },
       body: JSON.stringify({ url: hooks.url, events: ['message.received', 'message.reaction', 'message.edited', 'message.deleted'] }),
     });
     expect(put.status).toBe(200);
@@ -130,34 +156,75 @@ describe('a WhatsApp number through the API', () => {
     socket().ev.emit('messages.upsert', {
       type: 'notify',
       messages: [
-        { key: { id: 'R-1', fromMe: false, remoteJid: ana }, message: { reactionMessage: { key: { id: 'IN-1', remoteJid: ana, fromMe: false }, text: '👍' } }, messageTimestamp: 1_700_000_010 },
-        { key: { id: 'E-1', fromMe: false, remoteJid: ana }, message: { protocolMessage: { type: Type.MESSAGE_EDIT, key: { id: 'IN-3', remoteJid: ana }, editedMessage: { conversation: 'tudo bem? :)' } } }, messageTimestamp: 1_700_000_011 },
-        { key: { id: 'D-1', fromMe: false, remoteJid: ana }, message: { protocolMessage: { type: Type.REVOKE, key: { id: 'IN-2', remoteJid: ana } } }, messageTimestamp: 1_700_000_012 },
+        {
+          key: { id: 'R-1', fromMe: false, remoteJid: ana },
+          message: { reactionMessage: { key: { id: 'IN-1', remoteJid: ana, fromMe: false }, text: '👍' } },
+          messageTimestamp: 1_700_000_010,
+        },
+        {
+          key: { id: 'E-1', fromMe: false, remoteJid: ana },
+          message: { protocolMessage: { type: Type.MESSAGE_EDIT, key: { id: 'IN-3', remoteJid: ana }, editedMessage: { conversation: 'tudo bem? :)' } } },
+          messageTimestamp: 1_700_000_011,
+        },
+        {
+          key: { id: 'D-1', fromMe: false, remoteJid: ana },
+          message: { protocolMessage: { type: Type.REVOKE, key: { id: 'IN-2', remoteJid: ana } } },
+          messageTimestamp: 1_700_000_012,
+        },
         // Not events: an ephemeral setting, an encrypted poll vote.
-        { key: { id: 'P-1', fromMe: false, remoteJid: ana }, message: { protocolMessage: { type: Type.EPHEMERAL_SETTING, ephemeralExpiration: 86400 } }, messageTimestamp: 1_700_000_013 },
-        { key: { id: 'V-1', fromMe: false, remoteJid: ana }, message: { pollUpdateMessage: { pollCreationMessageKey: { id: 'POLL' } } }, messageTimestamp: 1_700_000_014 },
+        {
+          key: { id: 'P-1', fromMe: false, remoteJid: ana },
+          message: { protocolMessage: { type: Type.EPHEMERAL_SETTING, ephemeralExpiration: 86400 } },
+          messageTimestamp: 1_700_000_013,
+        },
+        {
+          key: { id: 'V-1', fromMe: false, remoteJid: ana },
+          message: { pollUpdateMessage: { pollCreationMessageKey: { id: 'POLL' } } },
+          messageTimestamp: 1_700_000_014,
+        },
         // A group message from a member; a message from someone WhatsApp names only by LID.
-        { key: { id: 'G-1', fromMe: false, remoteJid: group, participant: '5544977776666@s.whatsapp.net' }, message: { conversation: 'bom dia, grupo' }, messageTimestamp: 1_700_000_015 },
+        {
+          key: { id: 'G-1', fromMe: false, remoteJid: group, participant: '5544977776666@s.whatsapp.net' },
+          message: { conversation: 'bom dia, grupo' },
+          messageTimestamp: 1_700_000_015,
+        },
         { key: { id: 'L-1', fromMe: false, remoteJid: '777000111@lid' }, message: { conversation: 'por LID' }, messageTimestamp: 1_700_000_016 },
       ],
     });
     // A repeat of the reaction from WhatsApp is not reported again.
     socket().ev.emit('messages.upsert', {
       type: 'append',
-      messages: [{ key: { id: 'R-1', fromMe: false, remoteJid: ana }, message: { reactionMessage: { key: { id: 'IN-1', remoteJid: ana, fromMe: false }, text: '👍' } }, messageTimestamp: 1_700_000_010 }],
+      messages: [
+        {
+          key: { id: 'R-1', fromMe: false, remoteJid: ana },
+          message: { reactionMessage: { key: { id: 'IN-1', remoteJid: ana, fromMe: false }, text: '👍' } },
+          messageTimestamp: 1_700_000_010,
+        },
+      ],
     });
     const got = await waitFor(async () => (hooks.got.length >= 5 ? hooks.got : undefined), 5000, 'five webhook events');
     await new Promise((r) => setTimeout(r, 200));
     const bodies = hooks.got.map((h) => JSON.parse(h.body) as { type: string; data: Record<string, unknown> });
     expect(bodies.map((b) => b.type).sort()).toEqual(['message.deleted', 'message.edited', 'message.reaction', 'message.received', 'message.received']);
     const by = (type: string) => bodies.filter((b) => b.type === type).map((b) => b.data);
-    expect(by('message.reaction')).toEqual([expect.objectContaining({ provider_message_id: 'IN-1', emoji: '👍', from: ana, phone: '5544988887777', message_id: null })]);
+    expect(by('message.reaction')).toEqual([
+      expect.objectContaining({ provider_message_id: 'IN-1', emoji: '👍', from: ana, phone: '5544988887777', message_id: null }),
+    ]);
     expect(by('message.edited')).toEqual([expect.objectContaining({ provider_message_id: 'IN-3', text: 'tudo bem? :)' })]);
     expect(by('message.deleted')).toEqual([expect.objectContaining({ provider_message_id: 'IN-2' })]);
-    expect(by('message.received')).toEqual(expect.arrayContaining([
-      expect.objectContaining({ provider_message_id: 'G-1', from: group, group, participant: '5544977776666@s.whatsapp.net', phone: '5544977776666', text: 'bom dia, grupo' }),
-      expect.objectContaining({ provider_message_id: 'L-1', from: '777000111@lid', phone: '5544966665555', group: null }),
-    ]));
+    expect(by('message.received')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          provider_message_id: 'G-1',
+          from: group,
+          group,
+          participant: '5544977776666@s.whatsapp.net',
+          phone: '5544977776666',
+          text: 'bom dia, grupo',
+        }),
+        expect.objectContaining({ provider_message_id: 'L-1', from: '777000111@lid', phone: '5544966665555', group: null }),
+      ]),
+    );
     expect(got.length).toBe(5);
     // The stored message shows its edited text.
     const list = (await g.get(t, '/api/v1/messages/inbound')).body.messages ?? [];
@@ -196,11 +263,15 @@ describe('a WhatsApp number through the API', () => {
       env: { PATH: process.env['PATH'] ?? '', CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN, CONNEXA_DATABASE_URL: `sqlite:${path.join(g.dir, 'unused.db')}` },
     });
     let output = '';
-    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await waitFor(async () => (sockets.length > before ? true : undefined), 5000, 'the CLI to start a session');
     socket().ev.emit('connection.update', { qr: '2@cli-qr,abc' });
-    await waitFor(async () => (output.includes('Linked devices') ? true : undefined), 5000, 'the QR to be drawn').catch((e: unknown) => { throw new Error(`${String(e)}; CLI said: ${output}`); });
+    await waitFor(async () => (output.includes('Linked devices') ? true : undefined), 5000, 'the QR to be drawn').catch((e: unknown) => {
+      throw new Error(`${String(e)}; CLI said: ${output}`);
+    });
     expect(output).toMatch(/[\u2580\u2584\u2588]/); // block characters of the terminal QR
     socket().open('5544111111111');
     expect(await exited).toBe(0);

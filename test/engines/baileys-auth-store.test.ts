@@ -75,7 +75,9 @@ describe('Baileys auth state in the database', () => {
     const auth = new AuthStore(new WhatsAppAuthRows(store), new Sealer(key));
     const sa = await auth.load(a);
     const sb = await auth.load(b);
-    await sa.state.keys.set({ 'pre-key': { '1': { private: randomBytes(32), public: randomBytes(32) }, '2': { private: randomBytes(32), public: randomBytes(32) } } });
+    await sa.state.keys.set({
+      'pre-key': { '1': { private: randomBytes(32), public: randomBytes(32) }, '2': { private: randomBytes(32), public: randomBytes(32) } },
+    });
     await sa.state.keys.set({ 'pre-key': { '1': null } });
     expect(Object.keys(await sa.state.keys.get('pre-key', ['1', '2']))).toEqual(['2']);
     expect(await sb.state.keys.get('pre-key', ['1', '2'])).toEqual({});
@@ -89,10 +91,7 @@ describe('Baileys auth state in the database', () => {
     const s = await new AuthStore(new WhatsAppAuthRows(store), new Sealer(key)).load(a);
     await s.saveCreds();
     await s.state.keys.set({ 'lid-mapping': { '5544999999999': '123456789@lid' } });
-    const rows = [
-      ...(await store.db.selectFrom('wa_creds').select('sealed').execute()),
-      ...(await store.db.selectFrom('wa_keys').select('sealed').execute()),
-    ];
+    const rows = [...(await store.db.selectFrom('wa_creds').select('sealed').execute()), ...(await store.db.selectFrom('wa_keys').select('sealed').execute())];
     expect(rows.length).toBe(2);
     const noise = Buffer.from(s.state.creds.noiseKey.private).toString('base64');
     for (const { sealed } of rows) {

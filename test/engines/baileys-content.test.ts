@@ -14,7 +14,13 @@ import { isoBmff, opus, pdf, png } from '../media/media-samples.js';
 const id = '0190b6e2-7c1a-7d3e-8f00-123456789abc';
 const base = { messageId: id, instanceId: 'i', recipient: '554499999999', attempt: 1 };
 const media = (kind: OutgoingMedia['kind'], bytes: Uint8Array, mime: string, extra: Partial<OutgoingMedia> = {}): OutgoingMedia => ({
-  kind, bytes: Buffer.from(bytes), mime, sha256: createHash('sha256').update(bytes).digest('hex'), filename: undefined, voiceNote: false, ...extra,
+  kind,
+  bytes: Buffer.from(bytes),
+  mime,
+  sha256: createHash('sha256').update(bytes).digest('hex'),
+  filename: undefined,
+  voiceNote: false,
+  ...extra,
 });
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('base64');
 
@@ -28,7 +34,7 @@ async function generate(content: AnyMessageContent, messageId: string) {
 }
 
 describe('message content for Baileys', () => {
-  it('ids are derived in Baileys\' format, stable per message and part', () => {
+  it("ids are derived in Baileys' format, stable per message and part", () => {
     expect(whatsappMessageId(id, 0)).toMatch(/^3EB0[0-9A-F]{18}$/);
     expect(whatsappMessageId(id, 0)).toBe(whatsappMessageId(id, 0));
     expect(whatsappMessageId(id, 1)).not.toBe(whatsappMessageId(id, 0));

@@ -33,7 +33,14 @@ let clock: Clock;
 const noLog: SentLog = { willSend: async () => {}, sent: () => {} };
 
 const msg = (over: Partial<OutgoingMessage> = {}): OutgoingMessage => ({
-  messageId: '0190b6e2-7c1a-7d3e-8f00-123456789abc', instanceId, type: 'text', recipient: '554499999999', text: 'hi', media: undefined, attempt: 1, ...over,
+  messageId: '0190b6e2-7c1a-7d3e-8f00-123456789abc',
+  instanceId,
+  type: 'text',
+  recipient: '554499999999',
+  text: 'hi',
+  media: undefined,
+  attempt: 1,
+  ...over,
 });
 
 async function failure(p: Promise<unknown>): Promise<CodedError> {
@@ -64,9 +71,21 @@ beforeEach(async () => {
     onChange: () => {},
     logger: pino({ level: 'silent' }),
   });
-  clock = { now: () => time, sleep: async (ms) => { slept.push(ms); time += ms; } };
+  clock = {
+    now: () => time,
+    sleep: async (ms) => {
+      slept.push(ms);
+      time += ms;
+    },
+  };
   slept = [];
-  engine = new BaileysEngine({ get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, noLog, clock);
+  engine = new BaileysEngine(
+    { get: (id) => (id === instanceId ? session : undefined), onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false },
+    new RecipientResolver(),
+    async () => pacing,
+    noLog,
+    clock,
+  );
   session.start();
   // The session reads its stored state before its first socket exists.
   await waitFor(async () => (sockets > 0 ? true : undefined), 5_000, 'the first socket');
@@ -94,12 +113,18 @@ describe('baileys engine send', () => {
   it('keeps what was sent, under its WhatsApp id, to answer retry requests', async () => {
     const kept: { instanceId: string; jid: string; id: string | null | undefined; text: string | null | undefined }[] = [];
     const before: string[] = [];
-    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, {
-      willSend: async (messageId, providerId) => {
-        before.push(`${messageId}:${providerId}:${socket.sent.length}`);
+    engine = new BaileysEngine(
+      { get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false },
+      new RecipientResolver(),
+      async () => pacing,
+      {
+        willSend: async (messageId, providerId) => {
+          before.push(`${messageId}:${providerId}:${socket.sent.length}`);
+        },
+        sent: (inst, jid, sent) => kept.push({ instanceId: inst, jid, id: sent.key.id, text: sent.message?.conversation }),
       },
-      sent: (inst, jid, sent) => kept.push({ instanceId: inst, jid, id: sent.key.id, text: sent.message?.conversation }),
-    }, clock);
+      clock,
+    );
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg());
@@ -135,7 +160,13 @@ describe('baileys engine send', () => {
 
   it('paces sends of a number and shows typing before a text', async () => {
     pacing = { minGapMs: 3000, jitterMs: 0, perMinute: 1000, typing: true };
-    engine = new BaileysEngine({ get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false }, new RecipientResolver(), async () => pacing, noLog, clock);
+    engine = new BaileysEngine(
+      { get: () => session, onConnected: () => {}, restrictedUntil: () => undefined, knowsContact: async () => false },
+      new RecipientResolver(),
+      async () => pacing,
+      noLog,
+      clock,
+    );
     socket.open();
     socket.registered.add('554499999999');
     await engine.send(msg({ text: 'x'.repeat(50) }));

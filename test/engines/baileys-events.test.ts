@@ -9,17 +9,19 @@ const S = proto.WebMessageInfo.Status;
 const key = (id: string, fromMe = true, remoteJid = '5544999999999@s.whatsapp.net') => ({ id, fromMe, remoteJid });
 
 describe('receipts', () => {
-  it('maps delivery, read, played and errors; ignores acks and other people\'s messages', () => {
-    expect(receiptsFromUpdates([
-      { key: key('A'), update: { status: S.SERVER_ACK } },
-      { key: key('A'), update: { status: S.DELIVERY_ACK } },
-      { key: { ...key('B'), remoteJid: '123456789@lid' }, update: { status: S.READ } },
-      { key: key('C'), update: { status: S.PLAYED } },
-      { key: key('D'), update: { status: S.ERROR, messageStubParameters: ['463'] } },
-      { key: key('E'), update: { status: S.ERROR } },
-      { key: key('F', false), update: { status: S.READ } },
-      { key: key('G'), update: { starred: true } },
-    ])).toEqual([
+  it("maps delivery, read, played and errors; ignores acks and other people's messages", () => {
+    expect(
+      receiptsFromUpdates([
+        { key: key('A'), update: { status: S.SERVER_ACK } },
+        { key: key('A'), update: { status: S.DELIVERY_ACK } },
+        { key: { ...key('B'), remoteJid: '123456789@lid' }, update: { status: S.READ } },
+        { key: key('C'), update: { status: S.PLAYED } },
+        { key: key('D'), update: { status: S.ERROR, messageStubParameters: ['463'] } },
+        { key: key('E'), update: { status: S.ERROR } },
+        { key: key('F', false), update: { status: S.READ } },
+        { key: key('G'), update: { starred: true } },
+      ]),
+    ).toEqual([
       { providerId: 'A', status: 'delivered' },
       { providerId: 'B', status: 'read' },
       { providerId: 'C', status: 'read' },
@@ -32,23 +34,39 @@ describe('receipts', () => {
 describe('inbound messages', () => {
   const at = 1_700_000_000;
   const inbound = (message: proto.IMessage, over: Partial<WAMessage> = {}): WAMessage => ({
-    key: key('IN1', false), message, messageTimestamp: at, pushName: 'Ana', ...over,
+    key: key('IN1', false),
+    message,
+    messageTimestamp: at,
+    pushName: 'Ana',
+    ...over,
   });
 
   it('text, from a phone chat or an @lid chat with the phone alongside', () => {
     expect(inboundFromMessage(inbound({ conversation: 'oi' }))).toMatchObject({
-      providerId: 'IN1', phone: '5544999999999', pushName: 'Ana', type: 'text', text: 'oi', sentAt: at * 1000,
+      providerId: 'IN1',
+      phone: '5544999999999',
+      pushName: 'Ana',
+      type: 'text',
+      text: 'oi',
+      sentAt: at * 1000,
     });
-    const lid = inbound({ extendedTextMessage: { text: 'link https://x' } }, { key: { id: 'IN2', fromMe: false, remoteJid: '123@lid', remoteJidAlt: '5544988887777@s.whatsapp.net' } });
+    const lid = inbound(
+      { extendedTextMessage: { text: 'link https://x' } },
+      { key: { id: 'IN2', fromMe: false, remoteJid: '123@lid', remoteJidAlt: '5544988887777@s.whatsapp.net' } },
+    );
     expect(inboundFromMessage(lid)).toMatchObject({ fromJid: '123@lid', phone: '5544988887777', text: 'link https://x' });
   });
 
   it('media metadata with caption and file name', () => {
     expect(inboundFromMessage(inbound({ imageMessage: { mimetype: 'image/jpeg', fileLength: 2048, caption: 'foto' } }))).toMatchObject({
-      type: 'image', text: 'foto', mediaMime: 'image/jpeg', mediaSize: 2048,
+      type: 'image',
+      text: 'foto',
+      mediaMime: 'image/jpeg',
+      mediaSize: 2048,
     });
     expect(inboundFromMessage(inbound({ documentMessage: { mimetype: 'application/pdf', fileLength: 10, fileName: 'nota.pdf' } }))).toMatchObject({
-      type: 'document', mediaFilename: 'nota.pdf',
+      type: 'document',
+      mediaFilename: 'nota.pdf',
     });
   });
 
@@ -67,7 +85,9 @@ describe('inbound messages', () => {
     // An edit of a media caption; an edit wrapped as WhatsApp sends it from newer phones.
     const caption = inbound({ protocolMessage: { type: Type.MESSAGE_EDIT, key: target, editedMessage: { imageMessage: { caption: 'nova legenda' } } } });
     expect(changeFromMessage(caption)).toMatchObject({ kind: 'edited', targetId: 'T1', text: 'nova legenda' });
-    const wrapped = inbound({ editedMessage: { message: { protocolMessage: { type: Type.MESSAGE_EDIT, key: target, editedMessage: { conversation: 'novo' } } } } });
+    const wrapped = inbound({
+      editedMessage: { message: { protocolMessage: { type: Type.MESSAGE_EDIT, key: target, editedMessage: { conversation: 'novo' } } } },
+    });
     expect(inboundFromMessage(wrapped)).toBeUndefined();
     expect(changeFromMessage(wrapped)).toMatchObject({ kind: 'edited', text: 'novo' });
     expect(changeFromMessage(inbound({ protocolMessage: { type: Type.HISTORY_SYNC_NOTIFICATION } }))).toBeUndefined();

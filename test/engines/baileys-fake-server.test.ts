@@ -46,7 +46,13 @@ afterEach(async () => {
 });
 
 function realSession(version?: [number, number, number], backoffBaseMs = 20): WhatsAppSession {
-  const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: async () => undefined, ...(version !== undefined ? { version: () => version } : {}) });
+  const connect = baileysConnector({
+    logger,
+    waWebSocketUrl: server.url,
+    connectTimeoutMs: 5_000,
+    getMessage: async () => undefined,
+    ...(version !== undefined ? { version: () => version } : {}),
+  });
   session = new WhatsAppSession({
     instanceId,
     auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),

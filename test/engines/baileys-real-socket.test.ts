@@ -59,7 +59,13 @@ async function droppingServer(): Promise<{ url: string; connections: () => numbe
 }
 
 /** `sockets` collects every socket built, unless it is a counter (so the test itself keeps none alive). */
-function realSession(url: string, backoffBaseMs: number, backoffMaxMs: number, sockets: WASocketPort[] | { count: number }, states: SessionSnapshot[]): WhatsAppSession {
+function realSession(
+  url: string,
+  backoffBaseMs: number,
+  backoffMaxMs: number,
+  sockets: WASocketPort[] | { count: number },
+  states: SessionSnapshot[],
+): WhatsAppSession {
   const connect = baileysConnector({ logger, waWebSocketUrl: url, connectTimeoutMs: 2_000, getMessage: async () => undefined });
   session = new WhatsAppSession({
     instanceId,

@@ -21,10 +21,12 @@ describe('pacing', () => {
     const clock = fakeClock();
     const pacer = new Pacer({ minGapMs: 3000, jitterMs: 2000, perMinute: 100, typing: false }, clock, () => 0.5);
     const times: number[] = [];
-    await Promise.all([1, 2, 3].map(async () => {
-      await pacer.turn();
-      times.push(clock.now());
-    }));
+    await Promise.all(
+      [1, 2, 3].map(async () => {
+        await pacer.turn();
+        times.push(clock.now());
+      }),
+    );
     expect(times[1]! - times[0]!).toBe(4000);
     expect(times[2]! - times[1]!).toBe(4000);
   });

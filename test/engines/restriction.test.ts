@@ -20,7 +20,7 @@ describe('Restriction', () => {
     r.dispose();
   });
 
-  it('WhatsApp\'s end is taken as given; without one, a minute; lifting ends it and resets the backoff', () => {
+  it("WhatsApp's end is taken as given; without one, a minute; lifting ends it and resets the backoff", () => {
     const { r, changes } = make();
     r.fromWhatsApp({ isActive: true, timeEnforcementEnds: new Date(5_000_000) });
     r.fromWhatsApp({ isActive: true });

@@ -37,7 +37,9 @@ function whatsappWeb(answer: (pool: ReturnType<MockAgent['get']>) => void): { fe
 
 describe('WhatsAppVersion', () => {
   it('latest: the first socket starts the fetch (bundled meanwhile); later sockets present the version WhatsApp Web serves', async () => {
-    const web = whatsappWeb((pool) => pool.intercept({ path: '/sw.js', method: 'GET' }).reply(200, 'self.__swData=JSON.parse("{\\"client_revision\\":1029999999,\\"x\\":1}")'));
+    const web = whatsappWeb((pool) =>
+      pool.intercept({ path: '/sw.js', method: 'GET' }).reply(200, 'self.__swData=JSON.parse("{\\"client_revision\\":1029999999,\\"x\\":1}")'),
+    );
     const v = new WhatsAppVersion('latest', logger, web.fetchLatest);
     expect(v.current()).toBeUndefined();
     await v.settled();
@@ -46,7 +48,7 @@ describe('WhatsAppVersion', () => {
     expect(web.calls()).toBe(1);
   });
 
-  it('latest, but WhatsApp Web cannot be reached: Baileys\' bundled version, asked only once', async () => {
+  it("latest, but WhatsApp Web cannot be reached: Baileys' bundled version, asked only once", async () => {
     const web = whatsappWeb((pool) => pool.intercept({ path: '/sw.js', method: 'GET' }).replyWithError(new Error('getaddrinfo ENOTFOUND web.whatsapp.com')));
     const v = new WhatsAppVersion('latest', logger, web.fetchLatest);
     v.current();

@@ -28,11 +28,15 @@ export class FakeMediaHost {
 
   constructor() {
     this.agent.enableNetConnect(/^127\.0\.0\.1(:\d+)?$/);
-    this.agent.get('https://mmg.whatsapp.net').intercept({ path: () => true, method: 'GET' }).reply((req) => {
-      this.hits.push(req.path);
-      const file = this.files.get(req.path);
-      return file === undefined ? { statusCode: 404, data: 'gone' } : { statusCode: 200, data: file };
-    }).persist();
+    this.agent
+      .get('https://mmg.whatsapp.net')
+      .intercept({ path: () => true, method: 'GET' })
+      .reply((req) => {
+        this.hits.push(req.path);
+        const file = this.files.get(req.path);
+        return file === undefined ? { statusCode: 404, data: 'gone' } : { statusCode: 200, data: file };
+      })
+      .persist();
     setGlobalDispatcher(this.agent);
   }
 
@@ -40,7 +44,13 @@ export class FakeMediaHost {
   async encrypt(bytes: Buffer, type: MediaType): Promise<StoredMedia> {
     const out = await encryptedStream(bytes, type);
     try {
-      return { mediaKey: out.mediaKey, fileEncSha256: out.fileEncSha256, fileSha256: out.fileSha256, fileLength: out.fileLength, encrypted: fs.readFileSync(out.encFilePath) };
+      return {
+        mediaKey: out.mediaKey,
+        fileEncSha256: out.fileEncSha256,
+        fileSha256: out.fileSha256,
+        fileLength: out.fileLength,
+        encrypted: fs.readFileSync(out.encFilePath),
+      };
     } finally {
       fs.rmSync(out.encFilePath, { force: true });
     }

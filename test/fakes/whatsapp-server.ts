@@ -22,9 +22,27 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
-  addTransactionCapability, aesDecryptGCM, aesEncryptGCM, Curve, decodeBinaryNode, encodeBinaryNode, encodeWAMessage, hkdf, initAuthCreds,
-  NOISE_MODE, NOISE_WA_HEADER, proto, sha256, unpadRandomMax16, WA_ADV_ACCOUNT_SIG_PREFIX, WA_CERT_DETAILS,
-  type AuthenticationCreds, type BinaryNode, type SignalDataSet, type SignalDataTypeMap, type SignalKeyStore,
+  addTransactionCapability,
+  aesDecryptGCM,
+  aesEncryptGCM,
+  Curve,
+  decodeBinaryNode,
+  encodeBinaryNode,
+  encodeWAMessage,
+  hkdf,
+  initAuthCreds,
+  NOISE_MODE,
+  NOISE_WA_HEADER,
+  proto,
+  sha256,
+  unpadRandomMax16,
+  WA_ADV_ACCOUNT_SIG_PREFIX,
+  WA_CERT_DETAILS,
+  type AuthenticationCreds,
+  type BinaryNode,
+  type SignalDataSet,
+  type SignalDataTypeMap,
+  type SignalKeyStore,
 } from 'baileys';
 import { makeLibSignalRepository } from 'baileys/lib/Signal/libsignal.js';
 import pino from 'pino';
@@ -107,7 +125,10 @@ export class FakeContact {
     const store = memoryKeyStore();
     void store.set({ 'pre-key': { '1': this.oneTimePreKey } });
     const logger = pino({ level: 'silent' });
-    this.signal = makeLibSignalRepository({ creds: this.keys, keys: addTransactionCapability(store, logger, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) }, logger);
+    this.signal = makeLibSignalRepository(
+      { creds: this.keys, keys: addTransactionCapability(store, logger, { maxCommitRetries: 1, delayBetweenTriesMs: 1 }) },
+      logger,
+    );
   }
 
   /** Decrypts what `senderJid` sent to this phone (device 0) in a message stanza. */
@@ -143,19 +164,29 @@ export class FakeContact {
     };
     const signed = this.keys.signedPreKey;
     return {
-      tag: 'user', attrs: { jid }, content: [
+      tag: 'user',
+      attrs: { jid },
+      content: [
         { tag: 'registration', attrs: {}, content: uint(this.keys.registrationId, 4) },
         { tag: 'type', attrs: {}, content: Buffer.from([5]) },
         { tag: 'identity', attrs: {}, content: Buffer.from(this.keys.signedIdentityKey.public) },
-        { tag: 'skey', attrs: {}, content: [
-          { tag: 'id', attrs: {}, content: uint(signed.keyId, 3) },
-          { tag: 'value', attrs: {}, content: Buffer.from(signed.keyPair.public) },
-          { tag: 'signature', attrs: {}, content: Buffer.from(signed.signature) },
-        ] },
-        { tag: 'key', attrs: {}, content: [
-          { tag: 'id', attrs: {}, content: uint(1, 3) },
-          { tag: 'value', attrs: {}, content: Buffer.from(this.oneTimePreKey.public) },
-        ] },
+        {
+          tag: 'skey',
+          attrs: {},
+          content: [
+            { tag: 'id', attrs: {}, content: uint(signed.keyId, 3) },
+            { tag: 'value', attrs: {}, content: Buffer.from(signed.keyPair.public) },
+            { tag: 'signature', attrs: {}, content: Buffer.from(signed.signature) },
+          ],
+        },
+        {
+          tag: 'key',
+          attrs: {},
+          content: [
+            { tag: 'id', attrs: {}, content: uint(1, 3) },
+            { tag: 'value', attrs: {}, content: Buffer.from(this.oneTimePreKey.public) },
+          ],
+        },
       ],
     };
   }
@@ -259,21 +290,27 @@ export class FakeConnection {
     const account = Curve.generateKeyPair();
     const deviceDetails = Buffer.from(proto.ADVDeviceIdentity.encode({ rawId: 4242, timestamp: Math.floor(Date.now() / 1000), keyIndex: 1 }).finish());
     const accountSignature = Buffer.from(Curve.sign(account.private, Buffer.concat([WA_ADV_ACCOUNT_SIG_PREFIX, deviceDetails, identity])));
-    const details = Buffer.from(proto.ADVSignedDeviceIdentity.encode({ details: deviceDetails, accountSignatureKey: account.public, accountSignature }).finish());
+    const details = Buffer.from(
+      proto.ADVSignedDeviceIdentity.encode({ details: deviceDetails, accountSignatureKey: account.public, accountSignature }).finish(),
+    );
     const hmac = createHmac('sha256', Buffer.from(advB64, 'base64')).update(details).digest();
     const id = `pair-success-${Date.now()}`;
     this.send({
       tag: 'iq',
       attrs: { from: 's.whatsapp.net', type: 'set', id, xmlns: 'md' },
-      content: [{
-        tag: 'pair-success', attrs: {}, content: [
-          { tag: 'device-identity', attrs: {}, content: Buffer.from(proto.ADVSignedDeviceIdentityHMAC.encode({ details, hmac }).finish()) },
-          { tag: 'platform', attrs: { name: 'android' } },
-          // A WhatsApp Business account names itself here (the name presence updates carry).
-          ...(businessName !== undefined ? [{ tag: 'biz', attrs: { name: businessName } }] : []),
-          { tag: 'device', attrs: { jid: `${phone}:7@s.whatsapp.net`, lid: `${lid}:7@lid` } },
-        ],
-      }],
+      content: [
+        {
+          tag: 'pair-success',
+          attrs: {},
+          content: [
+            { tag: 'device-identity', attrs: {}, content: Buffer.from(proto.ADVSignedDeviceIdentityHMAC.encode({ details, hmac }).finish()) },
+            { tag: 'platform', attrs: { name: 'android' } },
+            // A WhatsApp Business account names itself here (the name presence updates carry).
+            ...(businessName !== undefined ? [{ tag: 'biz', attrs: { name: businessName } }] : []),
+            { tag: 'device', attrs: { jid: `${phone}:7@s.whatsapp.net`, lid: `${lid}:7@lid` } },
+          ],
+        },
+      ],
     });
     // The companion signs back; WhatsApp then restarts the stream.
     await this.next((n) => n.tag === 'iq' && n.attrs.id === id);
@@ -308,7 +345,13 @@ export class FakeConnection {
    * WhatsApp does from `from` (the contact's phone jid, or its LID); resolves
    * once the client sent its receipt.
    */
-  async deliver(contact: FakeContact, message: proto.IMessage, to: string, id = `IN${Date.now()}${Math.floor(Math.random() * 1e6)}`, from = contact.pnJid): Promise<string> {
+  async deliver(
+    contact: FakeContact,
+    message: proto.IMessage,
+    to: string,
+    id = `IN${Date.now()}${Math.floor(Math.random() * 1e6)}`,
+    from = contact.pnJid,
+  ): Promise<string> {
     const enc = await contact.write(message, to);
     this.send({ tag: 'message', attrs: { id, from, type: 'text', t: seconds(), notify: 'Contact' }, content: [enc] });
     // The client answers with a delivery receipt (`inactive` while it is not shown online), or a retry receipt.
@@ -338,7 +381,8 @@ export class FakeConnection {
     registration.writeUInt32BE(contact.keys.registrationId);
     const id = message.attrs.id ?? '';
     this.send({
-      tag: 'receipt', attrs: { id, from: message.attrs.to ?? '', type: 'retry', t: seconds() },
+      tag: 'receipt',
+      attrs: { id, from: message.attrs.to ?? '', type: 'retry', t: seconds() },
       content: [
         { tag: 'retry', attrs: { count: String(count), id, t: seconds(), v: '1' } },
         { tag: 'registration', attrs: {}, content: registration },
@@ -352,9 +396,18 @@ export class FakeConnection {
    * Web assumes a minute).
    */
   reachoutTimelock(active: boolean, endsAt?: number): void {
-    const payload = { data: { xwa2_notify_account_reachout_timelock: { is_active: active, ...(endsAt !== undefined ? { time_enforcement_ends: String(endsAt) } : {}), enforcement_type: 'DEFAULT' } } };
+    const payload = {
+      data: {
+        xwa2_notify_account_reachout_timelock: {
+          is_active: active,
+          ...(endsAt !== undefined ? { time_enforcement_ends: String(endsAt) } : {}),
+          enforcement_type: 'DEFAULT',
+        },
+      },
+    };
     this.send({
-      tag: 'notification', attrs: { from: 's.whatsapp.net', type: 'mex', id: `mex-${Date.now()}`, t: seconds() },
+      tag: 'notification',
+      attrs: { from: 's.whatsapp.net', type: 'mex', id: `mex-${Date.now()}`, t: seconds() },
       content: [{ tag: 'update', attrs: { op_name: 'NotificationUserReachoutTimelockUpdate' }, content: Buffer.from(JSON.stringify(payload)) }],
     });
   }
@@ -371,22 +424,32 @@ export class FakeConnection {
   private usyncUsers(query: BinaryNode): BinaryNode[] {
     const usync = child(query, 'usync');
     const protocols = children(child(usync, 'query')).map((p) => p.tag);
-    return children(child(usync, 'list')).filter((u) => u.tag === 'user').map((user) => {
-      const asked = child(user, 'contact');
-      if (protocols.includes('contact') && asked?.content instanceof Uint8Array) {
-        const digits = Buffer.from(asked.content).toString().replace(/^\+/, '');
-        const jid = this.usync instanceof Map ? this.usync.get(digits) : undefined;
-        return { tag: 'user', attrs: { jid: jid ?? `${digits}@s.whatsapp.net` }, content: [{ tag: 'contact', attrs: { type: jid === undefined ? 'out' : 'in' }, content: Buffer.from(`+${digits}`) }] };
-      }
-      const jid = user.attrs.jid ?? '';
-      const contact = this.server.contact(jid);
-      const content: BinaryNode[] = [];
-      if (protocols.includes('devices')) {
-        content.push({ tag: 'devices', attrs: {}, content: [{ tag: 'device-list', attrs: {}, content: contact === undefined ? [] : [{ tag: 'device', attrs: { id: '0' } }] }] });
-      }
-      if (protocols.includes('lid') && contact !== undefined && jid.endsWith('@s.whatsapp.net')) content.push({ tag: 'lid', attrs: { val: contact.lidJid } });
-      return { tag: 'user', attrs: { jid }, content };
-    });
+    return children(child(usync, 'list'))
+      .filter((u) => u.tag === 'user')
+      .map((user) => {
+        const asked = child(user, 'contact');
+        if (protocols.includes('contact') && asked?.content instanceof Uint8Array) {
+          const digits = Buffer.from(asked.content).toString().replace(/^\+/, '');
+          const jid = this.usync instanceof Map ? this.usync.get(digits) : undefined;
+          return {
+            tag: 'user',
+            attrs: { jid: jid ?? `${digits}@s.whatsapp.net` },
+            content: [{ tag: 'contact', attrs: { type: jid === undefined ? 'out' : 'in' }, content: Buffer.from(`+${digits}`) }],
+          };
+        }
+        const jid = user.attrs.jid ?? '';
+        const contact = this.server.contact(jid);
+        const content: BinaryNode[] = [];
+        if (protocols.includes('devices')) {
+          content.push({
+            tag: 'devices',
+            attrs: {},
+            content: [{ tag: 'device-list', attrs: {}, content: contact === undefined ? [] : [{ tag: 'device', attrs: { id: '0' } }] }],
+          });
+        }
+        if (protocols.includes('lid') && contact !== undefined && jid.endsWith('@s.whatsapp.net')) content.push({ tag: 'lid', attrs: { val: contact.lidJid } });
+        return { tag: 'user', attrs: { jid }, content };
+      });
   }
 
   /** The phone's answer to a media retry request: the file uploaded again, at a new path, sealed with the media key. */
@@ -396,14 +459,23 @@ export class FakeConnection {
     if (upload === undefined) return;
     const retryKey = Buffer.from(hkdf(Buffer.from(upload.mediaKey), 32, { info: 'WhatsApp Media Retry Notification' }));
     const iv = randomBytes(12);
-    const notice = proto.MediaRetryNotification.encode({ stanzaId: id, directPath: upload.directPath, result: proto.MediaRetryNotification.ResultType.SUCCESS }).finish();
+    const notice = proto.MediaRetryNotification.encode({
+      stanzaId: id,
+      directPath: upload.directPath,
+      result: proto.MediaRetryNotification.ResultType.SUCCESS,
+    }).finish();
     this.send({
-      tag: 'notification', attrs: { from: 's.whatsapp.net', type: 'mediaretry', id, t: seconds() },
+      tag: 'notification',
+      attrs: { from: 's.whatsapp.net', type: 'mediaretry', id, t: seconds() },
       content: [
-        { tag: 'encrypt', attrs: {}, content: [
-          { tag: 'enc_p', attrs: {}, content: aesEncryptGCM(notice, retryKey, iv, Buffer.from(id)) },
-          { tag: 'enc_iv', attrs: {}, content: iv },
-        ] },
+        {
+          tag: 'encrypt',
+          attrs: {},
+          content: [
+            { tag: 'enc_p', attrs: {}, content: aesEncryptGCM(notice, retryKey, iv, Buffer.from(id)) },
+            { tag: 'enc_iv', attrs: {}, content: iv },
+          ],
+        },
         { tag: 'rmr', attrs: { jid: upload.from, from_me: 'false' } },
       ],
     });
@@ -420,16 +492,30 @@ export class FakeConnection {
     const content: BinaryNode[] = [];
     if (first?.tag === 'link_code_companion_reg') {
       if (this.pairingCodeAnswer === 'refuse') {
-        this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id }, content: [{ tag: 'error', attrs: { code: '400', text: 'bad-request' } }] });
+        this.send({
+          tag: 'iq',
+          attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id },
+          content: [{ tag: 'error', attrs: { code: '400', text: 'bad-request' } }],
+        });
       } else {
-        this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, content: [{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from('ref') }] }] });
+        this.send({
+          tag: 'iq',
+          attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id },
+          content: [{ tag: 'link_code_companion_reg', attrs: {}, content: [{ tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from('ref') }] }],
+        });
       }
       return;
     }
     if (node.attrs.xmlns === 'usync') {
-      this.send(this.usync === 'unreadable'
-        ? { tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id } }
-        : { tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, content: [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: this.usyncUsers(node) }] }] });
+      this.send(
+        this.usync === 'unreadable'
+          ? { tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'error', id: node.attrs.id } }
+          : {
+              tag: 'iq',
+              attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id },
+              content: [{ tag: 'usync', attrs: {}, content: [{ tag: 'list', attrs: {}, content: this.usyncUsers(node) }] }],
+            },
+      );
       return;
     }
     if (node.attrs.xmlns === 'encrypt' && first?.tag === 'count') content.push({ tag: 'count', attrs: { value: '50' } });
@@ -441,8 +527,7 @@ export class FakeConnection {
         return contact === undefined || u.attrs.jid === undefined ? [] : [contact.bundle(u.attrs.jid)];
       });
       content.push({ tag: 'list', attrs: {}, content: bundles });
-    }
-    else if (node.attrs.xmlns === 'md' || node.attrs.xmlns === 'w:sync:app:state') return;
+    } else if (node.attrs.xmlns === 'md' || node.attrs.xmlns === 'w:sync:app:state') return;
     this.send({ tag: 'iq', attrs: { from: 's.whatsapp.net', type: 'result', id: node.attrs.id }, ...(content.length > 0 ? { content } : {}) });
   }
 
@@ -493,9 +578,13 @@ export class FakeConnection {
       const staticSealed = this.noise.encrypt(this.server.staticKey.public);
       this.noise.mixIntoKey(Curve.sharedKey(this.server.staticKey.private, clientEphemeral));
       const certSealed = this.noise.encrypt(this.server.certChain);
-      this.writeFrame(Buffer.from(proto.HandshakeMessage.encode({
-        serverHello: { ephemeral: this.ephemeral.public, static: staticSealed, payload: certSealed },
-      }).finish()));
+      this.writeFrame(
+        Buffer.from(
+          proto.HandshakeMessage.encode({
+            serverHello: { ephemeral: this.ephemeral.public, static: staticSealed, payload: certSealed },
+          }).finish(),
+        ),
+      );
       return;
     }
     if (message.clientFinish?.static && message.clientFinish.payload) {
@@ -527,10 +616,12 @@ export class FakeWhatsAppServer {
     const intermediateKey: KeyPair = Curve.generateKeyPair();
     const intermediateDetails = Buffer.from(proto.CertChain.NoiseCertificate.Details.encode({ issuerSerial: 0, key: intermediateKey.public }).finish());
     const leafDetails = Buffer.from(proto.CertChain.NoiseCertificate.Details.encode({ issuerSerial: 1, key: this.staticKey.public }).finish());
-    this.certChain = Buffer.from(proto.CertChain.encode({
-      intermediate: { details: intermediateDetails, signature: Buffer.from(Curve.sign(this.rootKey.private, intermediateDetails)) },
-      leaf: { details: leafDetails, signature: Buffer.from(Curve.sign(intermediateKey.private, leafDetails)) },
-    }).finish());
+    this.certChain = Buffer.from(
+      proto.CertChain.encode({
+        intermediate: { details: intermediateDetails, signature: Buffer.from(Curve.sign(this.rootKey.private, intermediateDetails)) },
+        leaf: { details: leafDetails, signature: Buffer.from(Curve.sign(intermediateKey.private, leafDetails)) },
+      }).finish(),
+    );
     WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(this.rootKey.public);
     WA_CERT_DETAILS.SERIAL = 0;
     wss.on('connection', (ws) => {

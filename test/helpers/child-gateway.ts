@@ -85,14 +85,18 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
         stdio: ['ignore', 'ignore', 'inherit'],
       });
       const started = child;
-      await waitFor(async () => {
-        if (started.exitCode !== null) throw new Error(`the gateway exited with code ${started.exitCode} while starting`);
-        try {
-          return (await fetch(`${base}/readyz`)).status === 200 ? true : undefined;
-        } catch {
-          return undefined;
-        }
-      }, 15_000, 'server to be ready');
+      await waitFor(
+        async () => {
+          if (started.exitCode !== null) throw new Error(`the gateway exited with code ${started.exitCode} while starting`);
+          try {
+            return (await fetch(`${base}/readyz`)).status === 200 ? true : undefined;
+          } catch {
+            return undefined;
+          }
+        },
+        15_000,
+        'server to be ready',
+      );
     },
     kill,
     tenant: (engine = 'sandbox') => createTenant(base, engine),

@@ -82,4 +82,3 @@ export class FakeSocket implements WASocketPort {
     return this.events.listeners();
   }
 }
-

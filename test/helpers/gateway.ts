@@ -128,25 +128,32 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function startTestGateway(env: Record<string, string> = {}, whatsappConnect?: SocketFactory, whatsappMedia?: InboundMediaDownloader): Promise<TestGateway> {
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  whatsappConnect?: SocketFactory,
+  whatsappMedia?: InboundMediaDownloader,
+): Promise<TestGateway> {
   const dir = tempDir();
   const database = await testDatabase(dir, 'connexa.db');
-  const config = loadConfig({
-    CONNEXA_PORT: '0',
-    CONNEXA_HOST: '127.0.0.1',
-    ...database.env,
-    CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
-    CONNEXA_DEMO: 'false',
-    CONNEXA_LOG_LEVEL: 'silent',
-    CONNEXA_SANDBOX_DELIVER_MS: '50',
-    // Tests never call out to WhatsApp Web for its version.
-    CONNEXA_WHATSAPP_VERSION: 'bundled',
-    CONNEXA_SANDBOX_READ_MS: '100',
-    CONNEXA_DISPATCH_RETRY_BASE_MS: '20',
-    CONNEXA_DISPATCH_RETRY_MAX_MS: '200',
-    CONNEXA_DISPATCH_POLL_MS: '20',
-    ...env,
-  }, dir);
+  const config = loadConfig(
+    {
+      CONNEXA_PORT: '0',
+      CONNEXA_HOST: '127.0.0.1',
+      ...database.env,
+      CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN,
+      CONNEXA_DEMO: 'false',
+      CONNEXA_LOG_LEVEL: 'silent',
+      CONNEXA_SANDBOX_DELIVER_MS: '50',
+      // Tests never call out to WhatsApp Web for its version.
+      CONNEXA_WHATSAPP_VERSION: 'bundled',
+      CONNEXA_SANDBOX_READ_MS: '100',
+      CONNEXA_DISPATCH_RETRY_BASE_MS: '20',
+      CONNEXA_DISPATCH_RETRY_MAX_MS: '200',
+      CONNEXA_DISPATCH_POLL_MS: '20',
+      ...env,
+    },
+    dir,
+  );
   const gateway = await startGateway(config, {
     logger: createLogger('silent'),
     print: () => {},
@@ -188,8 +195,12 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
 }
 
 export async function waitForStatus(g: ApiClient, t: Tenant, id: string, statuses: string[], timeoutMs = 10_000): Promise<ApiBody> {
-  return waitFor(async () => {
-    const r = await g.get(t, `/api/v1/message/${id}`);
-    return statuses.includes(r.body.status ?? '') ? r.body : undefined;
-  }, timeoutMs, `message ${id} to reach ${statuses.join('/')}`);
+  return waitFor(
+    async () => {
+      const r = await g.get(t, `/api/v1/message/${id}`);
+      return statuses.includes(r.body.status ?? '') ? r.body : undefined;
+    },
+    timeoutMs,
+    `message ${id} to reach ${statuses.join('/')}`,
+  );
 }

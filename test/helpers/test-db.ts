@@ -45,8 +45,11 @@ export async function testDatabase(dir: string, file = 'db.sqlite'): Promise<Tes
   if (!onPostgres) {
     const config = { dialect: 'sqlite' as const, file: path.join(dir, file) };
     return {
-      config, url: `sqlite:${config.file}`, mediaDir: `${config.file}-media`,
-      env: { CONNEXA_DATABASE_URL: `sqlite:${config.file}` }, drop: async () => undefined,
+      config,
+      url: `sqlite:${config.file}`,
+      mediaDir: `${config.file}-media`,
+      env: { CONNEXA_DATABASE_URL: `sqlite:${config.file}` },
+      drop: async () => undefined,
     };
   }
   const name = `connexa_test_${process.pid}_${++made}_${Math.random().toString(36).slice(2, 8)}`;
@@ -58,15 +61,16 @@ export async function testDatabase(dir: string, file = 'db.sqlite'): Promise<Tes
     url: url.toString(),
     mediaDir: path.join(dir, 'data', 'media'),
     env: { CONNEXA_DATABASE_URL: url.toString(), CONNEXA_SECRET_KEY: TEST_SECRET_KEY },
-    drop: () => admin(async (c) => {
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }),
+    drop: () =>
+      admin(async (c) => {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }),
   };
 }
 
 /** A store on a fresh database (migrated unless `migrated` is false); closing it drops a PostgreSQL database. */
 export async function openTestStore(dir: string, options: { migrated?: boolean; file?: string; database?: TestDatabase } = {}): Promise<Store> {
-  const database = options.database ?? await testDatabase(dir, options.file);
+  const database = options.database ?? (await testDatabase(dir, options.file));
   const store = openStore(database.config);
   if (options.migrated !== false) {
     const result = await migrate(store);

@@ -6,7 +6,13 @@ import { JsonStream, type StringSink } from '../../src/http/json-stream.js';
 function read(text: string, cut: number, sunk: string[] = []): unknown {
   const sink = (): StringSink => {
     const pieces: string[] = [];
-    return { push: (p) => pieces.push(p), end: () => { sunk.push(pieces.join('')); return '<sunk>'; } };
+    return {
+      push: (p) => pieces.push(p),
+      end: () => {
+        sunk.push(pieces.join(''));
+        return '<sunk>';
+      },
+    };
   };
   const j = new JsonStream(['data'], 'base64', sink, 32);
   for (let i = 0; i < text.length; i += cut) j.write(text.slice(i, i + cut));
@@ -43,7 +49,26 @@ describe('JsonStream', () => {
   });
 
   it('refuses what JSON.parse refuses', () => {
-    for (const bad of ['', '{', '{"a":}', '{"a" 1}', '[1,]', '{,}', '{"a":1,}', '01', '1.', '{"a":tru}', '"\u0001"', '"\\x"', '"\\u12"', '{} {}', '{"a":1}}', ']', 'nul', '{"a":"b"']) {
+    for (const bad of [
+      '',
+      '{',
+      '{"a":}',
+      '{"a" 1}',
+      '[1,]',
+      '{,}',
+      '{"a":1,}',
+      '01',
+      '1.',
+      '{"a":tru}',
+      '"\u0001"',
+      '"\\x"',
+      '"\\u12"',
+      '{} {}',
+      '{"a":1}}',
+      ']',
+      'nul',
+      '{"a":"b"',
+    ]) {
       expect(() => JSON.parse(bad)).toThrow();
       expect(code(() => read(bad, 1))).toBe('invalid_json');
     }

@@ -59,7 +59,10 @@ describe('untilAborted', () => {
     const remove = vi.spyOn(signal, 'removeEventListener');
     await untilAborted(Promise.resolve('x'), signal, () => {});
     await untilAborted(Promise.reject(new Error('y')), signal, () => {}).catch(() => undefined);
-    expect(add.mock.calls.map((c) => [c[0], c[2]])).toEqual([['abort', { once: true }], ['abort', { once: true }]]);
+    expect(add.mock.calls.map((c) => [c[0], c[2]])).toEqual([
+      ['abort', { once: true }],
+      ['abort', { once: true }],
+    ]);
     expect(remove.mock.calls.map((c) => [c[0], c[1]])).toEqual(add.mock.calls.map((c) => [c[0], c[1]]));
   });
 });

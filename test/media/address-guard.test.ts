@@ -56,12 +56,9 @@ describe('address guard', () => {
     expect(hostIsPublic(host)).toBe(false);
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '[2606:4700::1111]', '[2001:4860:4860::8888]', '[::ffff:8.8.8.8]'])(
-    'allows %s',
-    (host) => {
-      expect(hostIsPublic(host)).toBe(true);
-    },
-  );
+  it.each(['8.8.8.8', '1.1.1.1', '93.184.216.34', '[2606:4700::1111]', '[2001:4860:4860::8888]', '[::ffff:8.8.8.8]'])('allows %s', (host) => {
+    expect(hostIsPublic(host)).toBe(true);
+  });
 
   it('refuses strings that are not addresses', () => {
     expect(isPublicAddress('example.com')).toBe(false);

@@ -44,12 +44,34 @@ it('never has more than maxConcurrentDownloads open, and downloads everything', 
     }, 80);
   });
   const ids = Array.from({ length: 8 }, (_, i) => `m${i}`);
-  await new AcceptStatements(db).insert(ids.map((id) => ({
-    id, instanceId: 'inst', type: 'image' as const, recipient: '554499999999', text: undefined, acceptedAt: Date.now(),
-    media: { kind: 'image' as const, source: { kind: 'url' as const, url: `${fixture?.origin ?? ''}/${id}.png` }, bytes: undefined, info: undefined, requestedFilename: undefined, requestedMime: undefined },
-  })));
-  const rows = await db.db.selectFrom('messages').select([...DISPATCH_COLUMNS]).execute();
-  const media = new MediaPreparer(db, MediaSpool.open(db, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') }), { globalMaxBytes: 1 << 20, fetchTimeoutMs: 10_000, allowPrivateNetworks: true, maxConcurrentDownloads: 3 });
+  await new AcceptStatements(db).insert(
+    ids.map((id) => ({
+      id,
+      instanceId: 'inst',
+      type: 'image' as const,
+      recipient: '554499999999',
+      text: undefined,
+      acceptedAt: Date.now(),
+      media: {
+        kind: 'image' as const,
+        source: { kind: 'url' as const, url: `${fixture?.origin ?? ''}/${id}.png` },
+        bytes: undefined,
+        info: undefined,
+        requestedFilename: undefined,
+        requestedMime: undefined,
+      },
+    })),
+  );
+  const rows = await db.db
+    .selectFrom('messages')
+    .select([...DISPATCH_COLUMNS])
+    .execute();
+  const media = new MediaPreparer(db, MediaSpool.open(db, { dialect: 'sqlite', file: path.join(dir, 'db.sqlite') }), {
+    globalMaxBytes: 1 << 20,
+    fetchTimeoutMs: 10_000,
+    allowPrivateNetworks: true,
+    maxConcurrentDownloads: 3,
+  });
   const prepared = await Promise.all(rows.map((row) => media.prepare(row)));
   expect(prepared.map((p) => p?.bytes.equals(bytes))).toEqual(ids.map(() => true));
   expect(maxOpen).toBe(3);

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { networkError, timeoutError } from '../../src/media/fetch-errors.js';
 
-const coded = (code: string | undefined, cause?: unknown): Error => Object.assign(new Error(`connect ${code ?? ''} 10.0.0.5:80`, { cause }), code === undefined ? {} : { code });
+const coded = (code: string | undefined, cause?: unknown): Error =>
+  Object.assign(new Error(`connect ${code ?? ''} 10.0.0.5:80`, { cause }), code === undefined ? {} : { code });
 
 describe('networkError', () => {
   it('a refused connection: the sentence, retried, no address', () => {
@@ -20,14 +21,18 @@ describe('networkError', () => {
     expect(networkError(coded('EAI_AGAIN')).transient).toBe(true);
   });
 
-  it.each(['CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'ERR_SSL_WRONG_VERSION_NUMBER'])(
-    'a TLS failure (%s) is permanent',
-    (code) => {
-      expect(networkError(coded(code))).toMatchObject({ transient: false, message: expect.stringMatching(/TLS certificate/) });
-    },
-  );
+  it.each([
+    'CERT_HAS_EXPIRED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+  ])('a TLS failure (%s) is permanent', (code) => {
+    expect(networkError(coded(code))).toMatchObject({ transient: false, message: expect.stringMatching(/TLS certificate/) });
+  });
 
-  it('the errno under undici\'s wrapper says more than the wrapper', () => {
+  it("the errno under undici's wrapper says more than the wrapper", () => {
     const wrapped = coded('UND_ERR_SOCKET', coded(undefined, coded('ECONNRESET')));
     expect(networkError(wrapped).message).toBe('The media URL could not be fetched: the server closed the connection');
     const tls = coded('UND_ERR_SOCKET', coded('CERT_HAS_EXPIRED'));
@@ -35,7 +40,9 @@ describe('networkError', () => {
   });
 
   it('only the wrapper code: its own sentence; nothing known: a generic one, retried', () => {
-    expect(networkError(coded('UND_ERR_HEADERS_TIMEOUT', coded('UND_ERR_SOCKET'))).message).toBe('The media URL could not be fetched: the server did not answer in time');
+    expect(networkError(coded('UND_ERR_HEADERS_TIMEOUT', coded('UND_ERR_SOCKET'))).message).toBe(
+      'The media URL could not be fetched: the server did not answer in time',
+    );
     expect(networkError(coded('EWHATEVER'))).toMatchObject({ transient: true, message: 'The media URL could not be fetched: a network error occurred' });
     expect(networkError('not an error')).toMatchObject({ transient: true, message: 'The media URL could not be fetched: a network error occurred' });
   });

@@ -56,9 +56,7 @@ describe('documentFilename', () => {
   });
 
   it('falls back to the URL when the given name is unusable', () => {
-    expect(documentFilename({ ...base, given: '..', url: 'https://x.test/files/Q3%20report.pdf?sig=1' })).toBe(
-      'Q3 report.pdf',
-    );
+    expect(documentFilename({ ...base, given: '..', url: 'https://x.test/files/Q3%20report.pdf?sig=1' })).toBe('Q3 report.pdf');
   });
 
   it('adds the sniffed extension to a URL name without one', () => {

@@ -11,11 +11,25 @@ const pad = (bytes: number[], size = 512): Uint8Array => {
 };
 
 export const png = (): Uint8Array =>
-  pad([
-    ...[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
-    ...u32be(13), ...ascii('IHDR'), ...u32be(1), ...u32be(1), 8, 6, 0, 0, 0, ...u32be(0),
-    ...u32be(0), ...ascii('IEND'), ...u32be(0xae426082),
-  ], 0);
+  pad(
+    [
+      ...[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+      ...u32be(13),
+      ...ascii('IHDR'),
+      ...u32be(1),
+      ...u32be(1),
+      8,
+      6,
+      0,
+      0,
+      0,
+      ...u32be(0),
+      ...u32be(0),
+      ...ascii('IEND'),
+      ...u32be(0xae426082),
+    ],
+    0,
+  );
 
 export const jpeg = (): Uint8Array => pad([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, ...ascii('JFIF'), 0, 1, 1]);
 
@@ -31,10 +45,7 @@ export const isoBmff = (brand: string): Uint8Array =>
 
 /** An Ogg page whose first packet starts with `head` (OpusHead, \x01vorbis). */
 export const ogg = (head: number[]): Uint8Array =>
-  pad([
-    ...ascii('OggS'), 0, 0x02, ...new Array<number>(8).fill(0), ...u32be(1), ...u32be(0), ...u32be(0),
-    1, head.length, ...head,
-  ]);
+  pad([...ascii('OggS'), 0, 0x02, ...new Array<number>(8).fill(0), ...u32be(1), ...u32be(0), ...u32be(0), 1, head.length, ...head]);
 
 export const opus = (): Uint8Array => ogg([...ascii('OpusHead'), 1, 1, 0x38, 0x01, ...u32be(0x80bb0000), 0, 0, 0]);
 

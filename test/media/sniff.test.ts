@@ -60,9 +60,7 @@ describe('sniffMedia refuses', () => {
   });
 
   it('names the mismatch the way clients read it', async () => {
-    expect((await failure(sample.png(), 'video')).message).toBe(
-      'data.base64 holds image/png, which cannot be sent as video',
-    );
+    expect((await failure(sample.png(), 'video')).message).toBe('data.base64 holds image/png, which cannot be sent as video');
   });
 
   it.each(['image', 'video', 'audio'] as const)('unidentifiable bytes as %s', async (kind) => {
@@ -95,15 +93,12 @@ describe('sniffMedia labels documents without magic bytes', () => {
     expect(out).toEqual({ mime: 'application/json', extension: 'json' });
   });
 
-  it.each(['text/html', 'image/svg+xml', 'application/javascript', 'image/png', 'not a mime'])(
-    'does not believe a declared %s',
-    async (declaredMime) => {
-      expect(await sniffMedia(csv, 'document', { declaredMime })).toEqual({
-        mime: 'application/octet-stream',
-        extension: 'bin',
-      });
-    },
-  );
+  it.each(['text/html', 'image/svg+xml', 'application/javascript', 'image/png', 'not a mime'])('does not believe a declared %s', async (declaredMime) => {
+    expect(await sniffMedia(csv, 'document', { declaredMime })).toEqual({
+      mime: 'application/octet-stream',
+      extension: 'bin',
+    });
+  });
 
   it('keeps an unknown but well-formed declared type', async () => {
     const out = await sniffMedia(csv, 'document', { declaredMime: 'application/x-custom', filename: 'a.cst' });

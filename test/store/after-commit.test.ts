@@ -19,10 +19,12 @@ it('runs after the commit, with the change visible; not at all after a rollback'
     seen.push('body');
     tx.afterCommit(() => seen.push('committed'));
   });
-  await expect(store.writeTx(false, async (tx) => {
-    tx.afterCommit(() => seen.push('must not run'));
-    throw new Error('rollback');
-  })).rejects.toThrow('rollback');
+  await expect(
+    store.writeTx(false, async (tx) => {
+      tx.afterCommit(() => seen.push('must not run'));
+      throw new Error('rollback');
+    }),
+  ).rejects.toThrow('rollback');
   expect(seen).toEqual(['body', 'committed']);
   expect(await Promise.all(counts)).toEqual([1]);
 });

@@ -18,12 +18,17 @@ let dir: string;
 let store: Store;
 
 const message = (id: string, at: number, key?: string, requestHash = 'h1'): NewMessage => ({
-  id, instanceId: 'inst', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: at, media: undefined,
+  id,
+  instanceId: 'inst',
+  type: 'text',
+  recipient: '554499999999',
+  text: 'hi',
+  acceptedAt: at,
+  media: undefined,
   ...(key !== undefined ? { idempotency: { key, requestHash } } : {}),
 });
 
-const stored = async (): Promise<string[]> =>
-  (await store.db.selectFrom('messages').select('id').orderBy('seq').execute()).map((r) => r.id);
+const stored = async (): Promise<string[]> => (await store.db.selectFrom('messages').select('id').orderBy('seq').execute()).map((r) => r.id);
 
 beforeEach(async () => {
   dir = tempDir('connexa-idem-');

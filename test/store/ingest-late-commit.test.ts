@@ -22,7 +22,13 @@ let database: TestDatabase;
 let store: Store;
 
 const message = (id: string, at: number): NewMessage => ({
-  id, instanceId: 'A', type: 'text', recipient: `55449999000${at}`, text: id, acceptedAt: at, media: undefined,
+  id,
+  instanceId: 'A',
+  type: 'text',
+  recipient: `55449999000${at}`,
+  text: id,
+  acceptedAt: at,
+  media: undefined,
 });
 
 beforeEach(async () => {
@@ -47,10 +53,14 @@ describe.runIf(onPostgres)('a message whose accept commits after a later one', (
       await holder.query(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts, laned) VALUES ('a', 'A', 'x', -1, 0, true)`);
       const a = accept.insert([message('a', 1)]);
       // a has taken its seq once its waiting insert shows in pg_locks.
-      await waitFor(async () => {
-        const r = await holder.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-        return (r.rows[0] as { n: number }).n > 0 ? true : undefined;
-      }, 5_000, 'a to wait on the held row');
+      await waitFor(
+        async () => {
+          const r = await holder.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+          return (r.rows[0] as { n: number }).n > 0 ? true : undefined;
+        },
+        5_000,
+        'a to wait on the held row',
+      );
       await accept.insert([message('b', 2)]);
       expect(await outbox.ingest(10)).toBe(1);
       await holder.query('ROLLBACK');

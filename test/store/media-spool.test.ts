@@ -25,8 +25,20 @@ let store: Store;
 let spool: MediaSpool;
 
 const image = (id: string, bytes: Buffer, key?: string): NewMessage => ({
-  id, instanceId: 'inst', type: 'image', recipient: '554499999999', text: undefined, acceptedAt: Date.now(),
-  media: { kind: 'image', source: { kind: 'inline' }, bytes, info: { mime: 'image/png', size: bytes.length, sha256: 'x', filename: undefined, voiceNote: false }, requestedFilename: undefined, requestedMime: undefined },
+  id,
+  instanceId: 'inst',
+  type: 'image',
+  recipient: '554499999999',
+  text: undefined,
+  acceptedAt: Date.now(),
+  media: {
+    kind: 'image',
+    source: { kind: 'inline' },
+    bytes,
+    info: { mime: 'image/png', size: bytes.length, sha256: 'x', filename: undefined, voiceNote: false },
+    requestedFilename: undefined,
+    requestedMime: undefined,
+  },
   ...(key !== undefined ? { idempotency: { key, requestHash: 'h' } } : {}),
 });
 const spooled = (id: string) => fs.existsSync(path.join(spool.dir, id));
@@ -102,10 +114,12 @@ describe('media spool', () => {
       { kind: 'failed', messageId: 'b', code: 'recipient_not_found', reason: 'no', at },
       { kind: 'retry', messageId: 'c', code: 'timeout', reason: 'slow', at, runAt: at + 1000 },
     ]);
-    await expect(store.writeTx(false, async (tx) => {
-      await outcomes.recordInTx(tx, [{ kind: 'sent', messageId: 'd', providerId: 'P-d', at }]);
-      throw new Error('rolled back');
-    })).rejects.toThrow('rolled back');
+    await expect(
+      store.writeTx(false, async (tx) => {
+        await outcomes.recordInTx(tx, [{ kind: 'sent', messageId: 'd', providerId: 'P-d', at }]);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
     await settle();
     expect([spooled('a'), spooled('b'), spooled('c'), spooled('d')]).toEqual([false, false, true, true]);
     expect(await status('d')).toBe('sending');
@@ -151,7 +165,9 @@ describe('media spool', () => {
     fs.symlinkSync('/dev/full', path.join(spool.dir, 'full'));
     const acceptor = new Acceptor(new AcceptStatements(store), spool, () => {}, 86_400_000);
     await expect(acceptor.accept(image('full', randomBytes(1000)))).rejects.toMatchObject({
-      status: 507, code: 'storage_full', headers: { 'Retry-After': '60' },
+      status: 507,
+      code: 'storage_full',
+      headers: { 'Retry-After': '60' },
     });
     expect(await status('full')).toBeUndefined();
     expect(fs.existsSync(path.join(spool.dir, 'full'))).toBe(false);

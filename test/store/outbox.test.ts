@@ -18,7 +18,13 @@ let store: Store;
 let outbox: OutboxStatements;
 
 const message = (id: string, at: number): NewMessage => ({
-  id, instanceId: 'A', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: at, media: undefined,
+  id,
+  instanceId: 'A',
+  type: 'text',
+  recipient: '554499999999',
+  text: 'hi',
+  acceptedAt: at,
+  media: undefined,
 });
 const lane = { instanceId: 'A', recipient: '554499999999' };
 const claimed = async (now: number) => (await outbox.transaction((tx) => outbox.claimInTx(tx, 'n', now, 10, 10))).map((l) => l.messages.map((m) => m.row.id));

@@ -19,7 +19,13 @@ let dir: string;
 let store: Store;
 
 const message = (id: string, instanceId: string, at: number): NewMessage => ({
-  id, instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: at, media: undefined,
+  id,
+  instanceId,
+  type: 'text',
+  recipient: '554499999999',
+  text: 'hi',
+  acceptedAt: at,
+  media: undefined,
 });
 
 beforeEach(async () => {

@@ -14,15 +14,30 @@ beforeEach(async () => {
 afterEach(() => store.close());
 
 const arrival = (providerId: string, deliverDue: number, readDue: number | null): Arrival => ({
-  instanceId: 'inst', providerId, messageId: `m-${providerId}`, part: 0, recipient: '554499999999', type: 'text', text: providerId,
-  mediaMime: null, mediaSize: null, mediaSha256: null, mediaFilename: null, receivedAt: 1, deliverDue, readDue,
+  instanceId: 'inst',
+  providerId,
+  messageId: `m-${providerId}`,
+  part: 0,
+  recipient: '554499999999',
+  type: 'text',
+  text: providerId,
+  mediaMime: null,
+  mediaSize: null,
+  mediaSha256: null,
+  mediaFilename: null,
+  receivedAt: 1,
+  deliverDue,
+  readDue,
 });
 
 it('a resend of the same id (in one batch or a later one) is counted on its row', async () => {
   await inbox.record([arrival('P1', 10, 20), arrival('P1', 10, 20), arrival('P2', 5, null)]);
   await inbox.record([arrival('P1', 10, 20)]);
   const rows = await inbox.list('inst', undefined, 10);
-  expect(rows.map((r) => [r.provider_id, r.resends])).toEqual([['P2', 0], ['P1', 2]]);
+  expect(rows.map((r) => [r.provider_id, r.resends])).toEqual([
+    ['P2', 0],
+    ['P1', 2],
+  ]);
 });
 
 it('due deliveries by due time; reads only once delivered; marked ones are not due again; pages by cursor', async () => {

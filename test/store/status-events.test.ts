@@ -28,15 +28,24 @@ async function snapshot(id: string): Promise<{ status: string; timeline: string[
   const row = await store.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow();
   const queued = await store.db.selectFrom('outbox').select('message_id').where('message_id', '=', id).executeTakeFirst();
   const webhooks = await store.db.selectFrom('webhook_events').select('type').orderBy('id').execute();
-  return { status: row.status, timeline: (await listEvents(store.db, id)).map((e) => e.kind), queued: queued !== undefined, webhooks: webhooks.map((w) => w.type) };
+  return {
+    status: row.status,
+    timeline: (await listEvents(store.db, id)).map((e) => e.kind),
+    queued: queued !== undefined,
+    webhooks: webhooks.map((w) => w.type),
+  };
 }
 
 const breakWebhookOutbox = async () => {
   if (!onPostgres) {
-    await sql`CREATE TRIGGER webhook_outbox_down BEFORE INSERT ON webhook_events BEGIN SELECT RAISE(ABORT, 'webhook outbox unavailable'); END`.execute(store.db);
+    await sql`CREATE TRIGGER webhook_outbox_down BEFORE INSERT ON webhook_events BEGIN SELECT RAISE(ABORT, 'webhook outbox unavailable'); END`.execute(
+      store.db,
+    );
     return;
   }
-  await sql`CREATE FUNCTION webhook_outbox_down() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'webhook outbox unavailable'; END $$ LANGUAGE plpgsql`.execute(store.db);
+  await sql`CREATE FUNCTION webhook_outbox_down() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'webhook outbox unavailable'; END $$ LANGUAGE plpgsql`.execute(
+    store.db,
+  );
   await sql`CREATE TRIGGER webhook_outbox_down BEFORE INSERT ON webhook_events FOR EACH ROW EXECUTE FUNCTION webhook_outbox_down()`.execute(store.db);
 };
 
@@ -46,10 +55,21 @@ beforeEach(async () => {
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
   const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
-  await store.db.insertInto('webhook_endpoints').values({
-    instance_id: instanceId, url: 'https://example.com/hook', events: null, secret: Buffer.alloc(32), previous_secret: null,
-    previous_until: null, enabled: 1, disabled_reason: null, created_at: 1, updated_at: 1,
-  }).execute();
+  await store.db
+    .insertInto('webhook_endpoints')
+    .values({
+      instance_id: instanceId,
+      url: 'https://example.com/hook',
+      events: null,
+      secret: Buffer.alloc(32),
+      previous_secret: null,
+      previous_until: null,
+      enabled: 1,
+      disabled_reason: null,
+      created_at: 1,
+      updated_at: 1,
+    })
+    .execute();
   let n = 0;
   const webhooks = new WebhookOutbox(() => String(++n));
   outcomes = new OutcomeStatements(store, webhooks);
@@ -69,9 +89,14 @@ const SENT: Outcome = { kind: 'sent', messageId: 'm1', providerId: 'P1', at: 120
 describe('a status change and its webhook event commit together', () => {
   it('with the webhook outbox working, each change has its event', async () => {
     await outcomes.record([SENT]);
-    await receipts.apply([{ messageId: 'm1', status: 'delivered', at: 1300 }, { messageId: 'm1', status: 'read', at: 1400 }]);
+    await receipts.apply([
+      { messageId: 'm1', status: 'delivered', at: 1300 },
+      { messageId: 'm1', status: 'read', at: 1400 },
+    ]);
     expect(await snapshot('m1')).toEqual({
-      status: 'read', timeline: ['sending', 'sent', 'delivered', 'read'], queued: false,
+      status: 'read',
+      timeline: ['sending', 'sent', 'delivered', 'read'],
+      queued: false,
       webhooks: ['message.sent', 'message.delivered', 'message.read'],
     });
   });

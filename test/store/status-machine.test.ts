@@ -21,10 +21,21 @@ let outcomes: OutcomeStatements;
 let receipts: ReceiptStatements;
 
 const message = (id: string, withMedia = false): NewMessage => ({
-  id, instanceId: 'inst', type: withMedia ? 'image' : 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1000,
+  id,
+  instanceId: 'inst',
+  type: withMedia ? 'image' : 'text',
+  recipient: '554499999999',
+  text: 'hi',
+  acceptedAt: 1000,
   media: withMedia
-    ? { kind: 'image', source: { kind: 'inline' }, bytes: Buffer.from('png'), requestedFilename: undefined, requestedMime: undefined,
-        info: { mime: 'image/png', size: 3, sha256: 'x', filename: undefined, voiceNote: false } }
+    ? {
+        kind: 'image',
+        source: { kind: 'inline' },
+        bytes: Buffer.from('png'),
+        requestedFilename: undefined,
+        requestedMime: undefined,
+        info: { mime: 'image/png', size: 3, sha256: 'x', filename: undefined, voiceNote: false },
+      }
     : undefined,
 });
 
@@ -108,7 +119,7 @@ describe('sent WhatsApp messages kept for retry requests', () => {
     const jid = '5544999999999@s.whatsapp.net';
     await wa.rememberSent(inst, '3EB0AAA', jid, proto.Message.encode({ conversation: 'kept' }).finish(), 1000);
     await wa.rememberSent(inst, '3EB0BBB', jid, proto.Message.encode({ conversation: 'new' }).finish(), 5000);
-    expect(proto.Message.decode(await wa.sentMessage(inst, '3EB0AAA', jid) ?? Buffer.alloc(0)).conversation).toBe('kept');
+    expect(proto.Message.decode((await wa.sentMessage(inst, '3EB0AAA', jid)) ?? Buffer.alloc(0)).conversation).toBe('kept');
     // Only for the instance that sent it, and only to the chat it went to.
     expect(await wa.sentMessage('another-instance', '3EB0AAA', jid)).toBeUndefined();
     expect(await wa.sentMessage(inst, '3EB0AAA', '5511000000000@s.whatsapp.net')).toBeUndefined();

@@ -37,11 +37,13 @@ it('an asynchronous body keeps the connection: a query meanwhile waits for the c
 });
 
 it('a body that throws after its first statement rolls back whole; the next transaction runs normally', async () => {
-  await expect(store.writeTx(false, async ({ db }) => {
-    await sql`INSERT INTO t (v) VALUES (1)`.execute(db);
-    await pause();
-    throw new Error('halfway');
-  })).rejects.toThrow('halfway');
+  await expect(
+    store.writeTx(false, async ({ db }) => {
+      await sql`INSERT INTO t (v) VALUES (1)`.execute(db);
+      await pause();
+      throw new Error('halfway');
+    }),
+  ).rejects.toThrow('halfway');
   expect(await values()).toEqual([]);
   await store.writeTx(true, ({ db }) => sql`INSERT INTO t (v) VALUES (3)`.execute(db));
   expect(await values()).toEqual([3]);
@@ -49,12 +51,14 @@ it('a body that throws after its first statement rolls back whole; the next tran
 
 it('transactions from concurrent callers run one after the other, each whole', async () => {
   const log: string[] = [];
-  const body = (name: string) => async ({ db }: { db: Store['db'] }) => {
-    log.push(`${name} begin`);
-    await sql`INSERT INTO t (v) VALUES (${name === 'a' ? 1 : 2})`.execute(db);
-    await pause();
-    log.push(`${name} end`);
-  };
+  const body =
+    (name: string) =>
+    async ({ db }: { db: Store['db'] }) => {
+      log.push(`${name} begin`);
+      await sql`INSERT INTO t (v) VALUES (${name === 'a' ? 1 : 2})`.execute(db);
+      await pause();
+      log.push(`${name} end`);
+    };
   await Promise.all([store.writeTx(false, body('a')), store.writeTx(false, body('b'))]);
   expect(log).toEqual(['a begin', 'a end', 'b begin', 'b end']);
   expect(await values()).toEqual([1, 2]);

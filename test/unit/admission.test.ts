@@ -32,8 +32,16 @@ describe('Admission', () => {
 
   it('a burst arriving while the count is being read cannot overshoot the queue limit', async () => {
     let release: (n: number) => void = () => undefined;
-    const admission = new Admission(new QueueDepth(() => new Promise<number>((resolve) => { release = resolve; }), 60_000),
-      { ratePerSecond: 0, queueMax: 5, queueFullRetryAfterS: 7 });
+    const admission = new Admission(
+      new QueueDepth(
+        () =>
+          new Promise<number>((resolve) => {
+            release = resolve;
+          }),
+        60_000,
+      ),
+      { ratePerSecond: 0, queueMax: 5, queueFullRetryAfterS: 7 },
+    );
     const burst = Array.from({ length: 6 }, () => refusal(admission.admit('i')));
     release(3);
     expect((await Promise.all(burst)).sort()).toEqual([undefined, undefined, 'queue_full', 'queue_full', 'queue_full', 'queue_full'].sort());
@@ -42,12 +50,22 @@ describe('Admission', () => {
   it('media waiting per instance: up to the limit in, past it 429 media_queue_full; no limit when 0', async () => {
     const waiting = new Map([['i', 900]]);
     const admission = new Admission(new QueueDepth(async () => 0), {
-      ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 1000, mediaWaiting: async (id) => waiting.get(id) ?? 0,
+      ratePerSecond: 0,
+      queueMax: 0,
+      queueFullRetryAfterS: 10,
+      mediaQueueMaxBytes: 1000,
+      mediaWaiting: async (id) => waiting.get(id) ?? 0,
     });
     expect(await refusal(admission.admitMedia('i', 100))).toBeUndefined();
     expect(await refusal(admission.admitMedia('i', 101))).toBe('media_queue_full');
     expect(await refusal(admission.admitMedia('other', 1000))).toBeUndefined();
-    const unlimited = new Admission(new QueueDepth(async () => 0), { ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 0, mediaWaiting: async () => 1e12 });
+    const unlimited = new Admission(new QueueDepth(async () => 0), {
+      ratePerSecond: 0,
+      queueMax: 0,
+      queueFullRetryAfterS: 10,
+      mediaQueueMaxBytes: 0,
+      mediaWaiting: async () => 1e12,
+    });
     expect(await refusal(unlimited.admitMedia('i', 1))).toBeUndefined();
   });
 
@@ -55,13 +73,20 @@ describe('Admission', () => {
     let now = 0;
     let reads = 0;
     const stored = new Map([['i', 0]]);
-    const admission = new Admission(new QueueDepth(async () => 0), {
-      ratePerSecond: 0, queueMax: 0, queueFullRetryAfterS: 10, mediaQueueMaxBytes: 1000,
-      mediaWaiting: async (id) => {
-        reads++;
-        return stored.get(id) ?? 0;
+    const admission = new Admission(
+      new QueueDepth(async () => 0),
+      {
+        ratePerSecond: 0,
+        queueMax: 0,
+        queueFullRetryAfterS: 10,
+        mediaQueueMaxBytes: 1000,
+        mediaWaiting: async (id) => {
+          reads++;
+          return stored.get(id) ?? 0;
+        },
       },
-    }, () => now);
+      () => now,
+    );
     for (let n = 0; n < 4; n++) await admission.admitMedia('i', 250);
     expect(await refusal(admission.admitMedia('i', 1))).toBe('media_queue_full');
     expect(reads).toBe(1);

@@ -35,23 +35,31 @@ describe('group commit', () => {
 
   it('weighed items are split so no commit carries more than the maximum weight (but always one item)', async () => {
     const flushes: number[][] = [];
-    const w = new BatchWriter<number>(async (items) => {
-      flushes.push(items);
-    }, { weigh: (n) => n, maxWeight: 10 });
+    const w = new BatchWriter<number>(
+      async (items) => {
+        flushes.push(items);
+      },
+      { weigh: (n) => n, maxWeight: 10 },
+    );
     await Promise.all([4, 4, 4, 12, 1, 1].map((n) => w.submit(n)));
     expect(flushes).toEqual([[4, 4], [4], [12], [1, 1]]);
   });
 
   it('lets the event loop run between the commits of a long queue', async () => {
     const events: string[] = [];
-    const w = new BatchWriter<number>(async (items) => {
-      // A timer set while the first commit runs: it can only fire if the loop runs between commits.
-      if (events.length === 0) setTimeout(() => events.push('timer'), 0);
-      // A synchronous commit, like SQLite's, that takes a few milliseconds.
-      const end = Date.now() + 3;
-      while (Date.now() < end) { /* busy */ }
-      events.push(`flush ${items.length}`);
-    }, { maxBatch: 2 });
+    const w = new BatchWriter<number>(
+      async (items) => {
+        // A timer set while the first commit runs: it can only fire if the loop runs between commits.
+        if (events.length === 0) setTimeout(() => events.push('timer'), 0);
+        // A synchronous commit, like SQLite's, that takes a few milliseconds.
+        const end = Date.now() + 3;
+        while (Date.now() < end) {
+          /* busy */
+        }
+        events.push(`flush ${items.length}`);
+      },
+      { maxBatch: 2 },
+    );
     await Promise.all([1, 2, 3, 4, 5, 6].map((n) => w.submit(n)));
     expect(events.indexOf('timer')).toBeGreaterThan(0);
     expect(events.indexOf('timer')).toBeLessThan(events.length - 1);
@@ -59,9 +67,12 @@ describe('group commit', () => {
 
   it('with thisTurn, writes what one burst submitted together, before the next turn', async () => {
     const events: string[] = [];
-    const writer = new BatchWriter<number>(async (items) => {
-      events.push(`flush ${items.join(',')}`);
-    }, { thisTurn: true });
+    const writer = new BatchWriter<number>(
+      async (items) => {
+        events.push(`flush ${items.join(',')}`);
+      },
+      { thisTurn: true },
+    );
     setImmediate(() => events.push('next turn'));
     await Promise.all([writer.submit(1), writer.submit(2), writer.submit(3)]);
     await new Promise((r) => setImmediate(r));
@@ -81,17 +92,28 @@ describe('group commit', () => {
   it('items submitted during a flush go in the next one; a failed flush rejects only its own items', async () => {
     const flushed: number[][] = [];
     let later: Promise<void> | undefined;
-    const writer = new BatchWriter<number>(async (items) => {
-      flushed.push(items);
-      if (later === undefined) {
-        later = writer.submit(4);
-        throw new Error('disk full');
-      }
-    }, { maxBatch: 2, thisTurn: true });
-    const first = [writer.submit(1), writer.submit(2), writer.submit(3)].map((p) => p.then(() => 'ok', (e: Error) => e.message));
+    const writer = new BatchWriter<number>(
+      async (items) => {
+        flushed.push(items);
+        if (later === undefined) {
+          later = writer.submit(4);
+          throw new Error('disk full');
+        }
+      },
+      { maxBatch: 2, thisTurn: true },
+    );
+    const first = [writer.submit(1), writer.submit(2), writer.submit(3)].map((p) =>
+      p.then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
+    );
     expect(await Promise.all(first)).toEqual(['disk full', 'disk full', 'ok']);
     await later;
-    expect(flushed).toEqual([[1, 2], [3, 4]]);
+    expect(flushed).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     await writer.drain();
   });
 
@@ -100,13 +122,16 @@ describe('group commit', () => {
     let inFlight = 0;
     let most = 0;
     const releases: (() => void)[] = [];
-    const w = new BatchWriter<number>(async (items) => {
-      opened.push(items);
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await new Promise<void>((resolve) => releases.push(resolve));
-      inFlight -= 1;
-    }, { concurrency: 2 });
+    const w = new BatchWriter<number>(
+      async (items) => {
+        opened.push(items);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise<void>((resolve) => releases.push(resolve));
+        inFlight -= 1;
+      },
+      { concurrency: 2 },
+    );
     const tick = () => new Promise((r) => setImmediate(r));
     const all = [w.submit(1)];
     await tick();

@@ -20,9 +20,11 @@ describe('configuration', () => {
       expect(err).toBeInstanceOf(ConfigError);
       const problems = (err as ConfigError).problems;
       expect(problems).toHaveLength(4);
-      expect(problems.map((p) => p.split(':')[0])).toEqual([
-        'CONNEXA_ADMIN_TOKEN', 'CONNEXA_PORT', 'CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', 'CONNEXA_LOG_LEVEL',
-      ].sort((a, b) => problems.findIndex((p) => p.startsWith(a)) - problems.findIndex((p) => p.startsWith(b))));
+      expect(problems.map((p) => p.split(':')[0])).toEqual(
+        ['CONNEXA_ADMIN_TOKEN', 'CONNEXA_PORT', 'CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', 'CONNEXA_LOG_LEVEL'].sort(
+          (a, b) => problems.findIndex((p) => p.startsWith(a)) - problems.findIndex((p) => p.startsWith(b)),
+        ),
+      );
     }
   });
 
@@ -45,7 +47,10 @@ describe('configuration', () => {
       expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['CONNEXA_ADMIN_TOKEN', 'CONNEXA_SECRET_KEY']);
       expect(problems.join('\n')).not.toContain('s3cret-pw');
     }
-    const c = loadConfig({ CONNEXA_DATABASE_URL: url, CONNEXA_ADMIN_TOKEN: 'a'.repeat(32), CONNEXA_SECRET_KEY: 'ab'.repeat(32), CONNEXA_DATABASE_POOL_MAX: '20' }, '/srv/connexa');
+    const c = loadConfig(
+      { CONNEXA_DATABASE_URL: url, CONNEXA_ADMIN_TOKEN: 'a'.repeat(32), CONNEXA_SECRET_KEY: 'ab'.repeat(32), CONNEXA_DATABASE_POOL_MAX: '20' },
+      '/srv/connexa',
+    );
     expect(c.database).toEqual({ dialect: 'postgres', url, poolMax: 20, acceptCommits: 1 });
     expect(c.dataDir).toBe('/srv/connexa/data');
   });

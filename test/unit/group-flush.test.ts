@@ -14,8 +14,14 @@ it('callers during a run share one next run, which starts only after the current
     if (n === 2) throw new Error('run 2 failed');
   });
   const first = task.run().then(() => log.push('first done'));
-  const second = task.run().then(() => log.push('second done'), (e: Error) => log.push(`second: ${e.message}`));
-  const third = task.run().then(() => log.push('third done'), (e: Error) => log.push(`third: ${e.message}`));
+  const second = task.run().then(
+    () => log.push('second done'),
+    (e: Error) => log.push(`second: ${e.message}`),
+  );
+  const third = task.run().then(
+    () => log.push('third done'),
+    (e: Error) => log.push(`third: ${e.message}`),
+  );
   await Promise.resolve();
   expect(runs).toBe(1);
   gates.shift()?.();

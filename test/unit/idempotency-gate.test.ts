@@ -34,7 +34,9 @@ describe('IdempotencyGate', () => {
     const result = await gate.run('inst', { key: 'k', requestHash: 'h' }, async (claim) => {
       calls++;
       // The other node's commit lands first; ours then finds the key held.
-      await other.insert([{ id: 'theirs', instanceId: 'inst', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(), media: undefined, idempotency: claim }]);
+      await other.insert([
+        { id: 'theirs', instanceId: 'inst', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(), media: undefined, idempotency: claim },
+      ]);
       return { stored: false };
     });
     expect(result).toEqual({ messageId: 'theirs', replayed: true });
@@ -44,10 +46,12 @@ describe('IdempotencyGate', () => {
   it('a key that keeps being lost ends with 409 idempotency_key_busy and Retry-After', async () => {
     const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
     let calls = 0;
-    const err = await gate.run('inst', { key: 'k', requestHash: 'h' }, async () => {
-      calls++;
-      return { stored: false };
-    }).catch((e: unknown) => e);
+    const err = await gate
+      .run('inst', { key: 'k', requestHash: 'h' }, async () => {
+        calls++;
+        return { stored: false };
+      })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).code).toBe('idempotency_key_busy');
     expect((err as ApiError).headers?.['Retry-After']).toBe('1');
@@ -58,11 +62,12 @@ describe('IdempotencyGate', () => {
     const gate = new IdempotencyGate(new IdempotencyStatements(store), 24 * 60 * 60_000);
     const claim = { key: 'k', requestHash: 'h' };
     let n = 0;
-    const failing = () => gate.run('inst', claim, async () => {
-      n++;
-      await new Promise((r) => setTimeout(r, 5));
-      throw new Error(`disk full ${n}`);
-    });
+    const failing = () =>
+      gate.run('inst', claim, async () => {
+        n++;
+        await new Promise((r) => setTimeout(r, 5));
+        throw new Error(`disk full ${n}`);
+      });
     const results = await Promise.allSettled(Array.from({ length: 8 }, failing));
     // Each request gets the real error, never a made-up 409.
     expect(results.every((r) => r.status === 'rejected' && r.reason instanceof Error && !(r.reason instanceof ApiError))).toBe(true);
@@ -76,7 +81,18 @@ describe('IdempotencyGate', () => {
     const create = async () => {
       created++;
       await new Promise((r) => setTimeout(r, 20));
-      await accept.insert([{ id: `m${created}`, instanceId: 'inst', type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: Date.now(), media: undefined, idempotency: claim }]);
+      await accept.insert([
+        {
+          id: `m${created}`,
+          instanceId: 'inst',
+          type: 'text',
+          recipient: '554499999999',
+          text: 'hi',
+          acceptedAt: Date.now(),
+          media: undefined,
+          idempotency: claim,
+        },
+      ]);
       return { stored: true as const, messageId: `m${created}` };
     };
     const results = await Promise.all(Array.from({ length: 5 }, () => gate.run('inst', claim, create)));
@@ -95,8 +111,11 @@ describe('IdempotencyGate', () => {
       running--;
       return { stored: false as const };
     };
-    const calls = [gate.run('inst', { key: 'a', requestHash: 'h' }, create), gate.run('inst', { key: 'b', requestHash: 'h' }, create),
-      gate.run('other', { key: 'a', requestHash: 'h' }, create)];
+    const calls = [
+      gate.run('inst', { key: 'a', requestHash: 'h' }, create),
+      gate.run('inst', { key: 'b', requestHash: 'h' }, create),
+      gate.run('other', { key: 'a', requestHash: 'h' }, create),
+    ];
     await Promise.allSettled(calls);
     expect(most).toBe(3);
   });

@@ -8,7 +8,11 @@ const read = async (depth: QueueDepth, id: string) => {
 
 describe('QueueDepth', () => {
   it('counts sends being admitted, so a concurrent burst cannot overshoot', async () => {
-    const depth = new QueueDepth(async () => 3, 1_000, () => 0);
+    const depth = new QueueDepth(
+      async () => 3,
+      1_000,
+      () => 0,
+    );
     expect(await read(depth, 'a')).toBe(3);
     depth.reserve('a');
     depth.reserve('a');
@@ -23,7 +27,14 @@ describe('QueueDepth', () => {
     let now = 0;
     let rows = 10;
     let queries = 0;
-    const depth = new QueueDepth(async () => { queries += 1; return rows; }, 1_000, () => now);
+    const depth = new QueueDepth(
+      async () => {
+        queries += 1;
+        return rows;
+      },
+      1_000,
+      () => now,
+    );
     expect(await Promise.all([read(depth, 'a'), read(depth, 'a')])).toEqual([10, 10]);
     rows = 2;
     now = 999;
@@ -35,7 +46,15 @@ describe('QueueDepth', () => {
 
   it('stays bounded: past its capacity, the least recently used count goes', async () => {
     let queries = 0;
-    const depth = new QueueDepth(async () => { queries += 1; return 0; }, 1_000, () => 0, 3);
+    const depth = new QueueDepth(
+      async () => {
+        queries += 1;
+        return 0;
+      },
+      1_000,
+      () => 0,
+      3,
+    );
     for (const id of ['a', 'b', 'c', 'd']) await depth.fresh(id);
     expect(depth.size).toBe(3);
     await depth.fresh('a');

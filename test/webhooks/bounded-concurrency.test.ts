@@ -71,9 +71,18 @@ it('never has more than maxConcurrent deliveries open, and delivers everything',
       await db.writeTx(false, (tx) => outbox.instance(tx, id, 'instance.connected', Date.now(), { phone: null }));
     }
   }
-  deliverer = new WebhookDeliverer(new WebhookDeliveries(db), endpoints, {
-    allowPrivateNetworks: true, timeoutMs: 2000, retryScale: 1e-6, pollMs: 10, maxConcurrent: 3,
-  }, pino({ level: 'silent' }));
+  deliverer = new WebhookDeliverer(
+    new WebhookDeliveries(db),
+    endpoints,
+    {
+      allowPrivateNetworks: true,
+      timeoutMs: 2000,
+      retryScale: 1e-6,
+      pollMs: 10,
+      maxConcurrent: 3,
+    },
+    pino({ level: 'silent' }),
+  );
   deliverer.start();
   await waitFor(async () => (delivered === 30 ? true : undefined), 10_000, 'all 30 events');
   expect(maxOpen).toBe(3);

@@ -62,9 +62,19 @@ async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host:
   await endpoints.put(instanceId, url, null, generateWebhookSecret(), Date.now());
   await store.writeTx(false, (tx) => new WebhookOutbox(() => 'e1').instance(tx, instanceId, 'instance.connected', Date.now(), { phone: null }));
   const deliveries = new WebhookDeliveries(store);
-  deliverer = new WebhookDeliverer(deliveries, endpoints, {
-    allowPrivateNetworks, timeoutMs: 2000, retryScale, pollMs: 10, maxConcurrent: 4, ...(lookup !== undefined ? { lookup } : {}),
-  }, pino({ level: 'silent' }));
+  deliverer = new WebhookDeliverer(
+    deliveries,
+    endpoints,
+    {
+      allowPrivateNetworks,
+      timeoutMs: 2000,
+      retryScale,
+      pollMs: 10,
+      maxConcurrent: 4,
+      ...(lookup !== undefined ? { lookup } : {}),
+    },
+    pino({ level: 'silent' }),
+  );
   deliverer.start();
   return deliveries;
 }
@@ -73,10 +83,14 @@ describe('webhook deliverer', () => {
   it('a host that resolves to a private address at delivery time is never connected to', async () => {
     // Saved while it looked public; now it resolves to loopback (DNS rebinding).
     const deliveries = await setup(`http://hooks.example.test:${port}/x`, false, async () => [{ address: '127.0.0.1', family: 4 }]);
-    const row = await waitFor(async () => {
-      const r = (await deliveries.list(instanceId, undefined, 1))[0];
-      return r !== undefined && r.attempts >= 2 ? r : undefined;
-    }, 5000, 'two refused attempts');
+    const row = await waitFor(
+      async () => {
+        const r = (await deliveries.list(instanceId, undefined, 1))[0];
+        return r !== undefined && r.attempts >= 2 ? r : undefined;
+      },
+      5000,
+      'two refused attempts',
+    );
     expect(row.last_error).toMatch(/private or reserved/);
     expect(connections).toBe(0);
   });
@@ -85,24 +99,41 @@ describe('webhook deliverer', () => {
     const deliveries = await setup(`http://127.0.0.1:${port}/x`, true);
     await deliverer?.stop();
     // Same rows, another key: as after a change of CONNEXA_SECRET_KEY.
-    deliverer = new WebhookDeliverer(deliveries, new WebhookEndpoints(store, new Sealer(randomBytes(32))), {
-      allowPrivateNetworks: true, timeoutMs: 2000, retryScale: 1e-6, pollMs: 10, maxConcurrent: 4,
-    }, pino({ level: 'silent' }));
+    deliverer = new WebhookDeliverer(
+      deliveries,
+      new WebhookEndpoints(store, new Sealer(randomBytes(32))),
+      {
+        allowPrivateNetworks: true,
+        timeoutMs: 2000,
+        retryScale: 1e-6,
+        pollMs: 10,
+        maxConcurrent: 4,
+      },
+      pino({ level: 'silent' }),
+    );
     await store.writeTx(false, (tx) => tx.run(`UPDATE webhook_events SET status = 'pending', next_attempt_at = 0`));
     deliverer.start();
-    const row = await waitFor(async () => {
-      const r = (await deliveries.list(instanceId, undefined, 1))[0];
-      return r?.last_error?.includes('Internal error') === true ? r : undefined;
-    }, 5000, 'the failed attempt to be recorded');
+    const row = await waitFor(
+      async () => {
+        const r = (await deliveries.list(instanceId, undefined, 1))[0];
+        return r?.last_error?.includes('Internal error') === true ? r : undefined;
+      },
+      5000,
+      'the failed attempt to be recorded',
+    );
     expect(row.status).toBe('pending');
   });
 
   it('after the last attempt the event is dead-lettered', async () => {
     const deliveries = await setup(`http://127.0.0.1:${port}/x`, true);
-    const row = await waitFor(async () => {
-      const r = (await deliveries.list(instanceId, undefined, 1))[0];
-      return r?.status === 'failed' ? r : undefined;
-    }, 10_000, 'the dead letter');
+    const row = await waitFor(
+      async () => {
+        const r = (await deliveries.list(instanceId, undefined, 1))[0];
+        return r?.status === 'failed' ? r : undefined;
+      },
+      10_000,
+      'the dead letter',
+    );
     expect(row.attempts).toBe(MAX_DELIVERY_ATTEMPTS);
     expect(hits).toBe(MAX_DELIVERY_ATTEMPTS);
     expect(row.last_error).toMatch(/gave up after 13 attempts/);
@@ -113,11 +144,15 @@ describe('webhook deliverer', () => {
     // Retries about 0.5 s and then 3 s apart: each failure stays visible long enough to be read.
     const deliveries = await setup(`http://127.0.0.1:${port}/x`, true, undefined, 0.1);
     const errors: string[] = [];
-    const row = await waitFor(async () => {
-      const r = (await deliveries.list(instanceId, undefined, 1))[0];
-      if (r?.last_error !== null && r?.last_error !== undefined && errors.at(-1) !== r.last_error) errors.push(r.last_error);
-      return r?.status === 'delivered' ? r : undefined;
-    }, 10_000, 'the delivery');
+    const row = await waitFor(
+      async () => {
+        const r = (await deliveries.list(instanceId, undefined, 1))[0];
+        if (r?.last_error !== null && r?.last_error !== undefined && errors.at(-1) !== r.last_error) errors.push(r.last_error);
+        return r?.status === 'delivered' ? r : undefined;
+      },
+      10_000,
+      'the delivery',
+    );
     expect(row.attempts).toBe(3);
     expect(hits).toBe(3);
     expect(errors[0]).toMatch(/300.*redirects are not followed/);

@@ -30,7 +30,11 @@ describe('Standard Webhooks signatures', () => {
 
   it('verifyWebhook: the tolerance at its edge, future timestamps, missing or odd headers, a header in another case', () => {
     const at = 1_800_000_000;
-    const signed = (ts: number) => ({ 'webhook-id': 'evt_1', 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader([secret], 'evt_1', ts, body) });
+    const signed = (ts: number) => ({
+      'webhook-id': 'evt_1',
+      'webhook-timestamp': String(ts),
+      'webhook-signature': signatureHeader([secret], 'evt_1', ts, body),
+    });
     const clock = () => at * 1000;
     expect(verifyWebhook(signed(at - 300), body, secret, 300, clock)).toEqual({ ok: true });
     expect(verifyWebhook(signed(at - 301), body, secret, 300, clock).ok).toBe(false);
@@ -38,10 +42,21 @@ describe('Standard Webhooks signatures', () => {
     expect(verifyWebhook(signed(at + 301), body, secret, 300, clock).ok).toBe(false);
     const { 'webhook-id': _id, ...noId } = signed(at);
     expect(verifyWebhook(noId, body, secret, 300, clock)).toEqual({ ok: false, reason: expect.stringMatching(/missing/) });
-    expect(verifyWebhook({ ...signed(at), 'webhook-timestamp': 'soon' }, body, secret, 300, clock)).toEqual({ ok: false, reason: expect.stringMatching(/not a number/) });
+    expect(verifyWebhook({ ...signed(at), 'webhook-timestamp': 'soon' }, body, secret, 300, clock)).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/not a number/),
+    });
     // Plain objects keyed as a framework might pass them, repeated headers as arrays.
     const h = signed(at);
-    expect(verifyWebhook({ 'Webhook-Id': h['webhook-id'], 'webhook-timestamp': [h['webhook-timestamp']], 'Webhook-Signature': h['webhook-signature'] }, body, secret, 300, clock)).toEqual({ ok: true });
+    expect(
+      verifyWebhook(
+        { 'Webhook-Id': h['webhook-id'], 'webhook-timestamp': [h['webhook-timestamp']], 'Webhook-Signature': h['webhook-signature'] },
+        body,
+        secret,
+        300,
+        clock,
+      ),
+    ).toEqual({ ok: true });
     expect(verifyWebhook({ ...h, 'webhook-timestamp': [h['webhook-timestamp'], '1'] }, body, secret, 300, clock)).toEqual({ ok: true });
     expect(verifyWebhook({ ...h, 'webhook-signature': `v1,bogus ${h['webhook-signature']}` }, body, secret, 300, clock)).toEqual({ ok: true });
     expect(verifyWebhook({ ...h, 'webhook-signature': 'v1,bogus' }, body, secret, 300, clock)).toEqual({ ok: false, reason: 'no signature matches' });

@@ -30,9 +30,10 @@ export class AuthStore {
   /** The instance's auth state: stored creds, or fresh ones for a new link. */
   async load(instanceId: string): Promise<DatabaseAuthState> {
     const sealed = await this.rows.creds(instanceId);
-    const creds: AuthenticationCreds = sealed === undefined
-      ? initAuthCreds()
-      : (JSON.parse(this.sealer.open(sealed, `${instanceId}/creds`).toString('utf8'), BufferJSON.reviver) as AuthenticationCreds);
+    const creds: AuthenticationCreds =
+      sealed === undefined
+        ? initAuthCreds()
+        : (JSON.parse(this.sealer.open(sealed, `${instanceId}/creds`).toString('utf8'), BufferJSON.reviver) as AuthenticationCreds);
     const keys = {
       get: async <T extends KeyType>(type: T, ids: string[]): Promise<{ [id: string]: SignalDataTypeMap[T] }> => {
         const out: { [id: string]: SignalDataTypeMap[T] } = {};
@@ -63,9 +64,7 @@ export class AuthStore {
   private open(instanceId: string, type: KeyType, id: string, sealed: Buffer): unknown {
     const value: unknown = JSON.parse(this.sealer.open(sealed, `${instanceId}/${type}/${id}`).toString('utf8'), BufferJSON.reviver);
     // Baileys expects app-state sync keys as protobuf objects, as its file store does.
-    return type === 'app-state-sync-key' && value !== null && typeof value === 'object'
-      ? proto.Message.AppStateSyncKeyData.fromObject(value)
-      : value;
+    return type === 'app-state-sync-key' && value !== null && typeof value === 'object' ? proto.Message.AppStateSyncKeyData.fromObject(value) : value;
   }
 
   private seal(instanceId: string, type: string, id: string, value: unknown): Buffer {

@@ -34,12 +34,14 @@ export function toContentParts(m: OutgoingMessage): ContentPart[] {
     case 'video':
       return [part(0, { video: media.bytes, mimetype: media.mime, ...(caption !== undefined ? { caption } : {}) })];
     case 'document':
-      return [part(0, {
-        document: media.bytes,
-        mimetype: media.mime,
-        fileName: media.filename ?? 'document',
-        ...(caption !== undefined ? { caption } : {}),
-      })];
+      return [
+        part(0, {
+          document: media.bytes,
+          mimetype: media.mime,
+          fileName: media.filename ?? 'document',
+          ...(caption !== undefined ? { caption } : {}),
+        }),
+      ];
     case 'audio': {
       const audio = part(0, { audio: media.bytes, ptt: media.voiceNote, mimetype: media.voiceNote ? VOICE_NOTE_MIME : media.mime });
       return caption === undefined ? [audio] : [audio, part(1, { text: caption })];

@@ -48,13 +48,15 @@ export function onDisconnect(statusCode: number | undefined, linked: boolean, sh
       // Another socket took over the same creds; reconnecting blindly would fight it.
       return { kind: 'failed', reason: 'The session was opened elsewhere (440): only one connection may use it' };
     case 408:
-      return !linked && showedQr
-        ? { kind: 'failed', reason: 'The QR code was not scanned in time (408): request a new one' }
-        : { kind: 'reconnect' };
+      return !linked && showedQr ? { kind: 'failed', reason: 'The QR code was not scanned in time (408): request a new one' } : { kind: 'reconnect' };
     case 405:
       // Once may be a hiccup; again and again means WhatsApp retired this version: redialling changes nothing.
       return inARow >= MAX_OUTDATED
-        ? { kind: 'failed', reason: 'client_outdated: WhatsApp no longer accepts this client version (405); set CONNEXA_WHATSAPP_VERSION to the current WhatsApp Web version or update Connexa' }
+        ? {
+            kind: 'failed',
+            reason:
+              'client_outdated: WhatsApp no longer accepts this client version (405); set CONNEXA_WHATSAPP_VERSION to the current WhatsApp Web version or update Connexa',
+          }
         : { kind: 'reconnect', alert: 'WhatsApp rejected the client version (405); update Connexa if this persists' };
     default:
       // 428, 500, 503 and anything unknown: transient trouble.

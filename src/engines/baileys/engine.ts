@@ -80,17 +80,21 @@ export class BaileysEngine implements Engine {
       throw new CodedError('instance_not_connected', `The WhatsApp number of this instance is ${state.replace('_', ' ')}`, true);
     }
     const restrictedUntil = this.sessions.restrictedUntil(m.instanceId);
-    if (restrictedUntil !== undefined && !await this.sessions.knowsContact(m.instanceId, m.recipient)) {
+    if (restrictedUntil !== undefined && !(await this.sessions.knowsContact(m.instanceId, m.recipient))) {
       // A send to a new chat now would be another reach-out (463) and prolong the restriction.
-      throw new NotBeforeError('instance_restricted',
-        `WhatsApp restricts this number from starting new chats until ${new Date(restrictedUntil).toISOString()}; the message waits until then`, restrictedUntil);
+      throw new NotBeforeError(
+        'instance_restricted',
+        `WhatsApp restricts this number from starting new chats until ${new Date(restrictedUntil).toISOString()}; the message waits until then`,
+        restrictedUntil,
+      );
     }
     const jid = await this.recipients.resolve(m.instanceId, socket, m.recipient);
     const pacer = await this.pacerFor(m.instanceId);
     await pacer.turn(m.signal);
     // The session may have reconnected while we waited: use the socket that is open now.
     const live = this.sessions.get(m.instanceId)?.connected;
-    if (live === undefined) throw new CodedError('instance_not_connected', 'The WhatsApp number of this instance disconnected; the message will be retried', true);
+    if (live === undefined)
+      throw new CodedError('instance_not_connected', 'The WhatsApp number of this instance disconnected; the message will be retried', true);
     const typing = pacer.current.typing && m.text !== undefined && m.media === undefined;
     if (typing && m.text !== undefined) {
       // WhatsApp shows "typing…" only from a client that is online; the number is kept

@@ -27,7 +27,12 @@ export function changeFromMessage(m: WAMessage): InboundChange | undefined {
   const base = { ...sender, providerId, at: sentAtOf(m) };
   const reaction = content?.reactionMessage;
   if (typeof reaction?.key?.id === 'string') {
-    return { ...base, kind: 'reaction', targetId: reaction.key.id, emoji: reaction.text === null || reaction.text === undefined || reaction.text === '' ? undefined : reaction.text };
+    return {
+      ...base,
+      kind: 'reaction',
+      targetId: reaction.key.id,
+      emoji: reaction.text === null || reaction.text === undefined || reaction.text === '' ? undefined : reaction.text,
+    };
   }
   const protocol = content?.protocolMessage;
   const targetId = protocol?.key?.id;

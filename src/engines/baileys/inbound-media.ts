@@ -21,13 +21,18 @@ function gone(err: unknown): boolean {
 }
 
 function failure(err: unknown): CodedError {
-  return new CodedError('media_download_failed', `WhatsApp did not provide the file: ${err instanceof Error ? err.message.slice(0, 120) : 'unknown error'}`, true);
+  return new CodedError(
+    'media_download_failed',
+    `WhatsApp did not provide the file: ${err instanceof Error ? err.message.slice(0, 120) : 'unknown error'}`,
+    true,
+  );
 }
 
 export function baileysMediaDownloader(sessions: SessionDirectory, logger: Logger): InboundMediaDownloader {
   return async (instanceId, encoded, refreshed) => {
     const socket = sessions.get(instanceId)?.connected;
-    if (socket === undefined) throw new CodedError('instance_not_connected', 'The WhatsApp number of this instance is not connected; the file can be fetched once it is', true);
+    if (socket === undefined)
+      throw new CodedError('instance_not_connected', 'The WhatsApp number of this instance is not connected; the file can be fetched once it is', true);
     const decoded = proto.WebMessageInfo.decode(encoded);
     const message: WAMessage = { ...decoded, key: decoded.key ?? {} };
     try {
@@ -37,7 +42,7 @@ export function baileysMediaDownloader(sessions: SessionDirectory, logger: Logge
       if (!gone(err)) throw failure(err);
     }
     try {
-      logger.info({ instanceId, id: message.key.id }, 'media expired on WhatsApp\'s servers; asking the sender\'s phone to upload it again');
+      logger.info({ instanceId, id: message.key.id }, "media expired on WhatsApp's servers; asking the sender's phone to upload it again");
       const updated = await socket.updateMediaMessage(message);
       await refreshed(Buffer.from(proto.WebMessageInfo.encode(updated).finish()));
       return await downloadMediaMessage(updated, 'stream', {});

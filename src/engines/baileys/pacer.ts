@@ -69,7 +69,7 @@ export class Pacer {
       try {
         await this.clock.sleep(delay, signal);
       } catch (reason) {
-        throw reason instanceof CodedError ? reason : new CodedError('pacing_interrupted', 'The wait for this number\'s next send slot was interrupted', true);
+        throw reason instanceof CodedError ? reason : new CodedError('pacing_interrupted', "The wait for this number's next send slot was interrupted", true);
       }
     }
     this.last = this.clock.now();

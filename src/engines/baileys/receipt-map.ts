@@ -30,9 +30,16 @@ export function receiptsFromUpdates(updates: WAMessageUpdate[]): ProviderReceipt
         break;
       case Status.ERROR: {
         const stub = update.messageStubParameters ?? [];
-        out.push(stub.includes('463')
-          ? { providerId, status: 'failed', code: 'reachout_timelock', reason: 'WhatsApp refused a new chat from this number for now (463); not retried' }
-          : { providerId, status: 'failed', code: 'whatsapp_error', reason: `WhatsApp reported an error for the message${stub.length > 0 ? ` (${stub.join(', ').slice(0, 60)})` : ''}` });
+        out.push(
+          stub.includes('463')
+            ? { providerId, status: 'failed', code: 'reachout_timelock', reason: 'WhatsApp refused a new chat from this number for now (463); not retried' }
+            : {
+                providerId,
+                status: 'failed',
+                code: 'whatsapp_error',
+                reason: `WhatsApp reported an error for the message${stub.length > 0 ? ` (${stub.join(', ').slice(0, 60)})` : ''}`,
+              },
+        );
         break;
       }
       default:

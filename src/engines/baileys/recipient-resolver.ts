@@ -40,14 +40,12 @@ export class RecipientResolver {
     }
     // No answer (an error, or a reply Baileys could not read) is not "not on WhatsApp": never cached.
     if (results === undefined) throw new CodedError('recipient_lookup_failed', 'Could not check whether the number is on WhatsApp; will retry', true);
-    const found = candidates
-      .map((c) => results?.find((r) => r.exists && r.jid.split('@')[0] === c)?.jid)
-      .find((j) => j !== undefined)
-      ?? results?.find((r) => r.exists)?.jid
-      ?? null;
+    const found =
+      candidates.map((c) => results?.find((r) => r.exists && r.jid.split('@')[0] === c)?.jid).find((j) => j !== undefined) ??
+      results?.find((r) => r.exists)?.jid ??
+      null;
     if (this.cache.size >= this.capacity) this.cache.clear();
     this.cache.set(key, { jid: found, expires: this.now() + this.ttlMs });
     return found;
   }
 }
-

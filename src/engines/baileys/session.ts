@@ -97,9 +97,12 @@ export class WhatsAppSession {
   async requestPairingCode(phone: string, answerTimeoutMs = 10_000): Promise<string> {
     const socket = this.linking;
     if (socket === undefined) {
-      throw new CodedError('not_linking', this.snapshot.state === 'connected'
-        ? 'This instance is already linked to a number'
-        : 'The instance is not showing a QR code yet; try again in a few seconds');
+      throw new CodedError(
+        'not_linking',
+        this.snapshot.state === 'connected'
+          ? 'This instance is already linked to a number'
+          : 'The instance is not showing a QR code yet; try again in a few seconds',
+      );
     }
     const answer = pairingAnswer(socket, answerTimeoutMs);
     let code: string;
@@ -120,7 +123,8 @@ export class WhatsAppSession {
       }
       throw new CodedError('pairing_refused', `WhatsApp refused the pairing request (${verdict.detail}); check the number, or link with the QR code`);
     }
-    if (verdict.kind === 'no_answer') this.o.logger.warn({ instanceId: this.o.instanceId }, 'WhatsApp did not answer the pairing request in time; returning the code anyway');
+    if (verdict.kind === 'no_answer')
+      this.o.logger.warn({ instanceId: this.o.instanceId }, 'WhatsApp did not answer the pairing request in time; returning the code anyway');
     return code;
   }
 
@@ -155,17 +159,20 @@ export class WhatsAppSession {
       this.open(this.auth);
       return;
     }
-    this.o.auth.load(this.o.instanceId).then((auth) => {
-      if (attempt !== this.attempts || this.stopped) return;
-      this.auth = auth;
-      this.open(auth);
-    }, (err: unknown) => {
-      if (attempt !== this.attempts || this.stopped) return;
-      // Unreadable stored session (another CONNEXA_SECRET_KEY, or damaged data): report, do not crash.
-      this.o.logger.error({ err, instanceId: this.o.instanceId }, 'the stored WhatsApp session cannot be read');
-      this.stopped = true;
-      this.set({ state: 'failed', reason: 'The stored session cannot be read (was CONNEXA_SECRET_KEY changed?); log out and link the number again' });
-    });
+    this.o.auth.load(this.o.instanceId).then(
+      (auth) => {
+        if (attempt !== this.attempts || this.stopped) return;
+        this.auth = auth;
+        this.open(auth);
+      },
+      (err: unknown) => {
+        if (attempt !== this.attempts || this.stopped) return;
+        // Unreadable stored session (another CONNEXA_SECRET_KEY, or damaged data): report, do not crash.
+        this.o.logger.error({ err, instanceId: this.o.instanceId }, 'the stored WhatsApp session cannot be read');
+        this.stopped = true;
+        this.set({ state: 'failed', reason: 'The stored session cannot be read (was CONNEXA_SECRET_KEY changed?); log out and link the number again' });
+      },
+    );
   }
 
   private open(auth: DatabaseAuthState): void {

@@ -67,7 +67,7 @@ export class WhatsAppSessions implements SessionDirectory {
   }
 
   private async startIfStored(instanceId: string): Promise<void> {
-    if (await this.o.statements.storedState(instanceId) !== undefined) (await this.ensure(instanceId)).start();
+    if ((await this.o.statements.storedState(instanceId)) !== undefined) (await this.ensure(instanceId)).start();
   }
 
   /** The session of an instance, created (not started) if this node has none yet. */
@@ -76,10 +76,12 @@ export class WhatsAppSessions implements SessionDirectory {
     if (session !== undefined) return session;
     let creating = this.creating.get(instanceId);
     if (creating === undefined) {
-      creating = this.create(instanceId).then((created) => {
-        this.sessions.set(instanceId, created);
-        return created;
-      }).finally(() => this.creating.delete(instanceId));
+      creating = this.create(instanceId)
+        .then((created) => {
+          this.sessions.set(instanceId, created);
+          return created;
+        })
+        .finally(() => this.creating.delete(instanceId));
       this.creating.set(instanceId, creating);
     }
     return creating;
@@ -143,7 +145,13 @@ export class WhatsAppSessions implements SessionDirectory {
     return new WhatsAppSession({
       instanceId,
       ...(initialState !== undefined
-        ? { initial: { state: initialState, since: stored?.since ?? now(), ...(stored?.reason !== null && stored?.reason !== undefined ? { reason: stored.reason } : {}) } }
+        ? {
+            initial: {
+              state: initialState,
+              since: stored?.since ?? now(),
+              ...(stored?.reason !== null && stored?.reason !== undefined ? { reason: stored.reason } : {}),
+            },
+          }
         : {}),
       auth: this.o.auth,
       connect: this.o.connect,
@@ -172,11 +180,13 @@ export class WhatsAppSessions implements SessionDirectory {
           const changes = messages.flatMap((m) => changeFromMessage(m) ?? []);
           if (rows.length === 0 && changes.length === 0) return;
           // One batch after another: messages are stored (and numbered) in the order they arrived.
-          inbound = inbound.then(async () => {
-            await withPhones(socket, [...rows, ...changes]);
-            if (rows.length > 0) await statements.saveInbound(instanceId, rows, now());
-            if (changes.length > 0) await statements.saveChanges(instanceId, changes, now());
-          }).catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));
+          inbound = inbound
+            .then(async () => {
+              await withPhones(socket, [...rows, ...changes]);
+              if (rows.length > 0) await statements.saveInbound(instanceId, rows, now());
+              if (changes.length > 0) await statements.saveChanges(instanceId, changes, now());
+            })
+            .catch((err: unknown) => logger.error({ err, instanceId }, 'could not store incoming messages'));
         });
       },
     });
@@ -185,10 +195,15 @@ export class WhatsAppSessions implements SessionDirectory {
   /** Receipts for messages this instance sent are recorded; a delivered or read one also records the contact. */
   private async applyReceipts(instanceId: string, found: ProviderReceipt[], at: number): Promise<void> {
     const { statements } = this.o;
-    const ids = await statements.messageIds(instanceId, found.map((r) => r.providerId));
+    const ids = await statements.messageIds(
+      instanceId,
+      found.map((r) => r.providerId),
+    );
     const receipts = found.flatMap((r) => {
       const message = ids.get(r.providerId);
-      return message === undefined ? [] : [{ messageId: message.id, status: r.status, at, ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
+      return message === undefined
+        ? []
+        : [{ messageId: message.id, status: r.status, at, ...(r.code !== undefined ? { code: r.code, reason: r.reason ?? '' } : {}) }];
     });
     if (receipts.length > 0) await this.o.receipts.record(receipts);
     // Delivered or read: the number now has a chat with them (a restriction on new chats spares it).
@@ -196,8 +211,8 @@ export class WhatsAppSessions implements SessionDirectory {
     for (const r of found) {
       const message = ids.get(r.providerId);
       // Only the first receipt of a new chat writes: later ones find the contact known (one indexed read).
-      if (r.status !== 'failed' && message !== undefined && !reached.has(message.recipient)
-        && !await statements.knowsContact(instanceId, message.recipient)) reached.add(message.recipient);
+      if (r.status !== 'failed' && message !== undefined && !reached.has(message.recipient) && !(await statements.knowsContact(instanceId, message.recipient)))
+        reached.add(message.recipient);
     }
     if (reached.size > 0) await statements.addContacts(instanceId, [...reached], at);
   }

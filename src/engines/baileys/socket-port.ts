@@ -4,7 +4,10 @@
  */
 import type { AuthenticationState, BinaryNode, WASocket } from 'baileys';
 
-export type WASocketPort = Pick<WASocket, 'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'onWhatsApp' | 'requestPairingCode' | 'logout' | 'end' | 'user' | 'updateMediaMessage'> & {
+export type WASocketPort = Pick<
+  WASocket,
+  'ev' | 'sendMessage' | 'sendPresenceUpdate' | 'onWhatsApp' | 'requestPairingCode' | 'logout' | 'end' | 'user' | 'updateMediaMessage'
+> & {
   /** Baileys' LID↔phone mapping (learnt from usync answers and WhatsApp's notifications). */
   signalRepository?: { lidMapping: { getPNForLID(lid: string): Promise<string | null> } };
   /** The socket's connection: every decoded stanza is emitted on it as a `frame`. */

@@ -37,13 +37,20 @@ export class WhatsAppVersion {
   }
 
   private async fetch(): Promise<void> {
-    const found = await this.fetchLatest({ signal: AbortSignal.timeout(this.timeoutMs) }).catch((error: unknown) => ({ isLatest: false, version: undefined, error }));
+    const found = await this.fetchLatest({ signal: AbortSignal.timeout(this.timeoutMs) }).catch((error: unknown) => ({
+      isLatest: false,
+      version: undefined,
+      error,
+    }));
     if (found.isLatest && found.version !== undefined) {
       this.fetched = found.version;
       this.logger.info({ version: found.version.join('.') }, 'using the latest WhatsApp Web version');
     } else {
       const reason = found.error instanceof Error ? found.error.message : 'no version in the answer';
-      this.logger.warn({ reason }, 'could not fetch the latest WhatsApp Web version; using the one bundled with Baileys (set CONNEXA_WHATSAPP_VERSION if connections close with 405)');
+      this.logger.warn(
+        { reason },
+        'could not fetch the latest WhatsApp Web version; using the one bundled with Baileys (set CONNEXA_WHATSAPP_VERSION if connections close with 405)',
+      );
     }
   }
 }

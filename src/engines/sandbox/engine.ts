@@ -60,16 +60,42 @@ export class SandboxEngine implements Engine {
     };
     const parts: Arrival[] = [];
     if (m.media === undefined) {
-      parts.push({ ...base, part: 0, providerId: deriveProviderId('SBX', m.messageId, 0), type: 'text', text: m.text ?? null,
-        mediaMime: null, mediaSize: null, mediaSha256: null, mediaFilename: null });
+      parts.push({
+        ...base,
+        part: 0,
+        providerId: deriveProviderId('SBX', m.messageId, 0),
+        type: 'text',
+        text: m.text ?? null,
+        mediaMime: null,
+        mediaSize: null,
+        mediaSha256: null,
+        mediaFilename: null,
+      });
     } else {
       const captionFollows = m.media.kind === 'audio' && !this.capabilities.audioCaption && m.text !== undefined;
-      parts.push({ ...base, part: 0, providerId: deriveProviderId('SBX', m.messageId, 0), type: m.type,
-        text: captionFollows ? null : (m.text ?? null), mediaMime: m.media.mime, mediaSize: m.media.bytes.length,
-        mediaSha256: m.media.sha256, mediaFilename: m.media.filename ?? null });
+      parts.push({
+        ...base,
+        part: 0,
+        providerId: deriveProviderId('SBX', m.messageId, 0),
+        type: m.type,
+        text: captionFollows ? null : (m.text ?? null),
+        mediaMime: m.media.mime,
+        mediaSize: m.media.bytes.length,
+        mediaSha256: m.media.sha256,
+        mediaFilename: m.media.filename ?? null,
+      });
       if (captionFollows) {
-        parts.push({ ...base, part: 1, providerId: deriveProviderId('SBX', m.messageId, 1), type: 'text', text: m.text ?? null,
-          mediaMime: null, mediaSize: null, mediaSha256: null, mediaFilename: null });
+        parts.push({
+          ...base,
+          part: 1,
+          providerId: deriveProviderId('SBX', m.messageId, 1),
+          type: 'text',
+          text: m.text ?? null,
+          mediaMime: null,
+          mediaSize: null,
+          mediaSha256: null,
+          mediaFilename: null,
+        });
       }
     }
     await Promise.all(parts.map((p) => this.writer.submit(p)));

@@ -10,11 +10,7 @@
  * | 15550100599   | always fails transiently (retries run out)               |
  * | 15550100200   | delivered, never read                                    |
  */
-export type SandboxBehaviour =
-  | { kind: 'normal' }
-  | { kind: 'not_on_whatsapp' }
-  | { kind: 'flaky'; failures: number }
-  | { kind: 'never_read' };
+export type SandboxBehaviour = { kind: 'normal' } | { kind: 'not_on_whatsapp' } | { kind: 'flaky'; failures: number } | { kind: 'never_read' };
 
 export const MAGIC_NUMBERS = {
   notOnWhatsApp: '15550100404',

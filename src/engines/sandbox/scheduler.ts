@@ -47,12 +47,18 @@ export class SandboxScheduler {
       const due = await this.inbox.dueDeliveries(now, chunk);
       if (due.length > 0) {
         await this.sink.record(due.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'delivered' as const, at: now })));
-        await this.inbox.markDelivered(due.map((d) => d.id), now);
+        await this.inbox.markDelivered(
+          due.map((d) => d.id),
+          now,
+        );
       }
       const reads = await this.inbox.dueReads(now, chunk);
       if (reads.length > 0) {
         await this.sink.record(reads.filter((d) => d.part === 0).map((d) => ({ messageId: d.message_id, status: 'read' as const, at: now })));
-        await this.inbox.markRead(reads.map((d) => d.id), now);
+        await this.inbox.markRead(
+          reads.map((d) => d.id),
+          now,
+        );
       }
       if (due.length < chunk && reads.length < chunk) return;
       await new Promise((resolve) => setImmediate(resolve));

@@ -11,7 +11,10 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db; readiness: Re
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     if (deps.readiness.shuttingDown || !deps.readiness.started) {
-      return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: deps.readiness.shuttingDown ? 'shutting_down' : 'starting' });
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .send({ status: 'unavailable', reason: deps.readiness.shuttingDown ? 'shutting_down' : 'starting' });
     }
     try {
       await databaseAnswers(deps.db);

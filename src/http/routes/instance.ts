@@ -18,11 +18,17 @@ const nullable = { type: ['string', 'null'] } as const;
 const stateSchema = {
   type: 'object',
   properties: {
-    instance_id: { type: 'string' }, engine: { type: 'string' },
+    instance_id: { type: 'string' },
+    engine: { type: 'string' },
     state: { type: 'string', enum: ['disconnected', 'connecting', 'qr', 'connected', 'logged_out', 'banned', 'failed'] },
-    reason: nullable, phone: nullable, since: nullable,
+    reason: nullable,
+    phone: nullable,
+    since: nullable,
     waiting: { type: 'integer', description: 'Messages of this instance not sent yet (queued, waiting for the number, or between retries)' },
-    restricted_until: { ...nullable, description: 'WhatsApp restricts the number from starting new chats until then: messages to new contacts wait, chats the number already has go on' },
+    restricted_until: {
+      ...nullable,
+      description: 'WhatsApp restricts the number from starting new chats until then: messages to new contacts wait, chats the number already has go on',
+    },
   },
 } as const;
 const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
@@ -42,7 +48,12 @@ function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefi
 
 export function instanceRoutes(
   app: FastifyInstance,
-  deps: { auth: InstanceAuthenticator; sessions: WhatsAppSessions; waitingMessages: (instanceId: string) => Promise<number>; engineOf: (name: string) => Engine | undefined },
+  deps: {
+    auth: InstanceAuthenticator;
+    sessions: WhatsAppSessions;
+    waitingMessages: (instanceId: string) => Promise<number>;
+    engineOf: (name: string) => Engine | undefined;
+  },
 ): void {
   const onRequest = deps.auth.hook();
   const links = (engine: string): boolean => deps.engineOf(engine)?.capabilities.linking === true;
@@ -53,16 +64,21 @@ export function instanceRoutes(
     }
     return instance;
   };
-  const wrap = (fn: () => Promise<unknown>) => fn().catch((err: unknown) => {
-    if (err instanceof CodedError) throw new ApiError(409, err.code, err.message, undefined, { 'Retry-After': '3' });
-    throw err;
-  });
+  const wrap = (fn: () => Promise<unknown>) =>
+    fn().catch((err: unknown) => {
+      if (err instanceof CodedError) throw new ApiError(409, err.code, err.message, undefined, { 'Retry-After': '3' });
+      throw err;
+    });
 
   app.get('/api/v1/instance', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
     const whatsapp = links(instance.engine);
-    return present(instance, whatsapp ? await deps.sessions.snapshot(instance.id) : undefined, await deps.waitingMessages(instance.id),
-      whatsapp ? deps.sessions.restrictedUntil(instance.id) : undefined);
+    return present(
+      instance,
+      whatsapp ? await deps.sessions.snapshot(instance.id) : undefined,
+      await deps.waitingMessages(instance.id),
+      whatsapp ? deps.sessions.restrictedUntil(instance.id) : undefined,
+    );
   });
 
   app.get('/api/v1/instance/qr', { onRequest, schema: { response: errors } }, async (request: FastifyRequest, reply: FastifyReply) => {
@@ -80,18 +96,25 @@ export function instanceRoutes(
     return reply.header('content-type', 'image/png').header('cache-control', 'no-store').send(png);
   });
 
-  app.post<{ Body: { phone?: unknown } }>('/api/v1/instance/pairing-code', {
-    onRequest,
-    schema: { body: { type: 'object', properties: { phone: { type: ['string', 'number'] } } }, response: { 200: { type: 'object', properties: { code: { type: 'string' } } }, ...errors } },
-  }, async (request) => {
-    const instance = linkable(request);
-    const raw = request.body?.phone;
-    const phone = normalizePhone(typeof raw === 'number' ? String(raw) : raw);
-    if (!phone.ok) throw phone.error;
-    const code = await wrap(() => deps.sessions.pairingCode(instance.id, phone.digits));
-    if (typeof code !== 'string') throw fieldError('phone', 'pairing_failed', 'WhatsApp did not return a pairing code');
-    return { code };
-  });
+  app.post<{ Body: { phone?: unknown } }>(
+    '/api/v1/instance/pairing-code',
+    {
+      onRequest,
+      schema: {
+        body: { type: 'object', properties: { phone: { type: ['string', 'number'] } } },
+        response: { 200: { type: 'object', properties: { code: { type: 'string' } } }, ...errors },
+      },
+    },
+    async (request) => {
+      const instance = linkable(request);
+      const raw = request.body?.phone;
+      const phone = normalizePhone(typeof raw === 'number' ? String(raw) : raw);
+      if (!phone.ok) throw phone.error;
+      const code = await wrap(() => deps.sessions.pairingCode(instance.id, phone.digits));
+      if (typeof code !== 'string') throw fieldError('phone', 'pairing_failed', 'WhatsApp did not return a pairing code');
+      return { code };
+    },
+  );
 
   app.post('/api/v1/instance/logout', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = linkable(request);
@@ -102,6 +125,8 @@ export function instanceRoutes(
   app.post('/api/v1/instance/restart', { onRequest, schema: { response: { 202: stateSchema, ...errors } } }, async (request, reply) => {
     const instance = linkable(request);
     await deps.sessions.restart(instance.id);
-    return reply.code(202).send(present(instance, await deps.sessions.snapshot(instance.id), await deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id)));
+    return reply
+      .code(202)
+      .send(present(instance, await deps.sessions.snapshot(instance.id), await deps.waitingMessages(instance.id), deps.sessions.restrictedUntil(instance.id)));
   });
 }

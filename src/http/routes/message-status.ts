@@ -72,9 +72,7 @@ function present(m: MessageRow, events: EventRow[]) {
     read_at: iso(m.read_at),
     failed_at: iso(m.failed_at),
     error: m.status === 'failed' && m.error_code !== null ? { code: m.error_code, message: m.error_message ?? '' } : null,
-    media: m.media_kind === null
-      ? null
-      : { mime: m.media_mime, size: m.media_size, sha256: m.media_sha256, filename: m.media_filename, url: m.media_url },
+    media: m.media_kind === null ? null : { mime: m.media_mime, size: m.media_size, sha256: m.media_sha256, filename: m.media_filename, url: m.media_url },
     events: [
       { status: 'queued', at: new Date(Number(m.created_at)).toISOString(), code: null, detail: null },
       ...events.map((e) => ({ status: e.kind, at: new Date(Number(e.at)).toISOString(), code: e.code, detail: e.detail })),
@@ -83,17 +81,21 @@ function present(m: MessageRow, events: EventRow[]) {
 }
 
 export function messageStatusRoutes(app: FastifyInstance, deps: { db: Db; auth: InstanceAuthenticator }): void {
-  app.get<{ Params: { message_id: string } }>('/api/v1/message/:message_id', {
-    onRequest: deps.auth.hook(),
-    schema: { response: { 200: statusSchema, '4xx': errorSchema, '5xx': errorSchema } },
-  }, async (request) => {
-    const instance = requireInstance(request);
-    const id = request.params.message_id;
-    const notFound = new ApiError(404, 'message_not_found', 'No message with this message_id exists for this instance');
-    if (!UUID.test(id)) throw notFound;
-    // Scoped by the authenticated instance: another instance's message is simply not found.
-    const message = await getMessageForInstance(deps.db, id.toLowerCase(), instance.id);
-    if (message === undefined) throw notFound;
-    return present(message, await listEvents(deps.db, message.id));
-  });
+  app.get<{ Params: { message_id: string } }>(
+    '/api/v1/message/:message_id',
+    {
+      onRequest: deps.auth.hook(),
+      schema: { response: { 200: statusSchema, '4xx': errorSchema, '5xx': errorSchema } },
+    },
+    async (request) => {
+      const instance = requireInstance(request);
+      const id = request.params.message_id;
+      const notFound = new ApiError(404, 'message_not_found', 'No message with this message_id exists for this instance');
+      if (!UUID.test(id)) throw notFound;
+      // Scoped by the authenticated instance: another instance's message is simply not found.
+      const message = await getMessageForInstance(deps.db, id.toLowerCase(), instance.id);
+      if (message === undefined) throw notFound;
+      return present(message, await listEvents(deps.db, message.id));
+    },
+  );
 }

@@ -19,13 +19,14 @@ export interface MetricsRouteDeps {
 }
 
 export function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps): void {
-  const onRequest = deps.token !== undefined
-    ? bearerAuthHook({ token: deps.token, subject: 'metrics', failures: deps.tokenFailures, hint: 'GET /metrics needs the metrics token as a Bearer token' })
-    : async (): Promise<void> => {
-      if (!deps.loopbackOnly) {
-        throw new ApiError(403, 'metrics_token_required', 'Set CONNEXA_METRICS_TOKEN to scrape /metrics on a gateway that listens beyond loopback');
-      }
-    };
+  const onRequest =
+    deps.token !== undefined
+      ? bearerAuthHook({ token: deps.token, subject: 'metrics', failures: deps.tokenFailures, hint: 'GET /metrics needs the metrics token as a Bearer token' })
+      : async (): Promise<void> => {
+          if (!deps.loopbackOnly) {
+            throw new ApiError(403, 'metrics_token_required', 'Set CONNEXA_METRICS_TOKEN to scrape /metrics on a gateway that listens beyond loopback');
+          }
+        };
   app.get('/metrics', { onRequest }, async (_request, reply) => {
     const body = await deps.metrics.registry.metrics();
     return reply.type(deps.metrics.registry.contentType).send(body);

@@ -45,34 +45,45 @@ const responses = {
 
 export function sendRoutes(app: FastifyInstance, deps: SendRouteDeps): void {
   for (const type of MESSAGE_TYPES) {
-    app.post<{ Body: SendBody }>(`/api/v1/message/${type}`, {
-      onRequest: deps.auth.hook(),
-      bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit(type),
-      schema: { body: bodySchema, response: responses },
-      // After authentication, before the body is read: a large upload needs a slot.
-      preParsing: async (request, reply, payload) => {
-        if (type === 'text') return payload;
-        const header = request.headers['content-length'];
-        if (!deps.uploads.isLarge(header === undefined ? undefined : Number(header))) return payload;
-        reply.raw.once('close', deps.uploads.take(requireInstance(request).id));
-        return payload;
+    app.post<{ Body: SendBody }>(
+      `/api/v1/message/${type}`,
+      {
+        onRequest: deps.auth.hook(),
+        bodyLimit: type === 'text' ? deps.textBodyLimit : deps.mediaBodyLimit(type),
+        schema: { body: bodySchema, response: responses },
+        // After authentication, before the body is read: a large upload needs a slot.
+        preParsing: async (request, reply, payload) => {
+          if (type === 'text') return payload;
+          const header = request.headers['content-length'];
+          if (!deps.uploads.isLarge(header === undefined ? undefined : Number(header))) return payload;
+          reply.raw.once('close', deps.uploads.take(requireInstance(request).id));
+          return payload;
+        },
       },
-    }, async (request, reply) => {
-      const instance = requireInstance(request);
-      const key = readIdempotencyKey(request.headers['idempotency-key']);
-      const result = await deps.sender.send(instance.id, type satisfies MessageType, request.body ?? {}, key, request.streamedBase64 ?? undefined);
-      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-      return reply.code(200).send({ message_id: result.messageId });
-    });
+      async (request, reply) => {
+        const instance = requireInstance(request);
+        const key = readIdempotencyKey(request.headers['idempotency-key']);
+        const result = await deps.sender.send(instance.id, type satisfies MessageType, request.body ?? {}, key, request.streamedBase64 ?? undefined);
+        if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+        return reply.code(200).send({ message_id: result.messageId });
+      },
+    );
   }
 
   // Any other type is a client error, not a missing route.
-  app.post<{ Params: { message_type: string } }>('/api/v1/message/:message_type', {
-    onRequest: deps.auth.hook(),
-    bodyLimit: deps.textBodyLimit,
-    schema: { response: responses },
-  }, async (request) => {
-    throw fieldError('message_type', 'unknown_message_type',
-      `Unknown message type "${request.params.message_type.slice(0, 40)}"; use one of ${MESSAGE_TYPES.join(', ')}`);
-  });
+  app.post<{ Params: { message_type: string } }>(
+    '/api/v1/message/:message_type',
+    {
+      onRequest: deps.auth.hook(),
+      bodyLimit: deps.textBodyLimit,
+      schema: { response: responses },
+    },
+    async (request) => {
+      throw fieldError(
+        'message_type',
+        'unknown_message_type',
+        `Unknown message type "${request.params.message_type.slice(0, 40)}"; use one of ${MESSAGE_TYPES.join(', ')}`,
+      );
+    },
+  );
 }

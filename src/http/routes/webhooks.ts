@@ -37,8 +37,11 @@ const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
 const endpointSchema = {
   type: 'object',
   properties: {
-    url: { type: 'string' }, events: { type: ['array', 'null'], items: { type: 'string' } }, enabled: { type: 'boolean' },
-    disabled_reason: { type: ['string', 'null'] }, secret: { type: 'string' },
+    url: { type: 'string' },
+    events: { type: ['array', 'null'], items: { type: 'string' } },
+    enabled: { type: 'boolean' },
+    disabled_reason: { type: ['string', 'null'] },
+    secret: { type: 'string' },
   },
 } as const;
 
@@ -59,19 +62,27 @@ async function checkTarget(url: string, allowPrivate: boolean): Promise<void> {
 
 function parseEvents(events: unknown): string[] | null {
   if (events === undefined || events === null) return null;
-  if (!Array.isArray(events) || events.length === 0) throw fieldError('events', 'invalid_events', `events must be a non-empty list of: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+  if (!Array.isArray(events) || events.length === 0)
+    throw fieldError('events', 'invalid_events', `events must be a non-empty list of: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
   for (const e of events) {
-    if (typeof e !== 'string' || !isWebhookEventType(e)) throw fieldError('events', 'unknown_event', `Unknown event "${String(e).slice(0, 40)}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
+    if (typeof e !== 'string' || !isWebhookEventType(e))
+      throw fieldError('events', 'unknown_event', `Unknown event "${String(e).slice(0, 40)}"; known: ${WEBHOOK_EVENT_TYPES.join(', ')}`);
   }
   return [...new Set(events as string[])];
 }
 
 function present(r: WebhookEventRow) {
   return {
-    id: r.id, event_id: r.event_id, type: r.type, status: r.status, attempts: r.attempts,
-    last_response_status: r.last_status, last_error: r.last_error,
+    id: r.id,
+    event_id: r.event_id,
+    type: r.type,
+    status: r.status,
+    attempts: r.attempts,
+    last_response_status: r.last_status,
+    last_error: r.last_error,
     next_attempt_at: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-    created_at: iso(r.created_at), delivered_at: iso(r.delivered_at),
+    created_at: iso(r.created_at),
+    delivered_at: iso(r.delivered_at),
   };
 }
 
@@ -79,31 +90,42 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
   const onRequest = deps.auth.hook();
   const now = deps.now ?? Date.now;
 
-  app.put<{ Body: PutBody }>('/api/v1/instance/webhook', {
-    onRequest,
-    schema: {
-      body: { type: 'object', properties: { url: { type: 'string' }, events: { type: 'array' }, secret: { type: 'string' }, rotate_secret: { type: 'boolean' } } },
-      response: { 200: endpointSchema, ...errors },
+  app.put<{ Body: PutBody }>(
+    '/api/v1/instance/webhook',
+    {
+      onRequest,
+      schema: {
+        body: {
+          type: 'object',
+          properties: { url: { type: 'string' }, events: { type: 'array' }, secret: { type: 'string' }, rotate_secret: { type: 'boolean' } },
+        },
+        response: { 200: endpointSchema, ...errors },
+      },
     },
-  }, async (request) => {
-    const instance = requireInstance(request);
-    const body = request.body ?? {};
-    if (typeof body.url !== 'string' || body.url === '') throw fieldError('url', 'url_required', 'url is required: where events are POSTed');
-    await checkTarget(body.url, deps.allowPrivateNetworks);
-    const events = parseEvents(body.events);
-    let secret: string | undefined;
-    if (body.secret !== undefined) {
-      if (typeof body.secret !== 'string' || !body.secret.startsWith(SECRET_PREFIX) || Buffer.from(body.secret.slice(SECRET_PREFIX.length), 'base64').length < 24) {
-        throw fieldError('secret', 'invalid_secret', `secret must be ${SECRET_PREFIX} followed by at least 24 random bytes in base64`);
+    async (request) => {
+      const instance = requireInstance(request);
+      const body = request.body ?? {};
+      if (typeof body.url !== 'string' || body.url === '') throw fieldError('url', 'url_required', 'url is required: where events are POSTed');
+      await checkTarget(body.url, deps.allowPrivateNetworks);
+      const events = parseEvents(body.events);
+      let secret: string | undefined;
+      if (body.secret !== undefined) {
+        if (
+          typeof body.secret !== 'string' ||
+          !body.secret.startsWith(SECRET_PREFIX) ||
+          Buffer.from(body.secret.slice(SECRET_PREFIX.length), 'base64').length < 24
+        ) {
+          throw fieldError('secret', 'invalid_secret', `secret must be ${SECRET_PREFIX} followed by at least 24 random bytes in base64`);
+        }
+        secret = body.secret;
       }
-      secret = body.secret;
-    }
-    const existing = await deps.endpoints.get(instance.id, now());
-    if (secret === undefined && (existing === undefined || body.rotate_secret === true)) secret = generateWebhookSecret();
-    await deps.endpoints.put(instance.id, body.url, events, secret, now());
-    // The secret is shown only when it was just set or generated.
-    return { url: body.url, events, enabled: true, disabled_reason: null, ...(secret !== undefined ? { secret } : {}) };
-  });
+      const existing = await deps.endpoints.get(instance.id, now());
+      if (secret === undefined && (existing === undefined || body.rotate_secret === true)) secret = generateWebhookSecret();
+      await deps.endpoints.put(instance.id, body.url, events, secret, now());
+      // The secret is shown only when it was just set or generated.
+      return { url: body.url, events, enabled: true, disabled_reason: null, ...(secret !== undefined ? { secret } : {}) };
+    },
+  );
 
   app.get('/api/v1/instance/webhook', { onRequest, schema: { response: { 200: endpointSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
@@ -118,15 +140,19 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
     return reply.code(204).send();
   });
 
-  app.get<{ Querystring: { limit?: string; cursor?: string } }>('/api/v1/webhooks/deliveries', {
-    onRequest,
-    schema: { querystring: pageQuerySchema, response: errors },
-  }, async (request) => {
-    const instance = requireInstance(request);
-    const { limit, before } = parsePage(request.query);
-    const rows = await deps.deliveries.list(instance.id, before, limit);
-    return { deliveries: rows.map(present), next_cursor: nextCursor(rows, limit) };
-  });
+  app.get<{ Querystring: { limit?: string; cursor?: string } }>(
+    '/api/v1/webhooks/deliveries',
+    {
+      onRequest,
+      schema: { querystring: pageQuerySchema, response: errors },
+    },
+    async (request) => {
+      const instance = requireInstance(request);
+      const { limit, before } = parsePage(request.query);
+      const rows = await deps.deliveries.list(instance.id, before, limit);
+      return { deliveries: rows.map(present), next_cursor: nextCursor(rows, limit) };
+    },
+  );
 
   app.post<{ Params: { id: string } }>('/api/v1/webhooks/deliveries/:id/retry', { onRequest, schema: { response: errors } }, async (request, reply) => {
     const instance = requireInstance(request);
@@ -137,13 +163,17 @@ export function webhookRoutes(app: FastifyInstance, deps: WebhookRouteDeps): voi
     return reply.code(202).send({ id, status: 'pending' });
   });
 
-  app.post<{ Body: { since?: unknown } }>('/api/v1/webhooks/replay', {
-    onRequest,
-    schema: { body: { type: 'object', properties: { since: { type: 'string' } } }, response: errors },
-  }, async (request, reply) => {
-    const instance = requireInstance(request);
-    const since = typeof request.body?.since === 'string' ? Date.parse(request.body.since) : Number.NaN;
-    if (!Number.isFinite(since)) throw fieldError('since', 'invalid_since', 'since must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z');
-    return reply.code(202).send({ replayed: await deps.deliveries.replaySince(instance.id, since, now()) });
-  });
+  app.post<{ Body: { since?: unknown } }>(
+    '/api/v1/webhooks/replay',
+    {
+      onRequest,
+      schema: { body: { type: 'object', properties: { since: { type: 'string' } } }, response: errors },
+    },
+    async (request, reply) => {
+      const instance = requireInstance(request);
+      const since = typeof request.body?.since === 'string' ? Date.parse(request.body.since) : Number.NaN;
+      if (!Number.isFinite(since)) throw fieldError('since', 'invalid_since', 'since must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z');
+      return reply.code(202).send({ replayed: await deps.deliveries.replaySince(instance.id, since, now()) });
+    },
+  );
 }

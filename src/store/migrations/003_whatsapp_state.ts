@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 
 // Instance connection state, receipts by provider id, and inbound messages.
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('instances').addColumn('state', 'text', (c) => c.notNull().defaultTo('disconnected')).execute();
+  await db.schema
+    .alterTable('instances')
+    .addColumn('state', 'text', (c) => c.notNull().defaultTo('disconnected'))
+    .execute();
   await db.schema.alterTable('instances').addColumn('state_reason', 'text').execute();
   await db.schema.alterTable('instances').addColumn('state_since', 'bigint').execute();
   await db.schema.alterTable('instances').addColumn('phone', 'text').execute();

@@ -64,20 +64,21 @@ export function openPostgresStore(config: PostgresConfig): Store {
     sql: pooled,
     // Autocommit at the server's durable default (synchronous_commit on).
     writeOne: (text, params) => pooled.run(text, params),
-    writeTx: (durable, fn) => db.connection().execute(async (conn) => {
-      const hooks: (() => void)[] = [];
-      await conn.executeQuery(CompiledQuery.raw(durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off'));
-      let result;
-      try {
-        result = await fn({ ...statementsOn(conn, cache), db: conn, afterCommit: (hook) => hooks.push(hook) });
-        await conn.executeQuery(CompiledQuery.raw('COMMIT'));
-      } catch (err) {
-        await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
-        throw err;
-      }
-      for (const hook of hooks) hook();
-      return result;
-    }),
+    writeTx: (durable, fn) =>
+      db.connection().execute(async (conn) => {
+        const hooks: (() => void)[] = [];
+        await conn.executeQuery(CompiledQuery.raw(durable ? 'BEGIN' : 'BEGIN; SET LOCAL synchronous_commit = off'));
+        let result;
+        try {
+          result = await fn({ ...statementsOn(conn, cache), db: conn, afterCommit: (hook) => hooks.push(hook) });
+          await conn.executeQuery(CompiledQuery.raw('COMMIT'));
+        } catch (err) {
+          await conn.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => undefined);
+          throw err;
+        }
+        for (const hook of hooks) hook();
+        return result;
+      }),
     close: async () => {
       if (closed) return;
       closed = true;

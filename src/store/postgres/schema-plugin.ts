@@ -6,8 +6,15 @@
  * for both databases, and shipped migrations are never edited.
  */
 import {
-  DataTypeNode, OperationNodeTransformer,
-  type ColumnDefinitionNode, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow,
+  DataTypeNode,
+  OperationNodeTransformer,
+  type ColumnDefinitionNode,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
 } from 'kysely';
 
 class ToPostgresTypes extends OperationNodeTransformer {
