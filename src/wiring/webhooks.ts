@@ -1,0 +1,43 @@
+/** Webhooks: the outbox events are written to, the endpoints, the delivery log and the deliverer. */
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Sealer } from '../crypto/sealer.js';
+import { UuidV7, uuidV7Time } from '../domain/uuid7.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Store } from '../store/database.js';
+import { WebhookDeliveries } from '../store/webhook-deliveries.js';
+import { WebhookEndpoints } from '../store/webhook-endpoints.js';
+import { WebhookOutbox } from '../store/webhook-outbox.js';
+import { WebhookDeliverer } from '../webhooks/deliverer.js';
+
+export interface Webhooks {
+  outbox: WebhookOutbox;
+  endpoints: WebhookEndpoints;
+  deliveries: WebhookDeliveries;
+  deliverer: WebhookDeliverer;
+}
+
+export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, config: Config['webhooks'], logger: Logger): Webhooks {
+  const eventIds = new UuidV7();
+  const endpoints = new WebhookEndpoints(store, sealer);
+  const deliveries = new WebhookDeliveries(store);
+  const deliverer = new WebhookDeliverer(
+    deliveries,
+    endpoints,
+    {
+      allowPrivateNetworks: config.allowPrivateNetworks,
+      timeoutMs: config.timeoutMs,
+      retryScale: config.retryScale,
+      pollMs: config.pollMs,
+      // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
+      maxConcurrent: config.maxConcurrent,
+      onOutcome: (outcome, event) => {
+        metrics.webhookDeliveries.inc({ outcome: outcome.kind });
+        const created = uuidV7Time(event.event_id.replace(/^evt_/, ''));
+        if (outcome.kind === 'delivered' && created !== undefined) metrics.webhookLag.observe(Math.max(0, outcome.at - created) / 1000);
+      },
+    },
+    logger.child({ component: 'webhooks' }),
+  );
+  return { outbox: new WebhookOutbox(() => eventIds.next()), endpoints, deliveries, deliverer };
+}
