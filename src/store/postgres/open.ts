@@ -8,6 +8,7 @@
  * sums, times in milliseconds) are read as numbers: none of ours passes 2^53.
  */
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { PostgresConfig } from '../../config.js';
@@ -27,7 +28,27 @@ function numbered(cache: LRUCache<string, string>, text: string): string {
   return out;
 }
 
-/** Statements through `on` (the pool, or one transaction's connection). */
+/**
+ * Statements on the pool, each prepared once per connection under a name
+ * (the server parses and plans it once, not on every run).
+ */
+function pooledStatements(pool: pg.Pool, cache: LRUCache<string, string>, names: LRUCache<string, string>): Sql {
+  const query = (text: string, params: readonly SqlValue[] = []) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `cx_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return pool.query({ name, text: numbered(cache, text), values: [...params] });
+  };
+  return {
+    run: async (text, params) => (await query(text, params)).rowCount ?? 0,
+    all: async <R>(text: string, params?: readonly SqlValue[]) => (await query(text, params)).rows as R[],
+    get: async <R>(text: string, params?: readonly SqlValue[]) => (await query(text, params)).rows[0] as R | undefined,
+  };
+}
+
+/** Statements through `on` (one transaction's connection). */
 function statementsOn(on: Kysely<Database>, cache: LRUCache<string, string>): Sql {
   const query = <R>(text: string, params: readonly SqlValue[] = []) => on.executeQuery<R>(CompiledQuery.raw(numbered(cache, text), [...params]));
   return {
@@ -57,7 +78,7 @@ export function openPostgresStore(config: PostgresConfig): Store {
   const cache = new LRUCache<string, string>({ max: 1000 });
   let closed = false;
 
-  const pooled = statementsOn(db, cache);
+  const pooled = pooledStatements(pool, cache, new LRUCache<string, string>({ max: 1000 }));
   return {
     dialect: 'postgres',
     db,
