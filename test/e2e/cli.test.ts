@@ -3,17 +3,27 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/domain/tokens.js';
 import { openStore } from '../../src/store/database.js';
-import { tempDir } from '../helpers/gateway.js';
+import { ADMIN_TOKEN, tempDir } from '../helpers/gateway.js';
+import { testDatabase, type TestDatabase } from '../helpers/test-db.js';
 
 const run = promisify(execFile);
 const CLI = path.resolve('dist/cli/main.js');
 const dir = tempDir('connexa-cli-');
-const env = { PATH: process.env['PATH'] ?? '', CONNEXA_DATABASE_URL: `sqlite:${path.join(dir, 'cli.db')}` };
+let database: TestDatabase;
+let env: Record<string, string>;
 
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  database = await testDatabase(dir, 'cli.db');
+  // On PostgreSQL the CLI, like the gateway, takes the shared secrets from the environment.
+  env = { PATH: process.env['PATH'] ?? '', CONNEXA_ADMIN_TOKEN: ADMIN_TOKEN, ...database.env };
+});
+afterAll(async () => {
+  await database.drop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs the CLI expecting a failure; resolves to its exit code and stderr. */
 async function fails(args: string[]): Promise<{ code: number; stderr: string }> {
@@ -36,7 +46,7 @@ describe('connexa CLI', () => {
     expect(created).toMatchObject({ user_id: user['user_id'], engine: 'sandbox' });
     expect(created['instance_token']).toMatch(/^cnx_/);
 
-    const store = openStore({ dialect: 'sqlite', file: path.join(dir, 'cli.db') });
+    const store = openStore(database.config);
     const row = await store.db
       .selectFrom('instances')
       .selectAll()
