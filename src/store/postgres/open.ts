@@ -63,6 +63,8 @@ export function openPostgresStore(config: PostgresConfig): Store {
     connectionString: config.url,
     max: config.poolMax,
     application_name: 'connexa',
+    // Durable unless a transaction says otherwise, whatever the server's or database's default.
+    options: '-c synchronous_commit=on',
     // As SQLite's busy timeout: a statement that waits this long for a lock fails (a 5xx, never a hang).
     lock_timeout: 5_000,
     // A transaction left open by a stuck caller does not hold its locks for ever.
@@ -83,7 +85,7 @@ export function openPostgresStore(config: PostgresConfig): Store {
     dialect: 'postgres',
     db,
     sql: pooled,
-    // Autocommit at the server's durable default (synchronous_commit on).
+    // Autocommit, durable (the connections' synchronous_commit is on).
     writeOne: (text, params) => pooled.run(text, params),
     writeTx: (durable, fn) =>
       db.connection().execute(async (conn) => {
