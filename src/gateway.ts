@@ -32,7 +32,7 @@ import { OutboxStatements } from './store/outbox.js';
 import { OutcomeStatements } from './store/outcomes.js';
 import { QueueDepthStatements } from './store/queue-depth.js';
 import { ReceiptStatements, type Receipt } from './store/receipts.js';
-import { InboxStore } from './store/sandbox-inbox.js';
+import { SandboxInboxStatements } from './store/sandbox-inbox.js';
 import { Lifecycle } from './wiring/lifecycle.js';
 import { buildSender } from './wiring/sender.js';
 import { openStorage } from './wiring/storage.js';
@@ -89,7 +89,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       return receiptStatements.apply(batch);
     },
   };
-  const inbox = new InboxStore(store);
+  const inbox = new SandboxInboxStatements(store);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
   const whatsapp = buildWhatsApp({ store, sealer, webhooks: webhooks.outbox, receipts, config: config.whatsapp, logger, connect: whatsappConnect });
   /** The one list of engines. */

@@ -9,7 +9,7 @@ import type { AcceptStats } from '../dispatch/acceptor.js';
 import { registerOverloadGuard, type OverloadOptions } from './overload.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsRoutes } from './routes/metrics.js';
-import type { InboxStore } from '../store/sandbox-inbox.js';
+import type { SandboxInboxStatements } from '../store/sandbox-inbox.js';
 import type { Db } from '../store/database.js';
 import { errorHandler, sendError } from './error-handler.js';
 import { ApiError } from '../domain/errors.js';
@@ -19,8 +19,8 @@ import type { Engine } from '../engines/engine.js';
 import type { InboundMediaDownloader } from '../engines/baileys/inbound-media.js';
 import type { WhatsAppSessions } from '../engines/baileys/sessions.js';
 import type { WhatsAppStatements } from '../store/whatsapp.js';
-import type { WebhookDeliveries } from '../store/webhook-deliveries.js';
-import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
+import type { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
+import type { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { adminRoutes } from './routes/admin.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { contactRoutes } from './routes/contacts.js';
@@ -57,7 +57,7 @@ export interface AppDeps {
   /** Wrong admin and metrics tokens, throttled per address. */
   tokenFailures: AuthFailures;
   instanceDeleted: (instanceId: string) => void;
-  inbox: InboxStore;
+  inbox: SandboxInboxStatements;
   admin: AdminService;
   adminToken: string;
   readiness: Readiness;
@@ -66,8 +66,8 @@ export interface AppDeps {
   whatsapp: WhatsAppStatements;
   /** The engine of an engine name, for its capabilities (linking, contact lookup). */
   engineOf: (name: string) => Engine | undefined;
-  webhookEndpoints: WebhookEndpoints;
-  webhookDeliveries: WebhookDeliveries;
+  webhookEndpoints: WebhookEndpointStatements;
+  webhookDeliveries: WebhookDeliveryStatements;
   webhookAllowPrivateNetworks: boolean;
   downloadInboundMedia: InboundMediaDownloader;
   /** Messages of an instance not yet sent (queued, waiting for its number, or between retries). */

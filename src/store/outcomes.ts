@@ -9,7 +9,7 @@
 import type { Store, Tx } from './database.js';
 import type { MediaSpool } from './media-spool.js';
 import { StatusTransitions } from './status-transitions.js';
-import type { WebhookOutbox } from './webhook-outbox.js';
+import type { WebhookOutboxStatements } from './webhook-outbox.js';
 
 export interface AttemptStart {
   messageId: string;
@@ -45,7 +45,7 @@ export class OutcomeStatements {
 
   constructor(
     private readonly store: Store,
-    webhooks?: WebhookOutbox,
+    webhooks?: WebhookOutboxStatements,
     private readonly spool?: MediaSpool,
   ) {
     this.status = new StatusTransitions(webhooks);

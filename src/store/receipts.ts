@@ -6,7 +6,7 @@
  */
 import type { Store } from './database.js';
 import { StatusTransitions } from './status-transitions.js';
-import type { WebhookOutbox } from './webhook-outbox.js';
+import type { WebhookOutboxStatements } from './webhook-outbox.js';
 
 export type ReceiptStatus = 'delivered' | 'read' | 'failed';
 
@@ -23,7 +23,7 @@ export class ReceiptStatements {
 
   constructor(
     private readonly store: Store,
-    webhooks?: WebhookOutbox,
+    webhooks?: WebhookOutboxStatements,
   ) {
     this.status = new StatusTransitions(webhooks);
   }

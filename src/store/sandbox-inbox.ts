@@ -31,7 +31,7 @@ export interface DueReceipt {
   part: number;
 }
 
-export class InboxStore {
+export class SandboxInboxStatements {
   constructor(private readonly store: Store) {}
 
   /**

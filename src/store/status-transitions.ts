@@ -6,7 +6,7 @@
  * dispatcher's outcomes and the providers' receipts both go through here.
  */
 import type { Sql } from './database.js';
-import type { WebhookOutbox } from './webhook-outbox.js';
+import type { WebhookOutboxStatements } from './webhook-outbox.js';
 
 /** Timeline entries that are not a status of their own. */
 export type TimelineNote = 'retry_scheduled' | 'waiting';
@@ -24,7 +24,7 @@ const TO_FAILED = `UPDATE messages SET status = 'failed', error_code = ?, error_
 const EVENT = `INSERT INTO message_events (message_id, kind, at, code, detail) VALUES (?, ?, ?, ?, ?)`;
 
 export class StatusTransitions {
-  constructor(private readonly webhooks?: WebhookOutbox) {}
+  constructor(private readonly webhooks?: WebhookOutboxStatements) {}
 
   /** An attempt starts (`attempt` 1 for the first): the message is `sending`, each attempt on its timeline. */
   async sending(tx: Sql, messageId: string, attempt: number, at: number): Promise<void> {

@@ -38,7 +38,7 @@ const RETRY_ONE = `UPDATE webhook_events SET status = 'pending', attempts = 0, n
 const REPLAY = `UPDATE webhook_events SET status = 'pending', attempts = 0, next_attempt_at = ?, delivered_at = NULL WHERE instance_id = ? AND created_at >= ?`;
 const PRUNE = `DELETE FROM webhook_events WHERE status <> 'pending' AND created_at < ?`;
 
-export class WebhookDeliveries {
+export class WebhookDeliveryStatements {
   constructor(private readonly store: Store) {}
 
   /** The head event of each endpoint that is due, skipping endpoints already being delivered to. */

@@ -40,7 +40,7 @@ const REMOVE = `DELETE FROM webhook_endpoints WHERE instance_id = ?`;
 const DROP_PENDING = `UPDATE webhook_events SET status = 'failed', last_error = 'The webhook endpoint was deleted' WHERE instance_id = ? AND status = 'pending'`;
 const DISABLE = `UPDATE webhook_endpoints SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE instance_id = ?`;
 
-export class WebhookEndpoints {
+export class WebhookEndpointStatements {
   constructor(
     private readonly store: Store,
     private readonly sealer: Sealer,

@@ -41,7 +41,7 @@ const INSERT = `INSERT INTO webhook_events (event_id, instance_id, type, body, s
 const MESSAGE = `SELECT m.instance_id, m.recipient, m.type, m.provider_id FROM messages m
   JOIN webhook_endpoints w ON w.instance_id = m.instance_id WHERE m.id = ?`;
 
-export class WebhookOutbox {
+export class WebhookOutboxStatements {
   constructor(private readonly newId: () => string) {}
 
   /** A message changed status: `message.sent|delivered|read|failed`. */

@@ -13,7 +13,7 @@ export interface SealedKey {
   sealed: Buffer | null;
 }
 
-export class WhatsAppAuthRows {
+export class WhatsAppAuthStatements {
   constructor(private readonly store: Store) {}
 
   /** The sealed creds of an instance, or undefined before its first link. */

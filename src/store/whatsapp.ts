@@ -8,7 +8,7 @@ import type { InboundChange, InboundMessage } from '../domain/inbound.js';
 import type { PacingSettings } from '../domain/pacing.js';
 import type { SessionSnapshot } from '../domain/session.js';
 import type { Store } from './database.js';
-import type { WebhookOutbox } from './webhook-outbox.js';
+import type { WebhookOutboxStatements } from './webhook-outbox.js';
 import type { InboundRow } from './schema.js';
 
 /** Where a received file can be downloaded (instance credentials required). */
@@ -54,7 +54,7 @@ interface StoredRow {
 export class WhatsAppStatements {
   constructor(
     private readonly store: Store,
-    private readonly webhooks?: WebhookOutbox,
+    private readonly webhooks?: WebhookOutboxStatements,
   ) {}
 
   saveState(instanceId: string, snap: SessionSnapshot): Promise<void> {

@@ -11,8 +11,8 @@ import type { Logger } from 'pino';
 import { isPublicAddress } from '../media/address-guard.js';
 import { createGuardedAgent, systemLookup, type MediaLookup } from '../media/guarded-agent.js';
 import { assertLiteralAllowed, parseMediaUrl } from '../media/media-url.js';
-import type { DeliveryOutcome, DueEvent, WebhookDeliveries } from '../store/webhook-deliveries.js';
-import type { WebhookEndpoints } from '../store/webhook-endpoints.js';
+import type { DeliveryOutcome, DueEvent, WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
+import type { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { MAX_DELIVERY_ATTEMPTS, nextDelayMs, retryAfterMs } from './schedule.js';
 import { signatureHeader } from './signature.js';
 import { Coalescer } from '../util/coalescer.js';
@@ -40,8 +40,8 @@ export class WebhookDeliverer {
   );
 
   constructor(
-    private readonly deliveries: WebhookDeliveries,
-    private readonly endpoints: WebhookEndpoints,
+    private readonly deliveries: WebhookDeliveryStatements,
+    private readonly endpoints: WebhookEndpointStatements,
     private readonly o: DelivererOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,

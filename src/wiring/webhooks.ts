@@ -5,22 +5,22 @@ import type { Sealer } from '../crypto/sealer.js';
 import { UuidV7, uuidV7Time } from '../domain/uuid7.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/database.js';
-import { WebhookDeliveries } from '../store/webhook-deliveries.js';
-import { WebhookEndpoints } from '../store/webhook-endpoints.js';
-import { WebhookOutbox } from '../store/webhook-outbox.js';
+import { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
+import { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
+import { WebhookOutboxStatements } from '../store/webhook-outbox.js';
 import { WebhookDeliverer } from '../webhooks/deliverer.js';
 
 export interface Webhooks {
-  outbox: WebhookOutbox;
-  endpoints: WebhookEndpoints;
-  deliveries: WebhookDeliveries;
+  outbox: WebhookOutboxStatements;
+  endpoints: WebhookEndpointStatements;
+  deliveries: WebhookDeliveryStatements;
   deliverer: WebhookDeliverer;
 }
 
 export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, config: Config['webhooks'], logger: Logger): Webhooks {
   const eventIds = new UuidV7();
-  const endpoints = new WebhookEndpoints(store, sealer);
-  const deliveries = new WebhookDeliveries(store);
+  const endpoints = new WebhookEndpointStatements(store, sealer);
+  const deliveries = new WebhookDeliveryStatements(store);
   const deliverer = new WebhookDeliverer(
     deliveries,
     endpoints,
@@ -39,5 +39,5 @@ export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, co
     },
     logger.child({ component: 'webhooks' }),
   );
-  return { outbox: new WebhookOutbox(() => eventIds.next()), endpoints, deliveries, deliverer };
+  return { outbox: new WebhookOutboxStatements(() => eventIds.next()), endpoints, deliveries, deliverer };
 }

@@ -12,8 +12,8 @@ import type { SocketFactory } from '../engines/baileys/socket-port.js';
 import { WhatsAppVersion } from '../engines/baileys/wa-version.js';
 import type { ReceiptSink } from '../engines/engine.js';
 import type { Store } from '../store/database.js';
-import type { WebhookOutbox } from '../store/webhook-outbox.js';
-import { WhatsAppAuthRows } from '../store/whatsapp-auth.js';
+import type { WebhookOutboxStatements } from '../store/webhook-outbox.js';
+import { WhatsAppAuthStatements } from '../store/whatsapp-auth.js';
 import { WhatsAppStatements } from '../store/whatsapp.js';
 
 export interface WhatsApp {
@@ -25,7 +25,7 @@ export interface WhatsApp {
 export interface WhatsAppDeps {
   store: Store;
   sealer: Sealer;
-  webhooks: WebhookOutbox;
+  webhooks: WebhookOutboxStatements;
   receipts: ReceiptSink;
   config: Config['whatsapp'];
   logger: Logger;
@@ -37,7 +37,7 @@ export function buildWhatsApp({ store, sealer, webhooks, receipts, config, logge
   const statements = new WhatsAppStatements(store, webhooks);
   const waVersion = new WhatsAppVersion(config.version, logger.child({ component: 'whatsapp' }));
   const sessions = new WhatsAppSessions({
-    auth: new AuthStore(new WhatsAppAuthRows(store), sealer),
+    auth: new AuthStore(new WhatsAppAuthStatements(store), sealer),
     connect:
       connect ??
       baileysConnector({

@@ -13,7 +13,7 @@ import { AuthStore } from '../../src/engines/baileys/auth-store.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { tempDir } from '../helpers/gateway.js';
-import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
+import { WhatsAppAuthStatements } from '../../src/store/whatsapp-auth.js';
 
 let dir: string;
 let file: string;
@@ -43,12 +43,12 @@ afterEach(async () => {
 async function reopen(): Promise<AuthStore> {
   await store.close();
   store = openStore({ dialect: 'sqlite', file });
-  return new AuthStore(new WhatsAppAuthRows(store), new Sealer(key));
+  return new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key));
 }
 
 describe('Baileys auth state in the database', () => {
   it('creds and keys survive a restart, byte for byte', async () => {
-    const first = await new AuthStore(new WhatsAppAuthRows(store), new Sealer(key)).load(a);
+    const first = await new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key)).load(a);
     expect(first.state.creds.noiseKey.private).toBeInstanceOf(Uint8Array);
     first.state.creds.me = { id: '5544999999999:1@s.whatsapp.net', name: 'Shop' };
     await first.saveCreds();
@@ -72,7 +72,7 @@ describe('Baileys auth state in the database', () => {
   });
 
   it('null deletes; instances do not see each other; wipe forgets a session', async () => {
-    const auth = new AuthStore(new WhatsAppAuthRows(store), new Sealer(key));
+    const auth = new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key));
     const sa = await auth.load(a);
     const sb = await auth.load(b);
     await sa.state.keys.set({
@@ -88,7 +88,7 @@ describe('Baileys auth state in the database', () => {
   });
 
   it('holds only ciphertext, and refuses to open with another key', async () => {
-    const s = await new AuthStore(new WhatsAppAuthRows(store), new Sealer(key)).load(a);
+    const s = await new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key)).load(a);
     await s.saveCreds();
     await s.state.keys.set({ 'lid-mapping': { '5544999999999': '123456789@lid' } });
     const rows = [...(await store.db.selectFrom('wa_creds').select('sealed').execute()), ...(await store.db.selectFrom('wa_keys').select('sealed').execute())];
@@ -102,6 +102,6 @@ describe('Baileys auth state in the database', () => {
     }
     await store.close();
     store = openStore({ dialect: 'sqlite', file });
-    await expect(new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))).load(a)).rejects.toThrow(/could not be decrypted/);
+    await expect(new AuthStore(new WhatsAppAuthStatements(store), new Sealer(randomBytes(32))).load(a)).rejects.toThrow(/could not be decrypted/);
   });
 });

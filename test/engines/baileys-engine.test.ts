@@ -18,7 +18,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
-import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
+import { WhatsAppAuthStatements } from '../../src/store/whatsapp-auth.js';
 
 let dir: string;
 let store: Store;
@@ -62,7 +62,7 @@ beforeEach(async () => {
   let sockets = 0;
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
+    auth: new AuthStore(new WhatsAppAuthStatements(store), new Sealer(randomBytes(32))),
     connect: (auth) => {
       socket = new FakeSocket(auth);
       sockets += 1;

@@ -19,7 +19,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
-import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
+import { WhatsAppAuthStatements } from '../../src/store/whatsapp-auth.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -55,7 +55,7 @@ function realSession(version?: [number, number, number], backoffBaseMs = 20): Wh
   });
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
+    auth: new AuthStore(new WhatsAppAuthStatements(store), new Sealer(randomBytes(32))),
     connect: (auth) => connect(auth, instanceId),
     onChange: () => {},
     logger,
@@ -125,7 +125,7 @@ describe('a real Baileys socket against the fake WhatsApp server', () => {
   });
 
   it('a pairing code WhatsApp refuses is an error, and leaves no identity behind: the next connection registers again', async () => {
-    const auth = new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32)));
+    const auth = new AuthStore(new WhatsAppAuthStatements(store), new Sealer(randomBytes(32)));
     const connect = baileysConnector({ logger, waWebSocketUrl: server.url, connectTimeoutMs: 5_000, getMessage: async () => undefined });
     const s = new WhatsAppSession({ instanceId, auth, connect: (a) => connect(a, instanceId), onChange: () => {}, logger });
     session = s;

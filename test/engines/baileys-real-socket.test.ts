@@ -19,7 +19,7 @@ import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
-import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
+import { WhatsAppAuthStatements } from '../../src/store/whatsapp-auth.js';
 
 const logger = pino({ level: 'silent' });
 let dir: string;
@@ -69,7 +69,7 @@ function realSession(
   const connect = baileysConnector({ logger, waWebSocketUrl: url, connectTimeoutMs: 2_000, getMessage: async () => undefined });
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
+    auth: new AuthStore(new WhatsAppAuthStatements(store), new Sealer(randomBytes(32))),
     connect: (auth) => {
       const s = connect(auth, instanceId);
       if (Array.isArray(sockets)) sockets.push(s);

@@ -16,7 +16,7 @@ import { openStore, type Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
 import { FakeSocket } from '../helpers/fake-socket.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
-import { WhatsAppAuthRows } from '../../src/store/whatsapp-auth.js';
+import { WhatsAppAuthStatements } from '../../src/store/whatsapp-auth.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -32,7 +32,7 @@ let session: WhatsAppSession | undefined;
 function newSession(onConnect?: (s: FakeSocket) => void): WhatsAppSession {
   session = new WhatsAppSession({
     instanceId,
-    auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(key)),
+    auth: new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key)),
     connect: (auth) => {
       const s = new FakeSocket(auth);
       sockets.push(s);
@@ -186,10 +186,10 @@ describe('WhatsApp session lifecycle', () => {
   });
 
   it('a stored session that cannot be read (another secret key) fails the instance instead of crashing', async () => {
-    await (await new AuthStore(new WhatsAppAuthRows(store), new Sealer(key)).load(instanceId)).saveCreds();
+    await (await new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key)).load(instanceId)).saveCreds();
     const s = new WhatsAppSession({
       instanceId,
-      auth: new AuthStore(new WhatsAppAuthRows(store), new Sealer(randomBytes(32))),
+      auth: new AuthStore(new WhatsAppAuthStatements(store), new Sealer(randomBytes(32))),
       connect: (auth) => new FakeSocket(auth),
       onChange: (snap) => changes.push(snap),
       logger,

@@ -2,14 +2,14 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
-import { InboxStore, type Arrival } from '../../src/store/sandbox-inbox.js';
+import { SandboxInboxStatements, type Arrival } from '../../src/store/sandbox-inbox.js';
 
 let store: Store;
-let inbox: InboxStore;
+let inbox: SandboxInboxStatements;
 beforeEach(async () => {
   store = openStore({ dialect: 'sqlite', file: ':memory:' });
   expect((await migrate(store)).ok).toBe(true);
-  inbox = new InboxStore(store);
+  inbox = new SandboxInboxStatements(store);
 });
 afterEach(() => store.close());
 

@@ -15,7 +15,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements, type Outcome } from '../../src/store/outcomes.js';
 import { ReceiptStatements, type Receipt } from '../../src/store/receipts.js';
-import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
+import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
 import { tempDir } from '../helpers/gateway.js';
 import { onPostgres, openTestStore } from '../helpers/test-db.js';
 
@@ -71,7 +71,7 @@ beforeEach(async () => {
     })
     .execute();
   let n = 0;
-  const webhooks = new WebhookOutbox(() => String(++n));
+  const webhooks = new WebhookOutboxStatements(() => String(++n));
   outcomes = new OutcomeStatements(store, webhooks);
   receipts = new ReceiptStatements(store, webhooks);
   await new AcceptStatements(store).insert([{ id: 'm1', instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1000, media: undefined }]);

@@ -9,9 +9,9 @@ import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
 import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
-import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
-import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
-import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
+import { WebhookDeliveryStatements } from '../../src/store/webhook-deliveries.js';
+import { WebhookEndpointStatements } from '../../src/store/webhook-endpoints.js';
+import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
@@ -31,10 +31,10 @@ afterEach(async () => {
 it('a late failed attempt leaves a dropped event dropped', async () => {
   const admin = new AdminService(store.db, ['sandbox']);
   const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
-  const endpoints = new WebhookEndpoints(store, new Sealer(randomBytes(32)));
+  const endpoints = new WebhookEndpointStatements(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, 'https://hooks.example.com/x', null, generateWebhookSecret(), 1_000);
-  await store.writeTx(false, (tx) => new WebhookOutbox(() => 'e1').instance(tx, instanceId, 'instance.connected', 1_000, { phone: null }));
-  const deliveries = new WebhookDeliveries(store);
+  await store.writeTx(false, (tx) => new WebhookOutboxStatements(() => 'e1').instance(tx, instanceId, 'instance.connected', 1_000, { phone: null }));
+  const deliveries = new WebhookDeliveryStatements(store);
   const [event] = await deliveries.dueHeads(2_000, [], 10);
   expect(event).toBeDefined();
 

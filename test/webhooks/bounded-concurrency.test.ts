@@ -14,9 +14,9 @@ import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
 import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
-import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
-import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
-import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
+import { WebhookDeliveryStatements } from '../../src/store/webhook-deliveries.js';
+import { WebhookEndpointStatements } from '../../src/store/webhook-endpoints.js';
+import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
@@ -61,9 +61,9 @@ it('never has more than maxConcurrent deliveries open, and delivers everything',
 
   const admin = new AdminService(db.db, ['sandbox']);
   const user = await admin.createUser('u');
-  const endpoints = new WebhookEndpoints(db, new Sealer(randomBytes(32)));
+  const endpoints = new WebhookEndpointStatements(db, new Sealer(randomBytes(32)));
   let n = 0;
-  const outbox = new WebhookOutbox(() => `e${++n}`);
+  const outbox = new WebhookOutboxStatements(() => `e${++n}`);
   for (let i = 0; i < 10; i++) {
     const id = (await admin.createInstance(user.user_id, `i${i}`, 'sandbox')).instance_id;
     await endpoints.put(id, `http://127.0.0.1:${port}/hook`, null, generateWebhookSecret(), Date.now());
@@ -72,7 +72,7 @@ it('never has more than maxConcurrent deliveries open, and delivers everything',
     }
   }
   deliverer = new WebhookDeliverer(
-    new WebhookDeliveries(db),
+    new WebhookDeliveryStatements(db),
     endpoints,
     {
       allowPrivateNetworks: true,

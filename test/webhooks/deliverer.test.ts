@@ -9,9 +9,9 @@ import { AdminService } from '../../src/admin/service.js';
 import { Sealer } from '../../src/crypto/sealer.js';
 import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
-import { WebhookDeliveries } from '../../src/store/webhook-deliveries.js';
-import { WebhookEndpoints } from '../../src/store/webhook-endpoints.js';
-import { WebhookOutbox } from '../../src/store/webhook-outbox.js';
+import { WebhookDeliveryStatements } from '../../src/store/webhook-deliveries.js';
+import { WebhookEndpointStatements } from '../../src/store/webhook-endpoints.js';
+import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/webhooks/schedule.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
@@ -58,10 +58,10 @@ afterEach(async () => {
 });
 
 async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host: string) => Promise<{ address: string; family: 4 | 6 }[]>, retryScale = 1e-6) {
-  const endpoints = new WebhookEndpoints(store, new Sealer(randomBytes(32)));
+  const endpoints = new WebhookEndpointStatements(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, url, null, generateWebhookSecret(), Date.now());
-  await store.writeTx(false, (tx) => new WebhookOutbox(() => 'e1').instance(tx, instanceId, 'instance.connected', Date.now(), { phone: null }));
-  const deliveries = new WebhookDeliveries(store);
+  await store.writeTx(false, (tx) => new WebhookOutboxStatements(() => 'e1').instance(tx, instanceId, 'instance.connected', Date.now(), { phone: null }));
+  const deliveries = new WebhookDeliveryStatements(store);
   deliverer = new WebhookDeliverer(
     deliveries,
     endpoints,
@@ -101,7 +101,7 @@ describe('webhook deliverer', () => {
     // Same rows, another key: as after a change of CONNEXA_SECRET_KEY.
     deliverer = new WebhookDeliverer(
       deliveries,
-      new WebhookEndpoints(store, new Sealer(randomBytes(32))),
+      new WebhookEndpointStatements(store, new Sealer(randomBytes(32))),
       {
         allowPrivateNetworks: true,
         timeoutMs: 2000,

@@ -10,7 +10,7 @@
 import { BufferJSON, initAuthCreds, proto } from 'baileys';
 import type { AuthenticationCreds, AuthenticationState, SignalDataSet, SignalDataTypeMap } from 'baileys';
 import type { Sealer } from '../../crypto/sealer.js';
-import type { SealedKey, WhatsAppAuthRows } from '../../store/whatsapp-auth.js';
+import type { SealedKey, WhatsAppAuthStatements } from '../../store/whatsapp-auth.js';
 
 export interface DatabaseAuthState {
   state: AuthenticationState;
@@ -22,7 +22,7 @@ type KeyType = keyof SignalDataTypeMap;
 
 export class AuthStore {
   constructor(
-    private readonly rows: WhatsAppAuthRows,
+    private readonly rows: WhatsAppAuthStatements,
     private readonly sealer: Sealer,
     private readonly now: () => number = Date.now,
   ) {}

@@ -8,7 +8,7 @@ import { CodedError } from '../../domain/errors.js';
 import { deriveProviderId } from '../../domain/provider-id.js';
 import { BatchWriter } from '../../util/batch-writer.js';
 import type { ContactLookup, Engine, EngineCapabilities, OutgoingMessage, SendResult } from '../engine.js';
-import type { Arrival, InboxStore } from '../../store/sandbox-inbox.js';
+import type { Arrival, SandboxInboxStatements } from '../../store/sandbox-inbox.js';
 import { behaviourFor } from './magic.js';
 
 export interface SandboxTiming {
@@ -26,7 +26,7 @@ export class SandboxEngine implements Engine {
   private readonly writer: BatchWriter<Arrival>;
 
   constructor(
-    inbox: InboxStore,
+    inbox: SandboxInboxStatements,
     private readonly timing: SandboxTiming,
     private readonly now: () => number = Date.now,
   ) {

@@ -5,14 +5,14 @@
  * receipt, which forward-only status updates ignore.
  */
 import type { ReceiptSink } from '../engine.js';
-import type { InboxStore } from '../../store/sandbox-inbox.js';
+import type { SandboxInboxStatements } from '../../store/sandbox-inbox.js';
 
 export class SandboxScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly inbox: InboxStore,
+    private readonly inbox: SandboxInboxStatements,
     private readonly sink: ReceiptSink,
     private readonly intervalMs = 200,
     private readonly now: () => number = Date.now,

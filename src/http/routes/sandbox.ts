@@ -1,7 +1,7 @@
 /** GET /api/v1/sandbox/messages: what the simulated WhatsApp received, newest first. */
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../../domain/errors.js';
-import type { InboxStore } from '../../store/sandbox-inbox.js';
+import type { SandboxInboxStatements } from '../../store/sandbox-inbox.js';
 import type { InboxRow } from '../../store/schema.js';
 import { errorSchema } from '../error-handler.js';
 import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
@@ -45,7 +45,7 @@ const entrySchema = {
   },
 } as const;
 
-export function sandboxRoutes(app: FastifyInstance, deps: { inbox: InboxStore; auth: InstanceAuthenticator }): void {
+export function sandboxRoutes(app: FastifyInstance, deps: { inbox: SandboxInboxStatements; auth: InstanceAuthenticator }): void {
   app.get<{ Querystring: { limit?: string; cursor?: string } }>(
     '/api/v1/sandbox/messages',
     {

@@ -8,8 +8,8 @@ import type { FastifyInstance } from 'fastify';
 import { ApiError, fieldError } from '../../domain/errors.js';
 import { isPublicAddress } from '../../media/address-guard.js';
 import { checkMediaUrlSyntax } from '../../media/safe-fetch.js';
-import type { WebhookDeliveries } from '../../store/webhook-deliveries.js';
-import type { WebhookEndpoints } from '../../store/webhook-endpoints.js';
+import type { WebhookDeliveryStatements } from '../../store/webhook-deliveries.js';
+import type { WebhookEndpointStatements } from '../../store/webhook-endpoints.js';
 import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../../store/webhook-outbox.js';
 import type { WebhookEventRow } from '../../store/schema.js';
 import { generateWebhookSecret, SECRET_PREFIX } from '../../webhooks/signature.js';
@@ -19,8 +19,8 @@ import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
 
 export interface WebhookRouteDeps {
   auth: InstanceAuthenticator;
-  endpoints: WebhookEndpoints;
-  deliveries: WebhookDeliveries;
+  endpoints: WebhookEndpointStatements;
+  deliveries: WebhookDeliveryStatements;
   allowPrivateNetworks: boolean;
   now?: () => number;
 }
