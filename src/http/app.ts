@@ -37,41 +37,47 @@ import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './fr
 import { registerJsonBody } from './json-body.js';
 import { registerMediaBody } from './media-body.js';
 
-export interface AppDeps {
-  logger: FastifyBaseLogger;
-  db: Db;
-  auth: InstanceAuthenticator;
-  sender: Sender;
-  overload: OverloadOptions;
-  acceptStats: (windowMs: number) => AcceptStats;
-  metrics: Metrics;
-  metricsToken: string | undefined;
-  /** Large media bodies in flight at once. */
-  uploads: UploadSlots;
-  /** Timeouts, body rate and connection caps (CONNEXA_HTTP_*). */
-  connectionLimits: ConnectionLimits;
+/** Who may reach what, and how much of the server a client may hold. */
+export interface AccessDeps {
   /** Reverse proxies whose X-Forwarded-For names the client (CONNEXA_TRUSTED_PROXIES). */
   trustedProxies: string[];
   /** Whether the server listens on loopback only (then /metrics needs no token). */
   loopbackOnly: boolean;
+  /** Timeouts, body rate and connection caps (CONNEXA_HTTP_*). */
+  connectionLimits: ConnectionLimits;
+  /** Large media bodies in flight at once. */
+  uploads: UploadSlots;
+  adminToken: string;
+  metricsToken: string | undefined;
   /** Wrong admin and metrics tokens, throttled per address. */
   tokenFailures: AuthFailures;
-  instanceDeleted: (instanceId: string) => void;
-  inbox: SandboxInboxStatements;
-  admin: AdminService;
-  adminToken: string;
-  readiness: Readiness;
+}
+
+/** The send routes: the use case, load shedding and limits. */
+export interface SendingDeps {
+  sender: Sender;
+  overload: OverloadOptions;
+  acceptStats: (windowMs: number) => AcceptStats;
   mediaMaxBytes: number;
-  sessions: WhatsAppSessions;
-  whatsapp: WhatsAppStatements;
-  /** The engine of an engine name, for its capabilities (linking, contact lookup). */
-  engineOf: (name: string) => Engine | undefined;
-  webhookEndpoints: WebhookEndpointStatements;
-  webhookDeliveries: WebhookDeliveryStatements;
-  webhookAllowPrivateNetworks: boolean;
-  downloadInboundMedia: InboundMediaDownloader;
   /** Messages of an instance not yet sent (queued, waiting for its number, or between retries). */
   waitingMessages: (instanceId: string) => Promise<number>;
+}
+
+export interface AppDeps {
+  logger: FastifyBaseLogger;
+  db: Db;
+  auth: InstanceAuthenticator;
+  readiness: Readiness;
+  metrics: Metrics;
+  admin: AdminService;
+  /** The engine of an engine name, for its capabilities (linking, contact lookup). */
+  engineOf: (name: string) => Engine | undefined;
+  instanceDeleted: (instanceId: string) => void;
+  access: AccessDeps;
+  sending: SendingDeps;
+  inbox: SandboxInboxStatements;
+  whatsapp: { sessions: WhatsAppSessions; statements: WhatsAppStatements; downloadInboundMedia: InboundMediaDownloader };
+  webhooks: { endpoints: WebhookEndpointStatements; deliveries: WebhookDeliveryStatements; allowPrivateNetworks: boolean };
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -83,6 +89,7 @@ export function mediaBodyLimit(mediaMaxBytes: number): number {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const { access, sending } = deps;
   const app = Fastify({
     loggerInstance: deps.logger,
     // Fastify's per-request lines are replaced by the onResponse hook below.
@@ -94,13 +101,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // The client address comes from X-Forwarded-For only through the proxies trusted by configuration.
-    trustProxy: deps.trustedProxies.length > 0 ? deps.trustedProxies : false,
+    trustProxy: access.trustedProxies.length > 0 ? access.trustedProxies : false,
     frameworkErrors,
     clientErrorHandler,
-    ...serverTimeouts(deps.connectionLimits),
+    ...serverTimeouts(access.connectionLimits),
   });
-  capConnections(app.server, deps.connectionLimits, deps.trustedProxies);
-  registerBodyLimits(app, deps.connectionLimits);
+  capConnections(app.server, access.connectionLimits, access.trustedProxies);
+  registerBodyLimits(app, access.connectionLimits);
   app.decorateRequest('instance', null);
   registerJsonBody(app);
   registerRequestGuards(app);
@@ -124,42 +131,42 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   healthRoutes(app, { db: deps.db, readiness: deps.readiness });
-  metricsRoutes(app, { metrics: deps.metrics, token: deps.metricsToken, loopbackOnly: deps.loopbackOnly, tokenFailures: deps.tokenFailures });
+  metricsRoutes(app, { metrics: deps.metrics, token: access.metricsToken, loopbackOnly: access.loopbackOnly, tokenFailures: access.tokenFailures });
   // Sends shed load when the process is overloaded; nothing else does.
   void app.register(async (scope) => {
-    await registerOverloadGuard(scope, deps.overload, deps.acceptStats);
+    await registerOverloadGuard(scope, sending.overload, sending.acceptStats);
     registerMediaBody(scope, (request) => {
       const type = (request.routeOptions.url ?? '').slice(SEND_ROUTE_PREFIX.length);
-      return isMediaKind(type) ? maxBytesFor(type, deps.mediaMaxBytes) : undefined;
+      return isMediaKind(type) ? maxBytesFor(type, sending.mediaMaxBytes) : undefined;
     });
     sendRoutes(scope, {
       auth: deps.auth,
-      sender: deps.sender,
+      sender: sending.sender,
       textBodyLimit: TEXT_BODY_LIMIT,
-      mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, deps.mediaMaxBytes)),
-      uploads: deps.uploads,
+      mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, sending.mediaMaxBytes)),
+      uploads: access.uploads,
     });
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   adminRoutes(app, {
     admin: deps.admin,
-    adminToken: deps.adminToken,
-    tokenFailures: deps.tokenFailures,
+    adminToken: access.adminToken,
+    tokenFailures: access.tokenFailures,
     db: deps.db,
-    sessions: deps.sessions,
+    sessions: deps.whatsapp.sessions,
     auth: deps.auth,
     instanceDeleted: deps.instanceDeleted,
     engineOf: deps.engineOf,
   });
-  instanceRoutes(app, { auth: deps.auth, sessions: deps.sessions, waitingMessages: deps.waitingMessages, engineOf: deps.engineOf });
-  inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp, download: deps.downloadInboundMedia });
+  instanceRoutes(app, { auth: deps.auth, sessions: deps.whatsapp.sessions, waitingMessages: sending.waitingMessages, engineOf: deps.engineOf });
+  inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp.statements, download: deps.whatsapp.downloadInboundMedia });
   contactRoutes(app, { auth: deps.auth, engineOf: deps.engineOf });
   webhookRoutes(app, {
     auth: deps.auth,
-    endpoints: deps.webhookEndpoints,
-    deliveries: deps.webhookDeliveries,
-    allowPrivateNetworks: deps.webhookAllowPrivateNetworks,
+    endpoints: deps.webhooks.endpoints,
+    deliveries: deps.webhooks.deliveries,
+    allowPrivateNetworks: deps.webhooks.allowPrivateNetworks,
   });
   return app;
 }
