@@ -16,7 +16,7 @@ const DATABASE_TESTS = [
   'test/media/download-concurrency.test.ts',
 ];
 
-const shared = {
+export const shared = {
   testTimeout: 30_000,
   hookTimeout: 30_000,
   pool: 'forks' as const,

@@ -4,21 +4,16 @@
  * process of their own cannot see a mutant, so they are left out.
  */
 import { defineConfig } from 'vitest/config';
-import base from './vitest.config.js';
+import { shared } from './vitest.config.js';
 
+// One project, on SQLite (the PostgreSQL half of `npm test` would test the same mutants again).
 export default defineConfig({
-  ...base,
   test: {
-    ...base.test,
+    ...shared,
+    include: ['test/**/*.test.ts'],
     // Stryker runs the tests in worker threads, which take no V8 flags: its test
     // runner process gets --expose-gc instead (stryker.config.mjs).
     execArgv: [],
-    exclude: [
-      'node_modules/**',
-      'test/e2e/crash.test.ts',
-      'test/e2e/accept-commit.test.ts',
-      'test/e2e/slow-commit.test.ts',
-      'test/e2e/cli.test.ts',
-    ],
+    exclude: ['node_modules/**', 'test/e2e/crash.test.ts', 'test/e2e/accept-commit.test.ts', 'test/e2e/slow-commit.test.ts', 'test/e2e/cli.test.ts'],
   },
 });
