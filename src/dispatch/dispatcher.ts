@@ -19,14 +19,14 @@
  * commit too.
  */
 import type { Logger } from 'pino';
-import { CodedError, NotBeforeError } from '../domain/errors.js';
+import { CodedError } from '../domain/errors.js';
 import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../util/batch-writer.js';
 import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
-import { retryDelayMs } from '../util/backoff.js';
+import { exhaustedOutcome, failureOutcome, waitingOutcome } from './attempt-outcome.js';
 import { LaneShares } from './lane-shares.js';
 import type { EngineResolver } from './engine-resolver.js';
 import type { MediaPreparer } from './media-preparer.js';
@@ -342,16 +342,7 @@ export class Dispatcher {
 
   private async tryOnce({ row, attempts }: LaneMessage, counted: boolean, seen: { engine?: string }): Promise<Outcome> {
     const attempt = attempts + 1;
-    if (attempt > this.options.maxAttempts) {
-      // Earlier attempts never reported back (the process died during them).
-      return {
-        kind: 'failed',
-        messageId: row.id,
-        code: 'attempts_exhausted',
-        reason: `Gave up after ${attempts} attempts that did not complete`,
-        at: this.now(),
-      };
-    }
+    if (attempt > this.options.maxAttempts) return exhaustedOutcome(row.id, attempts, this.now());
     let engine: Engine | undefined;
     let unresolved: unknown;
     try {
@@ -383,10 +374,6 @@ export class Dispatcher {
       if (engine !== undefined && err instanceof CodedError && err.code === 'instance_not_connected' && !this.canSend(engine, row.instance_id)) {
         return this.wait(row.id, true);
       }
-      // Not this message's fault and not before a known time: its lane waits until then, the attempt given back.
-      if (err instanceof NotBeforeError) {
-        return { kind: 'waiting', messageId: row.id, refund: true, at: this.now(), code: err.code, reason: err.message, runAt: err.until };
-      }
       return this.failure(row.id, attempt, err);
     }
   }
@@ -399,28 +386,13 @@ export class Dispatcher {
   }
 
   private wait(messageId: string, refund: boolean): Outcome {
-    return {
-      kind: 'waiting',
-      messageId,
-      refund,
-      at: this.now(),
-      code: 'instance_not_connected',
-      reason: 'The instance cannot send now (its number is not connected); the message waits for it',
-    };
+    return waitingOutcome(messageId, refund, this.now());
   }
 
   private failure(messageId: string, attempt: number, err: unknown): Outcome {
-    const at = this.now();
-    if (this.stopped && err === this.aborter.signal.reason) {
-      return { kind: 'retry', messageId, code: 'shutting_down', reason: 'Interrupted by a shutdown', at, runAt: at };
-    }
-    const coded = err instanceof CodedError ? err : new CodedError('internal_error', 'An unexpected error occurred while sending; it will be retried', true);
-    if (!(err instanceof CodedError)) this.logger.error({ err, messageId }, 'unexpected error while sending');
-    if (!coded.transient) return { kind: 'failed', messageId, code: coded.code, reason: coded.message, at };
-    if (attempt >= this.options.maxAttempts) {
-      return { kind: 'failed', messageId, code: coded.code, reason: `${coded.message} (gave up after ${attempt} attempts)`, at };
-    }
-    const runAt = at + retryDelayMs(attempt, this.options.retryBaseMs, this.options.retryMaxDelayMs);
-    return { kind: 'retry', messageId, code: coded.code, reason: coded.message, at, runAt };
+    const interrupted = this.stopped && err === this.aborter.signal.reason;
+    return failureOutcome(messageId, attempt, err, this.now(), this.options, interrupted, (e) =>
+      this.logger.error({ err: e, messageId }, 'unexpected error while sending'),
+    );
   }
 }
