@@ -22,10 +22,8 @@ export type NewRow = DispatchRow & { seq: number; created_at: number };
 export interface Ingest {
   /** Rows not taken yet, oldest first, at most `limit`. */
   newMessages(tx: Sql, limit: number): Promise<NewRow[]>;
-  /** A row is taken: it is in the outbox from now on. */
-  take(tx: Sql, row: NewRow): Promise<void>;
-  /** After the rows up to `lastSeq` were taken. */
-  finish(tx: Sql, lastSeq: number): Promise<void>;
+  /** The rows (oldest first, at least one) are taken: in the outbox from now on, never found again. */
+  taken(tx: Sql, rows: readonly NewRow[]): Promise<void>;
   /** A condition on `messages m`: accepted, not taken into the outbox yet. */
   readonly notIngested: string;
 }
@@ -37,16 +35,17 @@ const SQLITE: Ingest = {
     const cursor = (await tx.get<{ seq: number }>(`SELECT seq FROM dispatch_cursor WHERE name = 'outbox'`))?.seq ?? 0;
     return tx.all<NewRow>(`SELECT m.seq, m.created_at, ${COLUMNS} FROM messages m WHERE m.seq > ? ORDER BY m.seq LIMIT ?`, [cursor, limit]);
   },
-  take: async (tx, row) => {
-    await tx.run(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`, [
-      row.id,
-      row.instance_id,
-      row.recipient,
-      row.seq,
-    ]);
-  },
-  finish: async (tx, lastSeq) => {
-    await tx.run(`INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, [lastSeq]);
+  taken: async (tx, rows) => {
+    for (const row of rows) {
+      await tx.run(`INSERT INTO outbox (message_id, instance_id, recipient, seq, attempts) VALUES (?, ?, ?, ?, 0)`, [
+        row.id,
+        row.instance_id,
+        row.recipient,
+        row.seq,
+      ]);
+    }
+    const last = rows[rows.length - 1]?.seq ?? 0;
+    await tx.run(`INSERT INTO dispatch_cursor (name, seq) VALUES ('outbox', ?) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, [last]);
   },
   notIngested: `m.seq > COALESCE((SELECT seq FROM dispatch_cursor WHERE name = 'outbox'), 0)`,
 };
@@ -58,10 +57,10 @@ const POSTGRES: Ingest = {
      WHERE NOT o.laned ORDER BY o.seq LIMIT ? FOR UPDATE OF o SKIP LOCKED`,
       [limit],
     ),
-  take: async (tx, row) => {
-    await tx.run(`UPDATE outbox SET laned = true WHERE message_id = ?`, [row.id]);
+  // One statement for the batch (a round trip each would cost more than the batch's work).
+  taken: async (tx, rows) => {
+    await tx.run(`UPDATE outbox SET laned = true WHERE message_id = ANY(?::text[])`, [rows.map((r) => r.id)]);
   },
-  finish: async () => undefined,
   // Every accepted message has its outbox row from its commit on.
   notIngested: 'FALSE',
 };

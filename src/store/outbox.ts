@@ -123,9 +123,9 @@ export class OutboxStatements {
    */
   async ingestInTx(tx: Tx, limit: number, claim?: IngestClaim): Promise<Ingested> {
     const rows = await this.ingester.newMessages(tx, limit);
+    if (rows.length > 0) await this.ingester.taken(tx, rows);
     const taken = new Map<string, ClaimedLane>();
     for (const found of rows) {
-      await this.ingester.take(tx, found);
       const { seq: _seq, created_at, ...row } = found;
       const key = `${row.instance_id}\n${row.recipient}`;
       const mine = taken.get(key);
@@ -139,8 +139,6 @@ export class OutboxStatements {
         taken.set(key, { instanceId: row.instance_id, recipient: row.recipient, messages: [{ row, attempts: 0 }] });
       }
     }
-    const last = rows[rows.length - 1];
-    if (last !== undefined) await this.ingester.finish(tx, last.seq);
     return { count: rows.length, lanes: [...taken.values()] };
   }
 

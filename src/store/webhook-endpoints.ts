@@ -6,6 +6,7 @@
  */
 import type { Sealer } from '../crypto/sealer.js';
 import type { Store } from './database.js';
+import type { WebhookEndpointsTable } from './schema.js';
 
 export const SECRET_OVERLAP_MS = 24 * 60 * 60_000;
 
@@ -19,16 +20,7 @@ export interface Endpoint {
   updatedAt: number;
 }
 
-interface EndpointRow {
-  url: string;
-  events: string | null;
-  secret: Buffer;
-  previous_secret: Buffer | null;
-  previous_until: number | null;
-  enabled: number;
-  disabled_reason: string | null;
-  updated_at: number;
-}
+type EndpointRow = Omit<WebhookEndpointsTable, 'instance_id' | 'created_at'>;
 
 const READ = `SELECT url, events, secret, previous_secret, previous_until, enabled, disabled_reason, updated_at FROM webhook_endpoints WHERE instance_id = ?`;
 const INSERT = `INSERT INTO webhook_endpoints (instance_id, url, events, secret, enabled, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)`;

@@ -58,19 +58,20 @@ export class SandboxEngine implements Engine {
       deliverDue: at + this.timing.deliverAfterMs,
       readDue,
     };
+    const textPart = (part: number): Arrival => ({
+      ...base,
+      part,
+      providerId: deriveProviderId('SBX', m.messageId, part),
+      type: 'text',
+      text: m.text ?? null,
+      mediaMime: null,
+      mediaSize: null,
+      mediaSha256: null,
+      mediaFilename: null,
+    });
     const parts: Arrival[] = [];
     if (m.media === undefined) {
-      parts.push({
-        ...base,
-        part: 0,
-        providerId: deriveProviderId('SBX', m.messageId, 0),
-        type: 'text',
-        text: m.text ?? null,
-        mediaMime: null,
-        mediaSize: null,
-        mediaSha256: null,
-        mediaFilename: null,
-      });
+      parts.push(textPart(0));
     } else {
       const captionFollows = m.media.kind === 'audio' && !this.capabilities.audioCaption && m.text !== undefined;
       parts.push({
@@ -84,19 +85,7 @@ export class SandboxEngine implements Engine {
         mediaSha256: m.media.sha256,
         mediaFilename: m.media.filename ?? null,
       });
-      if (captionFollows) {
-        parts.push({
-          ...base,
-          part: 1,
-          providerId: deriveProviderId('SBX', m.messageId, 1),
-          type: 'text',
-          text: m.text ?? null,
-          mediaMime: null,
-          mediaSize: null,
-          mediaSha256: null,
-          mediaFilename: null,
-        });
-      }
+      if (captionFollows) parts.push(textPart(1));
     }
     await Promise.all(parts.map((p) => this.writer.submit(p)));
     const first = parts[0];
