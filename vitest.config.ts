@@ -11,6 +11,7 @@ const DATABASE_TESTS = [
   'test/dispatch/**/*.test.ts',
   'test/webhooks/**/*.test.ts',
   'test/e2e/**/*.test.ts',
+  'test/cluster/**/*.test.ts',
   'test/engines/**/*.test.ts',
   'test/unit/idempotency-gate.test.ts',
   'test/media/download-concurrency.test.ts',

@@ -4,6 +4,7 @@
  * reads `process.env`. Every bad value produces one line naming the variable.
  */
 import ipaddr from 'ipaddr.js';
+import os from 'node:os';
 import path from 'node:path';
 import { parseSecretKey } from './crypto/sealer.js';
 
@@ -48,7 +49,17 @@ export interface Config {
   metricsToken: string | undefined;
   /** Encrypts session keys and engine secrets; generated into dataDir when absent. */
   secretKey: Buffer | undefined;
+  /** This node's name: `node-1` on SQLite; on PostgreSQL the host name unless set (unique per node). */
   nodeId: string;
+  /** Several nodes on one PostgreSQL database (ignored on SQLite). */
+  cluster: {
+    /** Where the other nodes reach this one, for calls that need an instance's live socket. */
+    nodeUrl: string | undefined;
+    /** A node silent this long loses its instances to the others. */
+    leaseMs: number;
+    /** Instances a node above its fair share hands over per heartbeat. */
+    handOverStep: number;
+  };
   mediaMaxBytes: number;
   mediaAllowPrivateNetworks: boolean;
   mediaFetchTimeoutMs: number;
@@ -236,6 +247,22 @@ function parseWhatsAppVersion(r: Reader): [number, number, number] | 'latest' | 
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 
+function parseNodeUrl(r: Reader): string | undefined {
+  const raw = r.raw('CONNEXA_NODE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') {
+    r.problems.push('CONNEXA_NODE_URL: expected the http(s) address other nodes reach this one at, without credentials, e.g. http://10.0.0.5:8080');
+    return undefined;
+  }
+  return url.origin;
+}
+
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const r = new Reader(env);
   const database = parseDatabaseUrl(r, cwd);
@@ -263,7 +290,12 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     adminToken,
     metricsToken: r.raw('CONNEXA_METRICS_TOKEN'),
     secretKey,
-    nodeId: r.string('CONNEXA_NODE_ID', 'node-1'),
+    nodeId: r.string('CONNEXA_NODE_ID', database.dialect === 'postgres' ? os.hostname() : 'node-1'),
+    cluster: {
+      nodeUrl: parseNodeUrl(r),
+      leaseMs: r.int('CONNEXA_CLUSTER_LEASE_MS', 15_000, 300, 600_000),
+      handOverStep: r.int('CONNEXA_CLUSTER_HANDOVER_STEP', 10, 1, 100_000),
+    },
     mediaMaxBytes: r.int('CONNEXA_MEDIA_MAX_BYTES', 100 * MB, 1024, 2 * 1024 * MB),
     mediaAllowPrivateNetworks: r.bool('CONNEXA_MEDIA_ALLOW_PRIVATE_NETWORKS', false),
     mediaFetchTimeoutMs: r.int('CONNEXA_MEDIA_FETCH_TIMEOUT_MS', 30_000, 100, 600_000),

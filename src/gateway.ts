@@ -38,6 +38,11 @@ import { buildSender } from './wiring/sender.js';
 import { openStorage } from './wiring/storage.js';
 import { buildWebhooks } from './wiring/webhooks.js';
 import { buildWhatsApp } from './wiring/whatsapp.js';
+import { buildCluster, CREDENTIALS_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
+import { OWNS_ALL, SINGLE_NODE } from './domain/ownership.js';
+import { clusterOwners } from './cluster/owners.js';
+import { clusterView, singleNodeView } from './cluster/view.js';
+import { countInstances } from './store/instances.js';
 
 /** Sent WhatsApp messages are kept this long for recipients' retry requests. */
 const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
@@ -80,8 +85,18 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const sealer = new Sealer(secretKey.key);
   const queueDepth = new QueueDepthStatements(store);
   const instanceStates = new InstanceStateStatements(store);
-  const metrics = new Metrics({ queues: () => queueDepth.snapshot(), instanceStates: () => instanceStates.all() });
-  const webhooks = buildWebhooks(store, sealer, metrics, config.webhooks, logger);
+  let leasesHeld = (): number => 0;
+  const metrics = new Metrics({
+    queues: () => queueDepth.snapshot(),
+    instanceStates: () => instanceStates.all(),
+    ...(store.dialect === 'postgres' ? { leasesHeld: () => leasesHeld() } : {}),
+  });
+  // Several nodes on one PostgreSQL: each works on the instances whose lease it holds.
+  const cluster = buildCluster(store, config, metrics, logger);
+  const keeper = cluster?.keeper;
+  if (keeper !== undefined) leasesHeld = () => keeper.count;
+  const ownership = keeper ?? OWNS_ALL;
+  const webhooks = buildWebhooks(store, sealer, metrics, config.webhooks, logger, keeper?.nodeId);
   const receiptStatements = new ReceiptStatements(store, webhooks.outbox);
   const receipts = {
     record: (batch: Receipt[]): Promise<void> => {
@@ -89,9 +104,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       return receiptStatements.apply(batch);
     },
   };
-  const inbox = new SandboxInboxStatements(store);
+  const inbox = new SandboxInboxStatements(store, keeper);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
-  const whatsapp = buildWhatsApp({ store, sealer, webhooks: webhooks.outbox, receipts, config: config.whatsapp, logger, connect: whatsappConnect });
+  const whatsapp = buildWhatsApp({ store, sealer, webhooks: webhooks.outbox, receipts, config: config.whatsapp, logger, connect: whatsappConnect, ownership });
   /** The one list of engines. */
   const engines = new Map<EngineName, Engine>([
     ['sandbox', meteredEngine(sandbox, metrics)],
@@ -99,7 +114,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   ]);
   const engineResolver = new EngineResolver(store.db, engines);
   const dispatcher = new Dispatcher(
-    new OutboxStatements(store),
+    new OutboxStatements(store, keeper),
     new OutcomeStatements(store, webhooks.outbox, spool),
     engineResolver,
     new MediaPreparer(store, spool, {
@@ -114,23 +129,37 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       maxActiveLanes: 2000,
       onOutcome: (outcome, engine) => metrics.sends.inc({ engine: engine ?? 'unresolved', outcome: outcome.kind }),
       laneBatch: 50,
+      ownership,
+      onForeignWork: () => store.signals?.signal(WORK_CHANNEL),
     },
     logger.child({ component: 'dispatcher' }),
   );
   const scheduler = new SandboxScheduler(inbox, receipts, 200, Date.now, (err) => logger.error({ err }, 'sandbox scheduler failed; will retry'));
-  const { sender, acceptor, idempotency } = buildSender(config, store, spool, queueDepth, () => dispatcher.wake());
+  const { sender, acceptor, idempotency } = buildSender(config, store, spool, queueDepth, () => {
+    dispatcher.wake();
+    // The instance's owner may be another node.
+    if (keeper !== undefined) store.signals?.signal(WORK_CHANNEL);
+  });
+  cluster?.bind({
+    wake: () => dispatcher.wake(),
+    forget: (id) => dispatcher.forget(id),
+    drain: (ids) => dispatcher.drain(ids),
+    connect: (ids) => whatsapp.sessions.startSome(ids),
+    disconnect: (id) => whatsapp.sessions.forget(id),
+  });
   const admin = new AdminService(store.db, [...engines.keys()]);
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
-  const readiness: Readiness = { shuttingDown: false, started: false };
+  const readiness: Readiness = { shuttingDown: false, started: false, ...(keeper !== undefined ? { leasesHealthy: () => keeper.healthy() } : {}) };
   const authFailureOptions = {
     maxFailures: config.limits.authMaxFailures,
     windowSeconds: config.limits.authFailureWindowS,
     lockoutDelayMs: config.limits.authLockoutDelayMs,
   };
+  const auth = new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions));
   const app = buildApp({
     logger,
     db: store.db,
-    auth: new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions)),
+    auth,
     readiness,
     metrics,
     admin,
@@ -138,7 +167,13 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     instanceDeleted: (id) => {
       engineResolver.forget(id);
       dispatcher.forget(id);
+      // The other nodes drop the credentials they keep in memory.
+      store.signals?.signal(CREDENTIALS_CHANNEL);
     },
+    cluster:
+      cluster === undefined
+        ? { owners: SINGLE_NODE, view: async () => singleNodeView(config.nodeId, await countInstances(store.db)) }
+        : { owners: clusterOwners(cluster.keeper, cluster.leases), view: () => clusterView(cluster.leases, config.nodeId, config.cluster.leaseMs) },
     access: {
       trustedProxies: config.trustedProxies,
       loopbackOnly: isLoopback(config.host),
@@ -187,6 +222,17 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     life.add({ name: 'whatsapp sessions', start: () => whatsapp.sessions.startAll(), stop: () => whatsapp.sessions.stopAll() });
     life.add({ name: 'sandbox scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() });
     life.add({ name: 'dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() });
+    if (keeper !== undefined) {
+      life.add({
+        name: 'leases',
+        start: async () => {
+          await store.signals?.listen(WORK_CHANNEL, () => dispatcher.wake());
+          await store.signals?.listen(CREDENTIALS_CHANNEL, () => auth.forgetAll());
+          await keeper.start();
+        },
+        stop: () => keeper.stop(),
+      });
+    }
   } else {
     logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
   }

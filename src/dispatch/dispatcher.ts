@@ -20,6 +20,7 @@
  */
 import type { Logger } from 'pino';
 import { CodedError } from '../domain/errors.js';
+import { OWNS_ALL, type Ownership } from '../domain/ownership.js';
 import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { BatchWriter } from '../util/batch-writer.js';
@@ -58,17 +59,26 @@ export interface DispatcherOptions {
   laneBatch: number;
   /** Told what each attempt came to, and the engine it went to when known (metrics). */
   onOutcome?: (outcome: Outcome, engine: string | undefined) => void;
+  /** The instances this node works on (a cluster: those it holds the lease of); all by default. */
+  ownership?: Ownership;
+  /** Messages of instances another node owns were taken into lanes here: that node should look for them now. */
+  onForeignWork?: () => void;
 }
 
 /** What a lane's send came to, and the lane given back with its last one: both in one commit. */
 interface Completion {
+  instanceId: string;
   outcome?: Outcome;
   release?: LaneRelease;
 }
 
+/** An attempt about to be made, counted first. */
+type Start = AttemptStart & { instanceId: string };
+
 export class Dispatcher {
   private readonly active = new Set<Promise<void>>();
-  private readonly starts: BatchWriter<AttemptStart>;
+  private readonly starts: BatchWriter<Start>;
+  private readonly ownership: Ownership;
   private readonly completions: BatchWriter<Completion>;
   private readonly aborter = new AbortController();
   private readonly shares = new LaneShares();
@@ -95,12 +105,30 @@ export class Dispatcher {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
+    this.ownership = options.ownership ?? OWNS_ALL;
     // A lane's later attempts are counted in the next turn: one yield per message for a long lane.
-    this.starts = new BatchWriter((items) => this.results.begin(items));
+    // Writes for an instance whose lease went to another node meanwhile are dropped (fencing): it is the new owner's now.
+    this.starts = new BatchWriter((items) =>
+      this.outbox.transaction(async (tx) => {
+        const owned = await this.outbox.confirmedInTx(
+          tx,
+          items.map((i) => i.instanceId),
+        );
+        await this.results.beginInTx(
+          tx,
+          items.filter((i) => owned(i.instanceId)),
+        );
+      }),
+    );
     // outbox and results share one store: outcomes, then the lanes they free, in one transaction, in this turn.
     this.completions = new BatchWriter(
-      (items) =>
+      (all) =>
         this.outbox.transaction(async (tx) => {
+          const owned = await this.outbox.confirmedInTx(
+            tx,
+            all.map((c) => c.instanceId),
+          );
+          const items = all.filter((c) => owned(c.instanceId));
           await this.results.recordInTx(
             tx,
             items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])),
@@ -156,6 +184,15 @@ export class Dispatcher {
   }
 
   /**
+   * Resolves once no lane of these instances is being worked here (their
+   * lease is being handed over: no new lane is claimed for them, and a lane
+   * in hand stops after the send it is making).
+   */
+  async drain(instanceIds: readonly string[]): Promise<void> {
+    while (instanceIds.some((id) => this.shares.running(id))) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /**
    * The instance was deleted: what was known of it goes, and a pass runs, so
    * its waiting messages are claimed and fail `instance_not_found`.
    */
@@ -196,10 +233,10 @@ export class Dispatcher {
     const now = this.now();
     const counted = new Set<string>();
     const busy = [...this.shares.busy(), ...this.waiting];
-    const { ingested, lanes, full } = await this.outbox.transaction(async (tx) => {
+    const { ingested, lanes, full, foreign } = await this.outbox.transaction(async (tx) => {
       const lanes: ClaimedLane[] = [];
       const admitShare = this.shares.admitter();
-      const admit = (instanceId: string) => !this.waiting.has(instanceId) && admitShare(instanceId);
+      const admit = (instanceId: string) => !this.waiting.has(instanceId) && this.ownership.holds(instanceId) && admitShare(instanceId);
       // Lanes already waiting go first, oldest first; then the lanes new messages open, while there is room.
       let full = false;
       while (!this.stopped && lanes.length < room) {
@@ -228,8 +265,9 @@ export class Dispatcher {
         counted.add(head.row.id);
       }
       await this.results.beginInTx(tx, starts);
-      return { ingested: ingested.count, lanes, full };
+      return { ingested: ingested.count, lanes, full, foreign: [...ingested.instances].some((id) => !this.ownership.holds(id)) };
     });
+    if (foreign) this.options.onForeignWork?.();
     for (const lane of lanes) this.track(this.runLane(lane, counted.has(lane.messages[0]?.row.id ?? '')));
     const more = !this.stopped && (ingested === INGEST_BATCH || full);
     if (more) await new Promise((resolve) => setImmediate(resolve));
@@ -303,11 +341,13 @@ export class Dispatcher {
           // A counted attempt is made even when stopping (a shutdown turns it into a retry).
           const isCounted = counted && i === 0;
           if (this.stopped && !isCounted) break lane;
+          // The lease went to another node, or is being handed over: its new owner sends the rest.
+          if (!this.ownership.holds(lane.instanceId)) break lane;
           const outcome = await this.attempt(item, isCounted);
           // A waiting instance gives its lane back as it is: claimed again once the instance is ready.
           const done = outcome.kind === 'retry' || outcome.kind === 'waiting' || (last && i === batch.length - 1);
           if (outcome.kind === 'retry' || (outcome.kind === 'waiting' && outcome.runAt !== undefined)) release = { lane, runAt: outcome.runAt };
-          await this.completions.submit(done ? { outcome, release } : { outcome });
+          await this.completions.submit(done ? { instanceId: lane.instanceId, outcome, release } : { instanceId: lane.instanceId, outcome });
           if (done) {
             released = true;
             break lane;
@@ -324,7 +364,7 @@ export class Dispatcher {
     }
     if (!released) {
       try {
-        await this.completions.submit({ release });
+        await this.completions.submit({ instanceId: lane.instanceId, release });
       } catch (err) {
         this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
       }
@@ -352,7 +392,7 @@ export class Dispatcher {
       unresolved = err;
     }
     if (engine !== undefined && !this.canSend(engine, row.instance_id)) return this.wait(row.id, counted);
-    if (!counted) await this.starts.submit({ messageId: row.id, attempt, at: this.now() });
+    if (!counted) await this.starts.submit({ instanceId: row.instance_id, messageId: row.id, attempt, at: this.now() });
     try {
       if (engine === undefined) throw unresolved;
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');

@@ -34,6 +34,11 @@ export class LaneShares {
     };
   }
 
+  /** Whether a lane of the instance is running. */
+  running(instanceId: string): boolean {
+    return this.active.has(instanceId);
+  }
+
   /** A lane of the instance starts running. */
   take(instanceId: string): void {
     this.active.set(instanceId, (this.active.get(instanceId) ?? 0) + 1);

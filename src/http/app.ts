@@ -26,6 +26,10 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { contactRoutes } from './routes/contacts.js';
 import { inboundRoutes } from './routes/inbound.js';
 import { instanceRoutes } from './routes/instance.js';
+import { forwardToOwner } from './forward-to-owner.js';
+import { clusterRoutes } from './routes/cluster.js';
+import type { ClusterView } from '../cluster/view.js';
+import type { OwnerDirectory } from '../domain/ownership.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
 import { sandboxRoutes } from './routes/sandbox.js';
@@ -78,6 +82,7 @@ export interface AppDeps {
   inbox: SandboxInboxStatements;
   whatsapp: { sessions: WhatsAppSessions; statements: WhatsAppStatements; downloadInboundMedia: InboundMediaDownloader };
   webhooks: { endpoints: WebhookEndpointStatements; deliveries: WebhookDeliveryStatements; allowPrivateNetworks: boolean };
+  cluster: { owners: OwnerDirectory; view: () => Promise<ClusterView> };
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -149,7 +154,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
+  clusterRoutes(app, { adminToken: access.adminToken, tokenFailures: access.tokenFailures, view: deps.cluster.view });
+  // Calls that need a live socket are answered by the instance's owner (another node of a cluster: passed on there).
+  const linking = (engine: string): boolean => deps.engineOf(engine)?.capabilities.linking === true;
+  const forward = forwardToOwner(deps.cluster.owners, (request) =>
+    request.instance !== null && linking(request.instance.engine) ? request.instance.id : undefined,
+  );
   adminRoutes(app, {
+    forward: forwardToOwner(deps.cluster.owners, (request) => (request.params as { instance_id?: string }).instance_id?.toLowerCase(), 'here'),
     admin: deps.admin,
     adminToken: access.adminToken,
     tokenFailures: access.tokenFailures,
@@ -159,9 +171,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     instanceDeleted: deps.instanceDeleted,
     engineOf: deps.engineOf,
   });
-  instanceRoutes(app, { auth: deps.auth, sessions: deps.whatsapp.sessions, waitingMessages: sending.waitingMessages, engineOf: deps.engineOf });
-  inboundRoutes(app, { auth: deps.auth, statements: deps.whatsapp.statements, download: deps.whatsapp.downloadInboundMedia });
-  contactRoutes(app, { auth: deps.auth, engineOf: deps.engineOf });
+  void app.register(async (scope) => {
+    scope.addHook('preHandler', forward);
+    instanceRoutes(scope, { auth: deps.auth, sessions: deps.whatsapp.sessions, waitingMessages: sending.waitingMessages, engineOf: deps.engineOf });
+    inboundRoutes(scope, { auth: deps.auth, statements: deps.whatsapp.statements, download: deps.whatsapp.downloadInboundMedia });
+    contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
+  });
   webhookRoutes(app, {
     auth: deps.auth,
     endpoints: deps.webhooks.endpoints,

@@ -77,6 +77,11 @@ export class InstanceAuthenticator {
     return instance;
   }
 
+  /** Forgets every cached credential (another node of a cluster deleted an instance). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Forgets cached credentials of an instance (deleted, or its token rotated). */
   forgetInstance(instanceId: string): void {
     const keys = [...this.cache.entries()].filter(([, v]) => v.id === instanceId).map(([k]) => k);

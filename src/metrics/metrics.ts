@@ -22,6 +22,8 @@ export interface ScrapeSources {
   queues: () => Promise<QueueReading[]>;
   instanceStates: () => Promise<InstanceStateReading[]>;
   now?: () => number;
+  /** Leases this node holds (a cluster on PostgreSQL). */
+  leasesHeld?: () => number;
 }
 
 /** How long one reading of the queues serves scrapes. */
@@ -38,6 +40,8 @@ export class Metrics {
   readonly receipts: Counter<'status'>;
   readonly webhookDeliveries: Counter<'outcome'>;
   readonly webhookLag: Histogram;
+  readonly leaseMoves: Counter<'reason'>;
+  readonly heartbeats: Counter<'result'>;
 
   constructor(sources: ScrapeSources) {
     const registers = [this.registry];
@@ -103,6 +107,29 @@ export class Metrics {
       buckets: LAG_BUCKETS,
       registers,
     });
+    this.leaseMoves = new Counter({
+      name: 'connexa_cluster_lease_moves_total',
+      help: 'Instance leases this node acquired, lost or handed over (a cluster on PostgreSQL)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.heartbeats = new Counter({
+      name: 'connexa_cluster_heartbeats_total',
+      help: 'Lease heartbeats of this node by result (ok, failed)',
+      labelNames: ['result'],
+      registers,
+    });
+    const leasesHeld = sources.leasesHeld;
+    if (leasesHeld !== undefined) {
+      new Gauge({
+        name: 'connexa_cluster_leases_held',
+        help: 'Instance leases this node holds',
+        registers,
+        collect() {
+          this.set(leasesHeld());
+        },
+      });
+    }
     new Gauge({
       name: 'connexa_queue_depth',
       help: 'Messages waiting to be sent, per instance',

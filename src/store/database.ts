@@ -34,8 +34,18 @@ export interface Tx extends Sql {
   afterCommit(fn: () => void): void;
 }
 
+/** Wake-ups between the nodes sharing a database (PostgreSQL; one node needs none). */
+export interface Signals {
+  /** Calls `fn` whenever a node (this one too) signals `channel`; resolves once listening. */
+  listen(channel: string, fn: () => void): Promise<void>;
+  /** Signals `channel` soon (signals close together may become one); never throws. */
+  signal(channel: string): void;
+}
+
 export interface Store {
   readonly dialect: Dialect;
+  /** Set on PostgreSQL, where several nodes may share the database. */
+  readonly signals?: Signals;
   /** Queries outside a transaction. */
   readonly db: Db;
   /** Statements outside a transaction (reads). */

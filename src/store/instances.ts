@@ -31,3 +31,11 @@ export async function deleteInstance(db: Db, id: string): Promise<boolean> {
   const result = await db.deleteFrom('instances').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
 }
+
+export async function countInstances(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('instances')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

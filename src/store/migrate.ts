@@ -17,6 +17,7 @@ import * as m008 from './migrations/008_whatsapp_restriction.js';
 import * as m009 from './migrations/009_inbound_groups_changes.js';
 import * as m010 from './migrations/010_media_parts.js';
 import { migration011 } from './migrations/011_postgres_outbox.js';
+import { migration012 } from './migrations/012_cluster.js';
 
 const migrations = (store: Store): Record<string, Migration> => ({
   '001_initial': m001,
@@ -30,6 +31,7 @@ const migrations = (store: Store): Record<string, Migration> => ({
   '009_inbound_groups_changes': m009,
   '010_media_parts': m010,
   '011_postgres_outbox': migration011(store.dialect),
+  '012_cluster': migration012(store.dialect),
 });
 
 export type MigrateOutcome = { ok: true; applied: string[] } | { ok: false; reason: string };

@@ -10,6 +10,7 @@
 import { DISPATCH_COLUMNS, type DispatchRow } from './schema.js';
 import { placeholders, type Dialect, type Store, type Tx } from './database.js';
 import { ingestFor, type Ingest } from './ingest-sql.js';
+import { confirmedInTx, ownedBy, type Fence } from './leases.js';
 
 export interface Lane {
   instanceId: string;
@@ -43,6 +44,8 @@ export interface Ingested {
   count: number;
   /** The new lanes taken for this node, with their messages. */
   lanes: ClaimedLane[];
+  /** The instances of the messages taken in. */
+  instances: Set<string>;
 }
 
 export interface LaneRelease {
@@ -58,7 +61,14 @@ export interface ExpiredMessage {
 }
 
 const OPEN_LANE = `INSERT INTO lanes (instance_id, recipient, run_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, recipient) DO NOTHING`;
-const LOCK_LANE = `UPDATE lanes SET locked_by = ?, locked_at = ? WHERE instance_id = ? AND recipient = ? AND locked_by IS NULL`;
+/**
+ * A lane is free when no node holds it; in a cluster also when another node
+ * does: only the instance's owner claims its lanes, so another node's lock is
+ * a former owner's, left behind.
+ */
+function lockLane(cluster: boolean): string {
+  return `UPDATE lanes SET locked_by = ?, locked_at = ? WHERE instance_id = ? AND recipient = ? AND ${cluster ? '(locked_by IS NULL OR locked_by <> ?)' : 'locked_by IS NULL'}`;
+}
 const RENEW_LANE = `UPDATE lanes SET locked_at = ? WHERE instance_id = ? AND recipient = ?`;
 // Only the columns a send needs: materialising a row costs per column.
 const LANE_HEAD = `SELECT ${DISPATCH_COLUMNS.map((c) => `m.${c}`).join(', ')}, o.attempts AS outbox_attempts
@@ -72,27 +82,54 @@ const RELEASE_MINE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE 
 const EXPIRE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL AND locked_at < ?`;
 const RENEW_ALL = `UPDATE lanes SET locked_at = ? WHERE locked_by = ?`;
 // Only lanes nobody is working: a message in hand is never expired under its sender.
-const EXPIRED = `SELECT o.message_id, o.instance_id, o.recipient FROM outbox o
+function expired(cluster: boolean): string {
+  return `SELECT o.message_id, o.instance_id, o.recipient FROM outbox o
   JOIN messages m ON m.seq = o.seq
   JOIN lanes l ON l.instance_id = o.instance_id AND l.recipient = o.recipient
-  WHERE m.created_at < ? AND l.locked_by IS NULL LIMIT ?`;
+  WHERE m.created_at < ? AND l.locked_by IS NULL${cluster ? ` AND ${ownedBy('o.instance_id')}` : ''} LIMIT ?`;
+}
 
 /**
  * Due lanes, oldest first, leaving out instances already working as many
- * lanes as their engine is worth. On PostgreSQL, lanes another node is
+ * lanes as their engine is worth. In a cluster (PostgreSQL), only lanes of
+ * instances this node holds the lease of, and lanes another node is
  * claiming right now are skipped rather than waited for.
  */
-function dueLanes(dialect: Dialect, busy: number): string {
+function dueLanes(dialect: Dialect, cluster: boolean, busy: number): string {
   return `SELECT instance_id, recipient FROM lanes
-    WHERE locked_by IS NULL AND run_at <= ?${busy === 0 ? '' : ` AND instance_id NOT IN (${placeholders(busy)})`}
+    WHERE ${cluster ? `(locked_by IS NULL OR locked_by <> ?) AND ${ownedBy('instance_id')}` : 'locked_by IS NULL'} AND run_at <= ?${
+      busy === 0 ? '' : ` AND instance_id NOT IN (${placeholders(busy)})`
+    }
     ORDER BY run_at LIMIT ?${dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''}`;
 }
 
 export class OutboxStatements {
   private readonly ingester: Ingest;
+  private readonly lockSql: string;
 
-  constructor(private readonly store: Store) {
+  /** `fence`: this node's leases, in a cluster (PostgreSQL); on SQLite the one node owns every instance. */
+  constructor(
+    private readonly store: Store,
+    private readonly fence?: Fence,
+  ) {
     this.ingester = ingestFor(store.dialect);
+    this.lockSql = lockLane(fence !== undefined);
+  }
+
+  /**
+   * Of these instances, those whose lease this node still holds with the
+   * epoch it knows, checked in `tx` (a write for any other is dropped: a new
+   * owner has the instance). Every instance on a single node.
+   */
+  async confirmedInTx(tx: Tx, instanceIds: readonly string[]): Promise<(instanceId: string) => boolean> {
+    if (this.fence === undefined) return () => true;
+    const held = await confirmedInTx(tx, this.fence, instanceIds);
+    return (id) => held.has(id);
+  }
+
+  private lock(tx: Tx, nodeId: string, now: number, lane: { instance_id: string; recipient: string }): Promise<number> {
+    const params = [nodeId, now, lane.instance_id, lane.recipient];
+    return tx.run(this.lockSql, this.fence === undefined ? params : [...params, nodeId]);
   }
 
   /**
@@ -135,11 +172,11 @@ export class OutboxStatements {
       }
       const opened = (await tx.run(OPEN_LANE, [row.instance_id, row.recipient, created_at])) === 1;
       if (opened && claim !== undefined && taken.size < claim.room && claim.admit(row.instance_id)) {
-        await tx.run(LOCK_LANE, [claim.nodeId, claim.now, row.instance_id, row.recipient]);
+        await this.lock(tx, claim.nodeId, claim.now, row);
         taken.set(key, { instanceId: row.instance_id, recipient: row.recipient, messages: [{ row, attempts: 0 }] });
       }
     }
-    return { count: rows.length, lanes: [...taken.values()] };
+    return { count: rows.length, lanes: [...taken.values()], instances: new Set(rows.map((r) => r.instance_id)) };
   }
 
   /**
@@ -157,10 +194,16 @@ export class OutboxStatements {
     admit: (instanceId: string) => boolean = () => true,
   ): Promise<ClaimedLane[]> {
     const lanes: ClaimedLane[] = [];
-    const due = await tx.all<{ instance_id: string; recipient: string }>(dueLanes(this.store.dialect, busy.length), [now, ...busy, limit]);
+    const cluster = this.fence === undefined ? [] : [nodeId, nodeId];
+    const due = await tx.all<{ instance_id: string; recipient: string }>(dueLanes(this.store.dialect, this.fence !== undefined, busy.length), [
+      ...cluster,
+      now,
+      ...busy,
+      limit,
+    ]);
     for (const l of due) {
       if (!admit(l.instance_id)) continue;
-      if ((await tx.run(LOCK_LANE, [nodeId, now, l.instance_id, l.recipient])) !== 1) continue;
+      if ((await this.lock(tx, nodeId, now, l)) !== 1) continue;
       const lane = { instanceId: l.instance_id, recipient: l.recipient };
       lanes.push({ ...lane, messages: await this.take(tx, lane, perLane) });
     }
@@ -199,7 +242,12 @@ export class OutboxStatements {
    * one holds (at most `limit`). Fail them in the same transaction.
    */
   async expiredInTx(tx: Tx, acceptedBefore: number, limit: number): Promise<ExpiredMessage[]> {
-    const rows = await tx.all<{ message_id: string; instance_id: string; recipient: string }>(EXPIRED, [acceptedBefore, limit]);
+    const owner = this.fence === undefined ? [] : [this.fence.nodeId];
+    const rows = await tx.all<{ message_id: string; instance_id: string; recipient: string }>(expired(this.fence !== undefined), [
+      acceptedBefore,
+      ...owner,
+      limit,
+    ]);
     return rows.map((r) => ({ messageId: r.message_id, lane: { instanceId: r.instance_id, recipient: r.recipient } }));
   }
 

@@ -6,6 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Store } from './database.js';
+import { confirmedInTx, ownedByNode, type Fence } from './leases.js';
 import type { InboxRow } from './schema.js';
 
 export interface Arrival {
@@ -32,7 +33,11 @@ export interface DueReceipt {
 }
 
 export class SandboxInboxStatements {
-  constructor(private readonly store: Store) {}
+  /** `fence`: in a cluster, this node's leases: it receives and schedules receipts only for the instances it holds. */
+  constructor(
+    private readonly store: Store,
+    private readonly fence?: Fence,
+  ) {}
 
   /**
    * One statement per batch. A batch may hold the same id twice (a resend
@@ -64,18 +69,22 @@ export class SandboxInboxStatements {
       read_due: a.readDue,
       resends: copies - 1,
     }));
-    await this.store.writeTx(false, ({ db }) =>
-      db
+    const fence = this.fence;
+    await this.store.writeTx(false, async (tx) => {
+      // A node that lost an instance's lease sends nothing for it (the sandbox's "WhatsApp" is this table).
+      const held = fence === undefined ? undefined : await confirmedInTx(tx, fence, rows.map((r) => r.instance_id));
+      const sent = held === undefined ? rows : rows.filter((r) => held.has(r.instance_id));
+      if (sent.length === 0) return;
+      await tx.db
         .insertInto('sandbox_inbox')
-        .values(rows)
+        .values(sent)
         .onConflict((oc) => oc.column('provider_id').doUpdateSet({ resends: sql<number>`sandbox_inbox.resends + 1 + excluded.resends` }))
-        .execute(),
-    );
+        .execute();
+    });
   }
 
   dueDeliveries(now: number, limit: number): Promise<DueReceipt[]> {
-    return this.store.db
-      .selectFrom('sandbox_inbox')
+    return this.owned()
       .select(['id', 'message_id', 'part'])
       .where('delivered_at', 'is', null)
       .where('deliver_due', '<=', now)
@@ -85,8 +94,7 @@ export class SandboxInboxStatements {
   }
 
   dueReads(now: number, limit: number): Promise<DueReceipt[]> {
-    return this.store.db
-      .selectFrom('sandbox_inbox')
+    return this.owned()
       .select(['id', 'message_id', 'part'])
       .where('read_at', 'is', null)
       .where('delivered_at', 'is not', null)
@@ -95,6 +103,13 @@ export class SandboxInboxStatements {
       .orderBy('read_due')
       .limit(limit)
       .execute();
+  }
+
+  /** The inbox rows of the instances this node holds (all of them on one node). */
+  private owned() {
+    const from = this.store.db.selectFrom('sandbox_inbox');
+    const fence = this.fence;
+    return fence === undefined ? from : from.where(ownedByNode('instance_id', fence.nodeId));
   }
 
   markDelivered(ids: number[], at: number): Promise<void> {

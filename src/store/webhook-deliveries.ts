@@ -4,6 +4,7 @@
  * the delivery log, a retry, a replay from a time.
  */
 import { placeholders, type Store } from './database.js';
+import { ownedBy } from './leases.js';
 import type { WebhookEventRow } from './schema.js';
 
 export interface DueEvent {
@@ -20,11 +21,14 @@ export type DeliveryOutcome =
   | { kind: 'dead'; id: number; status: number | null; error: string; at: number };
 
 // Walk endpoints, not events: a long backlog behind one dead receiver costs one lookup, not a scan.
-function dueSql(busy: number): string {
+// In a cluster, only the endpoints of instances this node holds: one node delivers each instance's events, in order.
+function dueSql(busy: number, cluster: boolean): string {
   return `SELECT e.id, e.event_id, e.instance_id, e.body, e.attempts
     FROM webhook_endpoints w
     JOIN webhook_events e ON e.id = (SELECT MIN(p.id) FROM webhook_events p WHERE p.instance_id = w.instance_id AND p.status = 'pending')
-    WHERE w.enabled = 1${busy === 0 ? '' : ` AND w.instance_id NOT IN (${placeholders(busy)})`} AND e.next_attempt_at <= ?
+    WHERE w.enabled = 1${cluster ? ` AND ${ownedBy('w.instance_id')}` : ''}${
+      busy === 0 ? '' : ` AND w.instance_id NOT IN (${placeholders(busy)})`
+    } AND e.next_attempt_at <= ?
     ORDER BY e.next_attempt_at LIMIT ?`;
 }
 const DELIVERED = `UPDATE webhook_events SET status = 'delivered', attempts = attempts + 1, last_status = ?, last_error = NULL, delivered_at = ? WHERE id = ?`;
@@ -39,11 +43,16 @@ const REPLAY = `UPDATE webhook_events SET status = 'pending', attempts = 0, next
 const PRUNE = `DELETE FROM webhook_events WHERE status <> 'pending' AND created_at < ?`;
 
 export class WebhookDeliveryStatements {
-  constructor(private readonly store: Store) {}
+  /** `nodeId`: in a cluster, this node (it delivers for the instances whose lease it holds). */
+  constructor(
+    private readonly store: Store,
+    private readonly nodeId?: string,
+  ) {}
 
   /** The head event of each endpoint that is due, skipping endpoints already being delivered to. */
   dueHeads(now: number, busy: readonly string[], limit: number): Promise<DueEvent[]> {
-    return this.store.sql.all<DueEvent>(dueSql(busy.length), [...busy, now, limit]);
+    const owner = this.nodeId === undefined ? [] : [this.nodeId];
+    return this.store.sql.all<DueEvent>(dueSql(busy.length, this.nodeId !== undefined), [...owner, ...busy, now, limit]);
   }
 
   record(o: DeliveryOutcome): Promise<void> {

@@ -17,10 +17,11 @@ export interface Webhooks {
   deliverer: WebhookDeliverer;
 }
 
-export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, config: Config['webhooks'], logger: Logger): Webhooks {
+/** `nodeId`: a node of a cluster delivers the events of the instances whose lease it holds. */
+export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, config: Config['webhooks'], logger: Logger, nodeId?: string): Webhooks {
   const eventIds = new UuidV7();
   const endpoints = new WebhookEndpointStatements(store, sealer);
-  const deliveries = new WebhookDeliveryStatements(store);
+  const deliveries = new WebhookDeliveryStatements(store, nodeId);
   const deliverer = new WebhookDeliverer(
     deliveries,
     endpoints,

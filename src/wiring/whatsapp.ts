@@ -2,6 +2,7 @@
 import { proto } from 'baileys';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Ownership } from '../domain/ownership.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { AuthStore } from '../engines/baileys/auth-store.js';
 import { baileysConnector } from '../engines/baileys/connect.js';
@@ -31,9 +32,11 @@ export interface WhatsAppDeps {
   logger: Logger;
   /** Builds WhatsApp Web sockets; Baileys' real ones unless a test passes its own. */
   connect: SocketFactory | undefined;
+  /** The instances this node connects. */
+  ownership: Ownership;
 }
 
-export function buildWhatsApp({ store, sealer, webhooks, receipts, config, logger, connect }: WhatsAppDeps): WhatsApp {
+export function buildWhatsApp({ store, sealer, webhooks, receipts, config, logger, connect, ownership }: WhatsAppDeps): WhatsApp {
   const statements = new WhatsAppStatements(store, webhooks);
   const waVersion = new WhatsAppVersion(config.version, logger.child({ component: 'whatsapp' }));
   const sessions = new WhatsAppSessions({
@@ -53,6 +56,7 @@ export function buildWhatsApp({ store, sealer, webhooks, receipts, config, logge
     receipts,
     logger: logger.child({ component: 'whatsapp' }),
     staggerMs: config.startStaggerMs,
+    ownership,
   });
   const engine = new BaileysEngine(sessions, new RecipientResolver(), (id) => statements.pacing(id), {
     willSend: (messageId, providerId) => statements.willSend(messageId, providerId),

@@ -25,6 +25,10 @@ export interface ChildGateway extends ApiClient {
   start(): Promise<void>;
   /** Kills the server with SIGKILL (no-op when it is not running). */
   kill(): Promise<void>;
+  /** Stops the server with SIGTERM (a graceful stop) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Sends a signal (SIGSTOP, SIGCONT) to the running server. */
+  signal(name: NodeJS.Signals): void;
   /** Creates a user with an instance over the admin API. */
   tenant(engine?: string): Promise<Tenant>;
   /** Kills the server and removes its folder. */
@@ -43,11 +47,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Prepares a gateway on a free port and a fresh database; `env` adds to (or overrides) the test defaults. */
-export async function childGateway(env: Record<string, string> = {}, prefix = 'connexa-child-'): Promise<ChildGateway> {
+/** `shared`: a database other gateways run on too (several nodes of one cluster); it is not dropped by `dispose`. */
+export async function childGateway(env: Record<string, string> = {}, prefix = 'connexa-child-', shared?: TestDatabase): Promise<ChildGateway> {
   if (!fs.existsSync(MAIN)) throw new Error('dist/main.js is missing: `npm test` builds it before vitest runs');
   const dir = tempDir(prefix);
   const dbFile = path.join(dir, 'connexa.db');
-  const database = await testDatabase(dir, 'connexa.db');
+  const database = shared ?? (await testDatabase(dir, 'connexa.db'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
@@ -78,6 +83,7 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
           CONNEXA_DEMO: 'false',
           CONNEXA_LOG_LEVEL: 'warn',
           CONNEXA_WHATSAPP_VERSION: 'bundled',
+          CONNEXA_NODE_URL: base,
           ...env,
         },
         // On PostgreSQL, the node's data folder (media files) is ./data of its working folder.
@@ -99,10 +105,21 @@ export async function childGateway(env: Record<string, string> = {}, prefix = 'c
       );
     },
     kill,
+    async stop() {
+      const c = child;
+      if (c === undefined || c.exitCode !== null || c.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill('SIGTERM');
+      });
+    },
+    signal(name) {
+      child?.kill(name);
+    },
     tenant: (engine = 'sandbox') => createTenant(base, engine),
     async dispose() {
       await kill();
-      await database.drop();
+      if (shared === undefined) await database.drop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

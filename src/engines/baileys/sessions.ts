@@ -5,6 +5,7 @@
  * store. The HTTP instance endpoints act through this directory.
  */
 import type { Logger } from 'pino';
+import { OWNS_ALL, type Ownership } from '../../domain/ownership.js';
 import type { WhatsAppStatements } from '../../store/whatsapp.js';
 import type { ReceiptSink } from '../engine.js';
 import type { AuthStore } from './auth-store.js';
@@ -25,6 +26,8 @@ export interface SessionsOptions {
   staggerMs?: number;
   backoffBaseMs?: number;
   now?: () => number;
+  /** The instances this node connects (a cluster: those it holds the lease of); all by default. */
+  ownership?: Ownership;
 }
 
 export class WhatsAppSessions implements SessionDirectory {
@@ -53,17 +56,26 @@ export class WhatsAppSessions implements SessionDirectory {
     return this.o.statements.knowsContact(instanceId, phone);
   }
 
-  /** Reconnects every instance with a stored session, a little apart from each other. */
+  /** Reconnects every instance this node owns that has a stored session, a little apart from each other. */
   async startAll(): Promise<void> {
+    this.startSome(await this.o.statements.linkedInstances());
+  }
+
+  /** Reconnects these instances (those with a stored session, that this node owns), a little apart from each other. */
+  startSome(instanceIds: readonly string[]): void {
     const stagger = this.o.staggerMs ?? 500;
-    (await this.o.statements.linkedInstances()).forEach((id, i) => {
-      const t = setTimeout(() => {
-        this.timers.delete(id);
-        // The instance may have been deleted while waiting for its turn.
-        void this.startIfStored(id).catch((err: unknown) => this.o.logger.error({ err, instanceId: id }, 'could not start the session'));
-      }, i * stagger);
-      this.timers.set(id, t);
-    });
+    const ownership = this.o.ownership ?? OWNS_ALL;
+    instanceIds
+      .filter((id) => ownership.holds(id) && !this.timers.has(id))
+      .forEach((id, i) => {
+        const t = setTimeout(() => {
+          this.timers.delete(id);
+          // The instance may have been deleted, or its lease lost, while waiting for its turn.
+          if (!ownership.holds(id)) return;
+          void this.startIfStored(id).catch((err: unknown) => this.o.logger.error({ err, instanceId: id }, 'could not start the session'));
+        }, i * stagger);
+        this.timers.set(id, t);
+      });
   }
 
   private async startIfStored(instanceId: string): Promise<void> {
@@ -158,6 +170,8 @@ export class WhatsAppSessions implements SessionDirectory {
       logger,
       ...(this.o.backoffBaseMs !== undefined ? { backoffBaseMs: this.o.backoffBaseMs } : {}),
       onChange: (snap) => {
+        // A node handing the instance over (or that lost it) closes its socket without recording it: the new owner's state counts.
+        if (!(this.o.ownership ?? OWNS_ALL).holds(instanceId)) return;
         statements.saveState(instanceId, snap).catch((err: unknown) => logger.error({ err, instanceId }, 'could not save the instance state'));
         if (snap.state === 'connected') for (const listener of this.connectedListeners) listener(instanceId);
       },

@@ -1,5 +1,5 @@
 /** The admin API: users and instances, behind the admin bearer token. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { AdminService } from '../../admin/service.js';
 import { ApiError } from '../../domain/errors.js';
 import type { WhatsAppSessions } from '../../engines/baileys/sessions.js';
@@ -26,6 +26,8 @@ export interface AdminRouteDeps {
   instanceDeleted: (instanceId: string) => void;
   /** The engine an instance of this engine name runs on (its capabilities decide, never its name). */
   engineOf: (name: string) => Engine | undefined;
+  /** Passes calls that reach an instance's socket (QR, deletion's logout) to the node that owns it. */
+  forward: preHandlerAsyncHookHandler;
 }
 
 export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
@@ -89,6 +91,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     '/api/v1/admin/instances/:instance_id',
     {
       onRequest,
+      preHandler: deps.forward,
       schema: { params: { type: 'object', properties: { instance_id: { type: 'string', pattern: UUID_PATTERN } } }, response: errors },
     },
     async (request, reply) => {
@@ -110,6 +113,7 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
     '/api/v1/admin/instances/:instance_id/link',
     {
       onRequest,
+      preHandler: deps.forward,
       schema: {
         params: { type: 'object', properties: { instance_id: { type: 'string', pattern: UUID_PATTERN } } },
         response: {

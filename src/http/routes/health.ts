@@ -1,10 +1,12 @@
-/** Liveness and readiness. Ready means: database answers and we are not shutting down. */
+/** Liveness and readiness. Ready means: database answers, we are not shutting down, and (in a cluster) our leases are current. */
 import type { FastifyInstance } from 'fastify';
 import { databaseAnswers, type Db } from '../../store/database.js';
 
 export interface Readiness {
   shuttingDown: boolean;
   started: boolean;
+  /** In a cluster: whether this node's last lease heartbeat is recent (its leases count). */
+  leasesHealthy?: () => boolean;
 }
 
 export function healthRoutes(app: FastifyInstance, deps: { db: Db; readiness: Readiness }): void {
@@ -20,6 +22,9 @@ export function healthRoutes(app: FastifyInstance, deps: { db: Db; readiness: Re
       await databaseAnswers(deps.db);
     } catch {
       return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: 'database' });
+    }
+    if (deps.readiness.leasesHealthy?.() === false) {
+      return reply.code(503).header('Retry-After', '5').send({ status: 'unavailable', reason: 'leases' });
     }
     return { status: 'ready' };
   });

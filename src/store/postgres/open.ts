@@ -14,6 +14,7 @@ import { LRUCache } from 'lru-cache';
 import type { PostgresConfig } from '../../config.js';
 import type { Sql, SqlValue, Store } from '../database.js';
 import type { Database } from '../schema.js';
+import { postgresSignals } from './signals.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -81,10 +82,12 @@ export function openPostgresStore(config: PostgresConfig): Store {
   let closed = false;
 
   const pooled = pooledStatements(pool, cache, new LRUCache<string, string>({ max: 1000 }));
+  const signals = postgresSignals(config.url, (channel) => pooled.run('SELECT pg_notify(?, NULL)', [channel]));
   return {
     dialect: 'postgres',
     db,
     sql: pooled,
+    signals,
     // Autocommit, durable (the connections' synchronous_commit is on).
     writeOne: (text, params) => pooled.run(text, params),
     writeTx: (durable, fn) =>
@@ -105,6 +108,7 @@ export function openPostgresStore(config: PostgresConfig): Store {
     close: async () => {
       if (closed) return;
       closed = true;
+      await signals.close();
       await db.destroy();
     },
   };

@@ -1,0 +1,23 @@
+/**
+ * Which instances this node works on (sends, sockets, webhook deliveries,
+ * receipts). A single node owns every instance; in a cluster, a node owns
+ * those whose lease it holds (cluster/lease-keeper.ts).
+ */
+export interface Ownership {
+  /** Whether this node may start work for the instance now. */
+  holds(instanceId: string): boolean;
+}
+
+export const OWNS_ALL: Ownership = { holds: () => true };
+
+/** Where an instance's live socket is. */
+export type OwnerLocation = { kind: 'here' } | { kind: 'node'; nodeId: string; url: string | null } | { kind: 'nobody' };
+
+/** Finds the node that answers for an instance (calls that need its live socket are passed there). */
+export interface OwnerDirectory {
+  readonly nodeId: string;
+  locate(instanceId: string): Promise<OwnerLocation>;
+}
+
+/** Every instance is here (one node). */
+export const SINGLE_NODE: OwnerDirectory = { nodeId: 'single', locate: async () => ({ kind: 'here' }) };

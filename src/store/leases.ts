@@ -1,0 +1,194 @@
+/**
+ * Instance leases on PostgreSQL (several nodes, one database; migration 012).
+ * Each instance has at most one live lease: the node that owns it and an
+ * epoch that grows with every change of hands. Times are the database
+ * server's clock, so the nodes' clocks may disagree without harm.
+ *
+ * Fencing: a node's writes for an instance confirm, in their own
+ * transaction, that it still holds the lease with the epoch it knows
+ * (`confirmedInTx`, a shared row lock: a takeover waits for that transaction
+ * to end, and a write after a takeover finds the new epoch and is dropped).
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Sql, Store, Tx } from './database.js';
+
+/** The database server's clock, in milliseconds. */
+export const DB_NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+
+/** A condition on an instance id column: the instance's lease is held, live, by the node given as its `?`. */
+export function ownedBy(column: string): string {
+  return `${column} IN (SELECT instance_id FROM instance_leases WHERE node_id = ? AND expires_at > ${DB_NOW_MS})`;
+}
+
+/** `ownedBy` for Kysely queries. */
+export function ownedByNode(column: string, nodeId: string): RawBuilder<boolean> {
+  return sql<boolean>`${sql.ref(column)} IN (SELECT instance_id FROM instance_leases WHERE node_id = ${nodeId} AND expires_at > ${sql.raw(DB_NOW_MS)})`;
+}
+
+/** What a node knows of its leases: its id, and the epoch of each lease it holds. */
+export interface Fence {
+  readonly nodeId: string;
+  epochOf(instanceId: string): number | undefined;
+}
+
+export interface HeldLease {
+  instance_id: string;
+  epoch: number;
+}
+
+export interface ClusterNodeRow {
+  node_id: string;
+  url: string | null;
+  started_at: number;
+  heartbeat_at: number;
+  stopping: boolean;
+  alive: boolean;
+  instances: number;
+}
+
+export interface LeaseMoveRow {
+  id: number;
+  instance_id: string;
+  from_node: string | null;
+  to_node: string | null;
+  epoch: number;
+  reason: string;
+  at: number;
+}
+
+/** Of `instanceIds`, those whose live lease `fence` holds with the epoch it knows; the rows stay locked (shared) until `tx` ends. */
+export async function confirmedInTx(tx: Sql, fence: Fence, instanceIds: readonly string[]): Promise<Set<string>> {
+  const unique = [...new Set(instanceIds)];
+  if (unique.length === 0) return new Set();
+  const rows = await tx.all<HeldLease>(
+    `SELECT instance_id, epoch FROM instance_leases WHERE instance_id = ANY(?::text[]) AND node_id = ? AND expires_at > ${DB_NOW_MS} FOR SHARE`,
+    [unique, fence.nodeId],
+  );
+  return new Set(rows.filter((r) => fence.epochOf(r.instance_id) === r.epoch).map((r) => r.instance_id));
+}
+
+const REGISTER = `INSERT INTO cluster_nodes (node_id, url, incarnation, started_at, heartbeat_at, stopping)
+  VALUES (?, ?, ?, ${DB_NOW_MS}, ${DB_NOW_MS}, false)
+  ON CONFLICT (node_id) DO UPDATE SET url = excluded.url, incarnation = excluded.incarnation,
+    started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, stopping = false
+  RETURNING (SELECT heartbeat_at FROM cluster_nodes WHERE node_id = ?) AS previous_heartbeat`;
+// Leases a former life of this node still holds get a new epoch: its writes, if it still runs, are fenced off.
+const ADOPT = `UPDATE instance_leases SET epoch = epoch + 1 WHERE node_id = ?`;
+const BEAT = `UPDATE cluster_nodes SET heartbeat_at = ${DB_NOW_MS} WHERE node_id = ? AND incarnation = ?`;
+const RENEW = `UPDATE instance_leases SET expires_at = ${DB_NOW_MS} + ? WHERE node_id = ? AND expires_at > ${DB_NOW_MS} RETURNING instance_id, epoch`;
+const CENSUS = `SELECT (SELECT count(*) FROM cluster_nodes WHERE heartbeat_at > ${DB_NOW_MS} - ? AND NOT stopping) AS nodes,
+  (SELECT count(*) FROM instances) AS instances`;
+/**
+ * Free leases (never held, released, or expired) taken for this node, with a
+ * new epoch. Two nodes racing for one row: the second finds the first's live
+ * lease in its conflict check and takes nothing.
+ */
+const ACQUIRE = `WITH free AS (
+    SELECT i.id AS instance_id, l.node_id AS previous
+    FROM instances i LEFT JOIN instance_leases l ON l.instance_id = i.id
+    WHERE l.instance_id IS NULL OR l.node_id IS NULL OR l.expires_at <= ${DB_NOW_MS}
+    ORDER BY l.expires_at NULLS FIRST, i.id LIMIT ?),
+  taken AS (
+    INSERT INTO instance_leases (instance_id, node_id, epoch, expires_at, acquired_at)
+    SELECT instance_id, ?, 1, ${DB_NOW_MS} + ?, ${DB_NOW_MS} FROM free
+    ON CONFLICT (instance_id) DO UPDATE SET node_id = excluded.node_id, epoch = instance_leases.epoch + 1,
+      expires_at = excluded.expires_at, acquired_at = excluded.acquired_at
+    WHERE instance_leases.node_id IS NULL OR instance_leases.expires_at <= ${DB_NOW_MS}
+    RETURNING instance_id, epoch),
+  logged AS (
+    INSERT INTO lease_moves (instance_id, from_node, to_node, epoch, reason, at)
+    SELECT t.instance_id, f.previous, ?, t.epoch, CASE WHEN f.previous IS NULL THEN 'acquired' ELSE 'expired' END, ${DB_NOW_MS}
+    FROM taken t JOIN free f USING (instance_id))
+  SELECT instance_id, epoch FROM taken`;
+const RELEASE = `WITH released AS (
+    UPDATE instance_leases SET node_id = NULL, expires_at = 0 WHERE node_id = ? AND instance_id = ANY(?::text[]) RETURNING instance_id, epoch)
+  INSERT INTO lease_moves (instance_id, from_node, to_node, epoch, reason, at)
+  SELECT instance_id, ?, NULL, epoch, ?, ${DB_NOW_MS} FROM released`;
+const LEAVE = `DELETE FROM cluster_nodes WHERE node_id = ? AND incarnation = ?`;
+const STOPPING = `UPDATE cluster_nodes SET stopping = true WHERE node_id = ? AND incarnation = ?`;
+const OWNER = `SELECT l.node_id, n.url FROM instance_leases l LEFT JOIN cluster_nodes n ON n.node_id = l.node_id
+  WHERE l.instance_id = ? AND l.expires_at > ${DB_NOW_MS}`;
+const NODES = `SELECT n.node_id, n.url, n.started_at, n.heartbeat_at, n.stopping, n.heartbeat_at > ${DB_NOW_MS} - ? AS alive,
+    (SELECT count(*) FROM instance_leases l WHERE l.node_id = n.node_id AND l.expires_at > ${DB_NOW_MS}) AS instances
+  FROM cluster_nodes n ORDER BY n.node_id`;
+const MOVES = `SELECT id, instance_id, from_node, to_node, epoch, reason, at FROM lease_moves ORDER BY id DESC LIMIT ?`;
+const PRUNE_MOVES = `DELETE FROM lease_moves WHERE at < ${DB_NOW_MS} - ?`;
+const FORGET_DEAD = `DELETE FROM cluster_nodes WHERE heartbeat_at < ${DB_NOW_MS} - ?`;
+
+export class LeaseStatements {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * Enters this node in the cluster (again). Returns when its id last
+   * beat, if it was in the table: a node restarted after a crash, or a
+   * second process configured with the same id (whose writes the new epochs
+   * fence off).
+   */
+  register(nodeId: string, url: string | undefined, incarnation: string): Promise<number | undefined> {
+    return this.store.writeTx(true, async (tx) => {
+      const row = await tx.get<{ previous_heartbeat: number | null }>(REGISTER, [nodeId, url ?? null, incarnation, nodeId]);
+      await tx.run(ADOPT, [nodeId]);
+      return row?.previous_heartbeat ?? undefined;
+    });
+  }
+
+  /**
+   * The heartbeat: this node's row, and every live lease it holds extended by
+   * `leaseMs`. `member` is false when another process took this node's id
+   * (it then holds nothing).
+   */
+  heartbeat(nodeId: string, incarnation: string, leaseMs: number): Promise<{ member: boolean; held: HeldLease[] }> {
+    return this.store.writeTx(true, async (tx) => {
+      if ((await tx.run(BEAT, [nodeId, incarnation])) === 0) return { member: false, held: [] };
+      return { member: true, held: await tx.all<HeldLease>(RENEW, [leaseMs, nodeId]) };
+    });
+  }
+
+  /** Live nodes (beat within `leaseMs`, not stopping) and instances, for each node's fair share. */
+  async census(leaseMs: number): Promise<{ nodes: number; instances: number }> {
+    const row = await this.store.sql.get<{ nodes: number; instances: number }>(CENSUS, [leaseMs]);
+    return { nodes: row?.nodes ?? 0, instances: row?.instances ?? 0 };
+  }
+
+  /** Takes up to `limit` free leases for this node; returns them with their new epochs. */
+  acquire(nodeId: string, leaseMs: number, limit: number): Promise<HeldLease[]> {
+    if (limit <= 0) return Promise.resolve([]);
+    return this.store.writeTx(true, (tx) => tx.all<HeldLease>(ACQUIRE, [limit, nodeId, leaseMs, nodeId]));
+  }
+
+  /** Gives leases up (graceful: another node may take them at once). */
+  release(nodeId: string, instanceIds: readonly string[], reason: 'released' | 'rebalanced' | 'stopped'): Promise<number> {
+    if (instanceIds.length === 0) return Promise.resolve(0);
+    return this.store.writeTx(true, (tx) => tx.run(RELEASE, [nodeId, [...instanceIds], nodeId, reason]));
+  }
+
+  /** Marks this node as stopping: the others stop counting it in their share. */
+  stopping(nodeId: string, incarnation: string): Promise<number> {
+    return this.store.writeOne(STOPPING, [nodeId, incarnation]);
+  }
+
+  leave(nodeId: string, incarnation: string): Promise<number> {
+    return this.store.writeOne(LEAVE, [nodeId, incarnation]);
+  }
+
+  /** The node holding an instance's live lease, and where it answers. */
+  owner(instanceId: string): Promise<{ node_id: string; url: string | null } | undefined> {
+    return this.store.sql.get(OWNER, [instanceId]);
+  }
+
+  nodes(leaseMs: number): Promise<ClusterNodeRow[]> {
+    return this.store.sql.all<ClusterNodeRow>(NODES, [leaseMs]);
+  }
+
+  moves(limit: number): Promise<LeaseMoveRow[]> {
+    return this.store.sql.all<LeaseMoveRow>(MOVES, [limit]);
+  }
+
+  /** Moves older than `movesKeptMs`, and nodes silent for `deadForMs`, are forgotten. */
+  prune(movesKeptMs: number, deadForMs: number): Promise<void> {
+    return this.store.writeTx(false, async (tx: Tx) => {
+      await tx.run(PRUNE_MOVES, [movesKeptMs]);
+      await tx.run(FORGET_DEAD, [deadForMs]);
+    });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * A node of a cluster (PostgreSQL, a node that sends): its lease keeper, and
+ * what happens when instances change hands. Instances taken start their
+ * sockets and queues; instances lost stop at once; instances handed over
+ * finish the sends in hand and close their sockets before the lease goes.
+ */
+import type { Logger } from 'pino';
+import { LeaseKeeper } from '../cluster/lease-keeper.js';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Store } from '../store/database.js';
+import { LeaseStatements } from '../store/leases.js';
+
+/** The channel accept commits and ingests signal, so the owners of new messages look for them at once. */
+export const WORK_CHANNEL = 'connexa_work';
+/** The channel an instance's deletion signals, so every node drops the credentials it keeps in memory. */
+export const CREDENTIALS_CHANNEL = 'connexa_credentials';
+
+/** The parts a lease change reaches, bound once they are built. */
+export interface LeaseTargets {
+  wake(): void;
+  forget(instanceId: string): void;
+  drain(instanceIds: readonly string[]): Promise<void>;
+  connect(instanceIds: readonly string[]): void;
+  disconnect(instanceId: string): void;
+}
+
+export interface ClusterNode {
+  keeper: LeaseKeeper;
+  leases: LeaseStatements;
+  /** Binds the parts a lease change reaches (they are built after the keeper, which they ask). */
+  bind(targets: LeaseTargets): void;
+}
+
+export function buildCluster(store: Store, config: Config, metrics: Metrics, logger: Logger): ClusterNode | undefined {
+  if (store.dialect !== 'postgres' || !config.dispatch.enabled) return undefined;
+  const leases = new LeaseStatements(store);
+  let targets: LeaseTargets | undefined;
+  const on = (): LeaseTargets => {
+    if (targets === undefined) throw new Error('cluster targets not bound');
+    return targets;
+  };
+  const keeper = new LeaseKeeper(
+    leases,
+    {
+      acquired: (ids) => {
+        on().connect(ids);
+        on().wake();
+      },
+      lost: (ids) => {
+        for (const id of ids) {
+          on().disconnect(id);
+          on().forget(id);
+        }
+      },
+      handOver: async (ids) => {
+        await on().drain(ids);
+        for (const id of ids) {
+          on().disconnect(id);
+          on().forget(id);
+        }
+      },
+    },
+    {
+      nodeId: config.nodeId,
+      url: config.cluster.nodeUrl,
+      leaseMs: config.cluster.leaseMs,
+      handOverStep: config.cluster.handOverStep,
+      handOverCooldownBeats: 1,
+    },
+    logger.child({ component: 'cluster' }),
+    {
+      heartbeat: (ok) => metrics.heartbeats.inc({ result: ok ? 'ok' : 'failed' }),
+      moved: (reason, count) => metrics.leaseMoves.inc({ reason }, count),
+    },
+  );
+  return {
+    keeper,
+    leases,
+    bind: (t) => {
+      targets = t;
+    },
+  };
+}
