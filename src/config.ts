@@ -28,6 +28,13 @@ export interface PostgresConfig {
    * another host, where a commit is mostly waiting, gains from 2–4.
    */
   acceptCommits: number;
+  /**
+   * A transaction left idle this long is ended by the server, its locks
+   * released. Ours never wait between statements for anything but the event
+   * loop, so one idle this long belongs to a node paused past its lease
+   * (it has lost its instances): the others must not wait for it.
+   */
+  idleTransactionMs?: number;
 }
 
 export type DatabaseConfig = SqliteConfig | PostgresConfig;
@@ -215,7 +222,12 @@ function parseDatabaseUrl(r: Reader, cwd: string): DatabaseConfig {
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     const poolMax = r.int('CONNEXA_DATABASE_POOL_MAX', 10, 2, 200);
-    return { dialect: 'postgres', url, poolMax, acceptCommits: r.int('CONNEXA_DATABASE_ACCEPT_COMMITS', 1, 1, Math.max(1, poolMax - 1)) };
+    return {
+      dialect: 'postgres',
+      url,
+      poolMax,
+      acceptCommits: r.int('CONNEXA_DATABASE_ACCEPT_COMMITS', 1, 1, Math.max(1, poolMax - 1)),
+    };
   } else {
     r.problems.push(`${name}: expected sqlite:<path> or postgres://…, got a value starting "${url.slice(0, 12)}"`);
   }
@@ -355,5 +367,6 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
+  if (database.dialect === 'postgres') database.idleTransactionMs = Math.max(5_000, config.cluster.leaseMs);
   return config;
 }

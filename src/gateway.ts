@@ -38,7 +38,7 @@ import { buildSender } from './wiring/sender.js';
 import { openStorage } from './wiring/storage.js';
 import { buildWebhooks } from './wiring/webhooks.js';
 import { buildWhatsApp } from './wiring/whatsapp.js';
-import { buildCluster, CREDENTIALS_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
+import { buildCluster, CREDENTIALS_CHANNEL, LEASES_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
 import { OWNS_ALL, SINGLE_NODE } from './domain/ownership.js';
 import { clusterOwners } from './cluster/owners.js';
 import { clusterView, singleNodeView } from './cluster/view.js';
@@ -144,10 +144,12 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     wake: () => dispatcher.wake(),
     forget: (id) => dispatcher.forget(id),
     drain: (ids) => dispatcher.drain(ids),
-    connect: (ids) => whatsapp.sessions.startSome(ids),
+    connect: (ids) => {
+      whatsapp.sessions.startSome(ids).catch((err: unknown) => logger.error({ err }, 'could not reconnect the sessions taken over'));
+    },
     disconnect: (id) => whatsapp.sessions.forget(id),
   });
-  const admin = new AdminService(store.db, [...engines.keys()]);
+  const admin = new AdminService(store.db, [...engines.keys()], Date.now, () => store.signals?.signal(LEASES_CHANNEL));
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false, ...(keeper !== undefined ? { leasesHealthy: () => keeper.healthy() } : {}) };
   const authFailureOptions = {
@@ -228,6 +230,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         start: async () => {
           await store.signals?.listen(WORK_CHANNEL, () => dispatcher.wake());
           await store.signals?.listen(CREDENTIALS_CHANNEL, () => auth.forgetAll());
+          // A new instance: a heartbeat now, so a node below its share takes it at once.
+          await store.signals?.listen(LEASES_CHANNEL, () => void keeper.tick());
           await keeper.start();
         },
         stop: () => keeper.stop(),

@@ -34,6 +34,8 @@ export class AdminService {
     /** The engines instances may be created for (those this build runs). */
     private readonly engines: readonly EngineName[],
     private readonly now: () => number = Date.now,
+    /** Told of each new instance (a cluster: a node takes its lease at once). */
+    private readonly created: (instanceId: string) => void = () => {},
   ) {}
 
   async createUser(name: unknown): Promise<{ user_id: string; name: string }> {
@@ -61,6 +63,7 @@ export class AdminService {
       createdAt: this.now(),
       config: JSON.stringify(settings),
     });
+    this.created(id);
     return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
   }
 }

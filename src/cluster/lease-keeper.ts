@@ -59,6 +59,8 @@ export class LeaseKeeper implements Ownership, Fence {
   private beatsSinceHandOver = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** A tick asked for while one ran: one more follows it (it may have read the census before the change). */
+  private again = false;
   /** A handover in progress: heartbeats go on meanwhile (its sends may take a while). */
   private handing: Promise<void> | undefined;
   private stopped = false;
@@ -118,9 +120,13 @@ export class LeaseKeeper implements Ownership, Fence {
     await this.leases.leave(this.o.nodeId, this.incarnation);
   }
 
-  /** One heartbeat now (tests; the timer calls it too). Calls do not overlap. */
+  /** One heartbeat now (the timer, and a new instance, call it). Calls do not overlap: one during a heartbeat runs after it. */
   tick(): Promise<void> {
-    this.running ??= this.beat()
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.beat()
       .catch((err: unknown) => {
         this.events.heartbeat(false);
         this.logger.error({ err }, 'lease heartbeat failed');
@@ -128,6 +134,10 @@ export class LeaseKeeper implements Ownership, Fence {
       })
       .finally(() => {
         this.running = undefined;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          void this.tick();
+        }
       });
     return this.running;
   }

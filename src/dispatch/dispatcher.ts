@@ -68,12 +68,14 @@ export interface DispatcherOptions {
 /** What a lane's send came to, and the lane given back with its last one: both in one commit. */
 interface Completion {
   instanceId: string;
+  /** The lease epoch the lane was worked under (fencing). */
+  epoch: number;
   outcome?: Outcome;
   release?: LaneRelease;
 }
 
 /** An attempt about to be made, counted first. */
-type Start = AttemptStart & { instanceId: string };
+type Start = AttemptStart & { instanceId: string; epoch: number };
 
 export class Dispatcher {
   private readonly active = new Set<Promise<void>>();
@@ -116,7 +118,7 @@ export class Dispatcher {
         );
         await this.results.beginInTx(
           tx,
-          items.filter((i) => owned(i.instanceId)),
+          items.filter((i) => owned(i.instanceId, i.epoch)),
         );
       }),
     );
@@ -128,7 +130,7 @@ export class Dispatcher {
             tx,
             all.map((c) => c.instanceId),
           );
-          const items = all.filter((c) => owned(c.instanceId));
+          const items = all.filter((c) => owned(c.instanceId, c.epoch));
           await this.results.recordInTx(
             tx,
             items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])),
@@ -328,6 +330,9 @@ export class Dispatcher {
   /** Works a claimed lane; its first message's attempt is already counted when `headCounted`. */
   private async runLane(claimed: ClaimedLane, headCounted: boolean): Promise<void> {
     const lane = { instanceId: claimed.instanceId, recipient: claimed.recipient };
+    // The lease this lane is worked under: if it changes (lost, even if taken back since), the lane stops here.
+    const epoch = this.ownership.epochOf(lane.instanceId) ?? -1;
+    const mine = (): boolean => this.ownership.holds(lane.instanceId) && this.ownership.epochOf(lane.instanceId) === epoch;
     let release: LaneRelease = { lane, runAt: undefined };
     let released = false;
     let batch = claimed.messages;
@@ -342,12 +347,13 @@ export class Dispatcher {
           const isCounted = counted && i === 0;
           if (this.stopped && !isCounted) break lane;
           // The lease went to another node, or is being handed over: its new owner sends the rest.
-          if (!this.ownership.holds(lane.instanceId)) break lane;
-          const outcome = await this.attempt(item, isCounted);
+          if (!mine()) break lane;
+          const outcome = await this.attempt(item, isCounted, epoch);
           // A waiting instance gives its lane back as it is: claimed again once the instance is ready.
           const done = outcome.kind === 'retry' || outcome.kind === 'waiting' || (last && i === batch.length - 1);
           if (outcome.kind === 'retry' || (outcome.kind === 'waiting' && outcome.runAt !== undefined)) release = { lane, runAt: outcome.runAt };
-          await this.completions.submit(done ? { instanceId: lane.instanceId, outcome, release } : { instanceId: lane.instanceId, outcome });
+          const instanceId = lane.instanceId;
+          await this.completions.submit(done ? { instanceId, epoch, outcome, release } : { instanceId, epoch, outcome });
           if (done) {
             released = true;
             break lane;
@@ -364,7 +370,7 @@ export class Dispatcher {
     }
     if (!released) {
       try {
-        await this.completions.submit({ instanceId: lane.instanceId, release });
+        await this.completions.submit({ instanceId: lane.instanceId, epoch, release });
       } catch (err) {
         this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
       }
@@ -372,15 +378,15 @@ export class Dispatcher {
     this.shares.give(lane.instanceId);
   }
 
-  private async attempt(item: LaneMessage, counted: boolean): Promise<Outcome> {
+  private async attempt(item: LaneMessage, counted: boolean, epoch: number): Promise<Outcome> {
     const seen: { engine?: string } = {};
-    const outcome = await this.tryOnce(item, counted, seen);
+    const outcome = await this.tryOnce(item, counted, epoch, seen);
     // Waiting is not an attempt.
     if (outcome.kind !== 'waiting') this.options.onOutcome?.(outcome, seen.engine);
     return outcome;
   }
 
-  private async tryOnce({ row, attempts }: LaneMessage, counted: boolean, seen: { engine?: string }): Promise<Outcome> {
+  private async tryOnce({ row, attempts }: LaneMessage, counted: boolean, epoch: number, seen: { engine?: string }): Promise<Outcome> {
     const attempt = attempts + 1;
     if (attempt > this.options.maxAttempts) return exhaustedOutcome(row.id, attempts, this.now());
     let engine: Engine | undefined;
@@ -392,7 +398,7 @@ export class Dispatcher {
       unresolved = err;
     }
     if (engine !== undefined && !this.canSend(engine, row.instance_id)) return this.wait(row.id, counted);
-    if (!counted) await this.starts.submit({ instanceId: row.instance_id, messageId: row.id, attempt, at: this.now() });
+    if (!counted) await this.starts.submit({ instanceId: row.instance_id, epoch, messageId: row.id, attempt, at: this.now() });
     try {
       if (engine === undefined) throw unresolved;
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');

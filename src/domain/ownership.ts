@@ -6,9 +6,15 @@
 export interface Ownership {
   /** Whether this node may start work for the instance now. */
   holds(instanceId: string): boolean;
+  /**
+   * The epoch of the lease this node holds on the instance (undefined: none).
+   * Work begun under one epoch ends when the epoch changes, even if the
+   * instance came back to this node meanwhile.
+   */
+  epochOf(instanceId: string): number | undefined;
 }
 
-export const OWNS_ALL: Ownership = { holds: () => true };
+export const OWNS_ALL: Ownership = { holds: () => true, epochOf: () => 0 };
 
 /** Where an instance's live socket is. */
 export type OwnerLocation = { kind: 'here' } | { kind: 'node'; nodeId: string; url: string | null } | { kind: 'nobody' };

@@ -12,7 +12,6 @@ import { request as httpRequest } from 'undici';
 import { ApiError } from '../domain/errors.js';
 import type { OwnerDirectory } from '../domain/ownership.js';
 
-
 const FORWARDED_BY = 'x-connexa-forwarded-by';
 const PASSED_ON = ['authorization', 'content-type', 'accept', 'user-agent', 'x-forwarded-for'];
 const PASSED_BACK = ['content-type', 'retry-after', 'cache-control', 'content-disposition', 'x-content-type-options'];

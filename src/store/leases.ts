@@ -56,15 +56,24 @@ export interface LeaseMoveRow {
   at: number;
 }
 
-/** Of `instanceIds`, those whose live lease `fence` holds with the epoch it knows; the rows stay locked (shared) until `tx` ends. */
-export async function confirmedInTx(tx: Sql, fence: Fence, instanceIds: readonly string[]): Promise<Set<string>> {
+/**
+ * Of `instanceIds`, the epochs of the live leases `nodeId` holds; the rows
+ * stay locked (shared) until `tx` ends, so no takeover commits in between.
+ */
+export async function heldEpochsInTx(tx: Sql, nodeId: string, instanceIds: readonly string[]): Promise<Map<string, number>> {
   const unique = [...new Set(instanceIds)];
-  if (unique.length === 0) return new Set();
+  if (unique.length === 0) return new Map();
   const rows = await tx.all<HeldLease>(
     `SELECT instance_id, epoch FROM instance_leases WHERE instance_id = ANY(?::text[]) AND node_id = ? AND expires_at > ${DB_NOW_MS} FOR SHARE`,
-    [unique, fence.nodeId],
+    [unique, nodeId],
   );
-  return new Set(rows.filter((r) => fence.epochOf(r.instance_id) === r.epoch).map((r) => r.instance_id));
+  return new Map(rows.map((r) => [r.instance_id, r.epoch]));
+}
+
+/** Of `instanceIds`, those whose live lease `fence` holds with the epoch it knows now (see `heldEpochsInTx`). */
+export async function confirmedInTx(tx: Sql, fence: Fence, instanceIds: readonly string[]): Promise<Set<string>> {
+  const held = await heldEpochsInTx(tx, fence.nodeId, instanceIds);
+  return new Set([...held].filter(([id, epoch]) => fence.epochOf(id) === epoch).map(([id]) => id));
 }
 
 const REGISTER = `INSERT INTO cluster_nodes (node_id, url, incarnation, started_at, heartbeat_at, stopping)

@@ -10,7 +10,7 @@
 import { DISPATCH_COLUMNS, type DispatchRow } from './schema.js';
 import { placeholders, type Dialect, type Store, type Tx } from './database.js';
 import { ingestFor, type Ingest } from './ingest-sql.js';
-import { confirmedInTx, ownedBy, type Fence } from './leases.js';
+import { heldEpochsInTx, ownedBy, type Fence } from './leases.js';
 
 export interface Lane {
   instanceId: string;
@@ -117,14 +117,15 @@ export class OutboxStatements {
   }
 
   /**
-   * Of these instances, those whose lease this node still holds with the
-   * epoch it knows, checked in `tx` (a write for any other is dropped: a new
-   * owner has the instance). Every instance on a single node.
+   * Whether this node still holds each instance's lease with the epoch its
+   * work began under, checked in `tx` (a write from older work is dropped:
+   * the instance has changed hands since, if only to come back). Always on a
+   * single node.
    */
-  async confirmedInTx(tx: Tx, instanceIds: readonly string[]): Promise<(instanceId: string) => boolean> {
+  async confirmedInTx(tx: Tx, instanceIds: readonly string[]): Promise<(instanceId: string, epoch: number) => boolean> {
     if (this.fence === undefined) return () => true;
-    const held = await confirmedInTx(tx, this.fence, instanceIds);
-    return (id) => held.has(id);
+    const held = await heldEpochsInTx(tx, this.fence.nodeId, instanceIds);
+    return (id, epoch) => held.get(id) === epoch;
   }
 
   private lock(tx: Tx, nodeId: string, now: number, lane: { instance_id: string; recipient: string }): Promise<number> {

@@ -72,7 +72,14 @@ export class SandboxInboxStatements {
     const fence = this.fence;
     await this.store.writeTx(false, async (tx) => {
       // A node that lost an instance's lease sends nothing for it (the sandbox's "WhatsApp" is this table).
-      const held = fence === undefined ? undefined : await confirmedInTx(tx, fence, rows.map((r) => r.instance_id));
+      const held =
+        fence === undefined
+          ? undefined
+          : await confirmedInTx(
+              tx,
+              fence,
+              rows.map((r) => r.instance_id),
+            );
       const sent = held === undefined ? rows : rows.filter((r) => held.has(r.instance_id));
       if (sent.length === 0) return;
       await tx.db

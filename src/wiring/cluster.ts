@@ -13,6 +13,8 @@ import { LeaseStatements } from '../store/leases.js';
 
 /** The channel accept commits and ingests signal, so the owners of new messages look for them at once. */
 export const WORK_CHANNEL = 'connexa_work';
+/** The channel a new instance signals, so a node below its share takes its lease at once. */
+export const LEASES_CHANNEL = 'connexa_leases';
 /** The channel an instance's deletion signals, so every node drops the credentials it keeps in memory. */
 export const CREDENTIALS_CHANNEL = 'connexa_credentials';
 

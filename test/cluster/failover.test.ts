@@ -41,7 +41,7 @@ describe.skipIf(!onPostgres)('three nodes, one killed mid-stream', () => {
     cluster = c;
     const nodes: ChildGateway[] = [await c.add(), await c.add(), await c.add()];
     await Promise.all(nodes.map((n) => n.start()));
-    const [n1, n2, n3] = nodes as [ChildGateway, ChildGateway, ChildGateway];
+    const [n1, , n3] = nodes as [ChildGateway, ChildGateway, ChildGateway];
 
     const tenants: Tenant[] = [];
     await inParallel(

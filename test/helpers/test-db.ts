@@ -5,6 +5,7 @@
  * gets a database of its own, created fresh on the server at
  * CONNEXA_TEST_POSTGRES_URL and dropped when the test closes it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.js';
@@ -33,8 +34,10 @@ export interface TestDatabase {
   config: DatabaseConfig;
   /** CONNEXA_DATABASE_URL of it. */
   url: string;
-  /** Where a gateway on it, run in `dir`, keeps message files. */
+  /** Where a gateway on it keeps message files (SQLite: a folder beside the database; PostgreSQL: rows in it). */
   mediaDir: string;
+  /** How many messages have a file in the media spool. */
+  spooled(): Promise<number>;
   /** Environment a gateway needs on it (the database URL, and the secret key on PostgreSQL). */
   env: Record<string, string>;
   drop(): Promise<void>;
@@ -48,6 +51,7 @@ export async function testDatabase(dir: string, file = 'db.sqlite'): Promise<Tes
       config,
       url: `sqlite:${config.file}`,
       mediaDir: `${config.file}-media`,
+      spooled: async () => (fs.existsSync(`${config.file}-media`) ? fs.readdirSync(`${config.file}-media`).length : 0),
       env: { CONNEXA_DATABASE_URL: `sqlite:${config.file}` },
       drop: async () => undefined,
     };
@@ -60,6 +64,15 @@ export async function testDatabase(dir: string, file = 'db.sqlite'): Promise<Tes
     config: { dialect: 'postgres', url: url.toString(), poolMax: 4, acceptCommits: 1 },
     url: url.toString(),
     mediaDir: path.join(dir, 'data', 'media'),
+    spooled: async () => {
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        return Number((await client.query<{ n: string }>('SELECT count(DISTINCT message_id) AS n FROM media_parts')).rows[0]?.n ?? 0);
+      } finally {
+        await client.end();
+      }
+    },
     env: { CONNEXA_DATABASE_URL: url.toString(), CONNEXA_SECRET_KEY: TEST_SECRET_KEY },
     drop: () =>
       admin(async (c) => {

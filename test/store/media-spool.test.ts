@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Acceptor } from '../../src/dispatch/acceptor.js';
 import type { NewMessage } from '../../src/domain/message.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { MediaSpool } from '../../src/store/media-spool.js';
+import { FileSpool } from '../../src/store/spool-files.js';
 import { AcceptStatements } from '../../src/store/messages.js';
 import { migrate } from '../../src/store/migrate.js';
 import { OutcomeStatements } from '../../src/store/outcomes.js';
@@ -22,7 +22,7 @@ import { tempDir } from '../helpers/gateway.js';
 let dir: string;
 let file: string;
 let store: Store;
-let spool: MediaSpool;
+let spool: FileSpool;
 
 const image = (id: string, bytes: Buffer, key?: string): NewMessage => ({
   id,
@@ -51,7 +51,7 @@ beforeEach(async () => {
   file = path.join(dir, 'db.sqlite');
   store = openStore({ dialect: 'sqlite', file });
   expect((await migrate(store)).ok).toBe(true);
-  spool = MediaSpool.open(store, { dialect: 'sqlite', file });
+  spool = FileSpool.open(store, { dialect: 'sqlite', file });
 });
 afterEach(async () => {
   await store.close();
@@ -152,7 +152,7 @@ describe('media spool', () => {
   it('an in-memory database gets a private folder, removed when it closes', async () => {
     const memory = openStore({ dialect: 'sqlite', file: ':memory:' });
     expect((await migrate(memory)).ok).toBe(true);
-    const temporary = MediaSpool.open(memory, { dialect: 'sqlite', file: ':memory:' });
+    const temporary = FileSpool.open(memory, { dialect: 'sqlite', file: ':memory:' });
     await temporary.put('x', randomBytes(10));
     expect(fs.existsSync(path.join(temporary.dir, 'x'))).toBe(true);
     await temporary.close();

@@ -56,13 +56,18 @@ export class WhatsAppSessions implements SessionDirectory {
     return this.o.statements.knowsContact(instanceId, phone);
   }
 
-  /** Reconnects every instance this node owns that has a stored session, a little apart from each other. */
+  /** Reconnects every linked instance this node owns, a little apart from each other. */
   async startAll(): Promise<void> {
-    this.startSome(await this.o.statements.linkedInstances());
+    this.reconnect(await this.o.statements.linkedInstances());
   }
 
-  /** Reconnects these instances (those with a stored session, that this node owns), a little apart from each other. */
-  startSome(instanceIds: readonly string[]): void {
+  /** Reconnects those of these instances that are linked (instances this node just took over). */
+  async startSome(instanceIds: readonly string[]): Promise<void> {
+    const linked = new Set(await this.o.statements.linkedInstances());
+    this.reconnect(instanceIds.filter((id) => linked.has(id)));
+  }
+
+  private reconnect(instanceIds: readonly string[]): void {
     const stagger = this.o.staggerMs ?? 500;
     const ownership = this.o.ownership ?? OWNS_ALL;
     instanceIds

@@ -5,7 +5,8 @@ import type { Dialect } from '../database.js';
  * PostgreSQL only (several nodes share one database; see store/leases.ts):
  * the nodes of the cluster with their heartbeat, one lease row per instance
  * (the node that owns it and the epoch that fences a former owner's writes),
- * and the log of lease moves. Nothing changes on SQLite (one node owns all).
+ * and the log of lease moves; media files kept in rows get the time they
+ * were stored. Nothing changes on SQLite (one node owns all).
  */
 export function migration012(dialect: Dialect): { up: (db: Kysely<unknown>) => Promise<void> } {
   return {
@@ -37,6 +38,8 @@ export function migration012(dialect: Dialect): { up: (db: Kysely<unknown>) => P
         at bigint NOT NULL
       )`.execute(db);
       await sql`CREATE INDEX lease_moves_at ON lease_moves (at)`.execute(db);
+      // Waiting messages' files are rows here (every node reads them): when each was stored, for the sweep of a crashed accept's.
+      await sql`ALTER TABLE media_parts ADD COLUMN stored_at bigint NOT NULL DEFAULT 0`.execute(db);
     },
   };
 }

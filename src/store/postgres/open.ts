@@ -68,8 +68,8 @@ export function openPostgresStore(config: PostgresConfig): Store {
     options: '-c synchronous_commit=on',
     // As SQLite's busy timeout: a statement that waits this long for a lock fails (a 5xx, never a hang).
     lock_timeout: 5_000,
-    // A transaction left open by a stuck caller does not hold its locks for ever.
-    idle_in_transaction_session_timeout: 60_000,
+    // A transaction left open by a stuck (or paused) node does not hold its locks for long (see PostgresConfig).
+    idle_in_transaction_session_timeout: config.idleTransactionMs ?? 60_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === INT8 || oid === NUMERIC ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
@@ -77,6 +77,9 @@ export function openPostgresStore(config: PostgresConfig): Store {
   });
   // An idle connection the server dropped: the pool replaces it; the next statement on it would fail visibly.
   pool.on('error', () => undefined);
+  // The same for a connection in use (the server ended a transaction left idle by a paused node): the statement
+  // waiting on it fails, and the process lives on, rather than dying of an unhandled 'error' event.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const cache = new LRUCache<string, string>({ max: 1000 });
   let closed = false;

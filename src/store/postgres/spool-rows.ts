@@ -1,0 +1,54 @@
+/**
+ * The media spool on PostgreSQL: a waiting message's file in rows of
+ * `media_parts` (1 MiB each), so whichever node sends the message reads it.
+ * Written in a durable commit of its own before the message's commit; a
+ * crash in between leaves parts without a message, removed by a later
+ * sweep once they are old enough that no accept can still be committing
+ * them (another node may be accepting right now).
+ */
+import type { Store } from '../database.js';
+import { DB_NOW_MS } from '../leases.js';
+import { getMediaBytes } from '../messages.js';
+import type { MediaSpool } from '../media-spool.js';
+
+const PART_BYTES = 1024 * 1024;
+/** Parts without a message this old are a crashed accept's, never one in progress. */
+const ORPHAN_AFTER_MS = 60 * 60_000;
+
+const CLEAR = `DELETE FROM media_parts WHERE message_id = ?`;
+const PUT = `INSERT INTO media_parts (message_id, seq, bytes, stored_at) VALUES (?, ?, ?, ${DB_NOW_MS})`;
+const REMOVE = `DELETE FROM media_parts WHERE message_id = ANY(?::text[])`;
+const SWEEP = `DELETE FROM media_parts p WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = p.message_id AND m.status IN ('queued', 'sending'))
+  AND (EXISTS (SELECT 1 FROM messages m WHERE m.id = p.message_id) OR p.stored_at < ${DB_NOW_MS} - ?)`;
+
+export class PostgresSpool implements MediaSpool {
+  constructor(private readonly store: Store) {}
+
+  async put(messageId: string, bytes: Uint8Array): Promise<void> {
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    await this.store.writeTx(true, async (tx) => {
+      await tx.run(CLEAR, [messageId]);
+      for (let seq = 0, at = 0; at < buffer.length || seq === 0; seq++, at += PART_BYTES) {
+        await tx.run(PUT, [messageId, seq, buffer.subarray(at, at + PART_BYTES)]);
+      }
+    });
+  }
+
+  read(messageId: string): Promise<Buffer | undefined> {
+    return getMediaBytes(this.store.db, messageId);
+  }
+
+  async remove(messageIds: readonly string[]): Promise<void> {
+    if (messageIds.length > 0) await this.store.writeTx(false, (tx) => tx.run(REMOVE, [[...messageIds]]));
+  }
+
+  discard(messageIds: readonly string[]): void {
+    this.remove(messageIds).catch(() => undefined);
+  }
+
+  sweep(): Promise<number> {
+    return this.store.writeTx(false, (tx) => tx.run(SWEEP, [ORPHAN_AFTER_MS]));
+  }
+
+  async close(): Promise<void> {}
+}
