@@ -48,18 +48,22 @@ describe.skipIf(!onPostgres)('a node paused past its lease', () => {
     for (let i = 0; i < 10; i++) tenants.push(await createTenant(b.base));
     await c.settled(b, ['n1', 'n2'], 10, 5, 20_000);
 
-    // A stream of sends through b, to every instance: a has sends in hand for its five when it is paused.
+    // A stream of sends through b, to every instance, in bursts: a's lanes hold several messages in hand when it is paused.
     let running = true;
     const acked: string[] = [];
     const writers = tenants.map(async (t, w) => {
       let n = 0;
       while (running) {
-        const res = await fetch(`${b.base}/api/v1/message/text`, {
-          method: 'POST',
-          headers: { authorization: t.auth, 'content-type': 'application/json' },
-          body: JSON.stringify({ phone: `55449100${String(w).padStart(4, '0')}`, data: { text: `m${n++}` } }),
-        });
-        if (res.status === 200) acked.push(((await res.json()) as { message_id: string }).message_id);
+        await Promise.all(
+          Array.from({ length: 8 }, async () => {
+            const res = await fetch(`${b.base}/api/v1/message/text`, {
+              method: 'POST',
+              headers: { authorization: t.auth, 'content-type': 'application/json' },
+              body: JSON.stringify({ phone: `55449100${String(w).padStart(4, '0')}`, data: { text: `m${n++}` } }),
+            });
+            if (res.status === 200) acked.push(((await res.json()) as { message_id: string }).message_id);
+          }),
+        );
       }
     });
     await new Promise((r) => setTimeout(r, 800));
