@@ -6,7 +6,6 @@
  * stay exactly as the new owner left them.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ChildGateway } from '../helpers/child-gateway.js';
 import { testCluster, type TestCluster } from '../helpers/cluster.js';
 import { createTenant, waitFor, type Tenant } from '../helpers/gateway.js';
 import { onPostgres } from '../helpers/test-db.js';
