@@ -1,17 +1,19 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Two projects: every test on SQLite, and the tests that touch a database
+ * Projects: every test on SQLite, and the tests that touch a database
  * again on PostgreSQL (CONNEXA_TEST_DIALECT=postgres; see
- * test/helpers/test-db.ts). scripts/test.mjs turns the second on when
- * PostgreSQL answers (CONNEXA_TEST_POSTGRES=1) and says so when it does not.
+ * test/helpers/test-db.ts); then, alone and one file at a time, the cluster
+ * tests (several nodes on one PostgreSQL, each a process: their lease
+ * heartbeats must not starve behind other tests). scripts/test.mjs turns the
+ * PostgreSQL projects on when PostgreSQL answers (CONNEXA_TEST_POSTGRES=1)
+ * and says so when it does not.
  */
 const DATABASE_TESTS = [
   'test/store/**/*.test.ts',
   'test/dispatch/**/*.test.ts',
   'test/webhooks/**/*.test.ts',
   'test/e2e/**/*.test.ts',
-  'test/cluster/**/*.test.ts',
   'test/engines/**/*.test.ts',
   'test/unit/idempotency-gate.test.ts',
   'test/media/download-concurrency.test.ts',
@@ -29,9 +31,21 @@ export default defineConfig({
   test: {
     ...shared,
     projects: [
-      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'] } },
+      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/cluster/**'] } },
       ...(process.env['CONNEXA_TEST_POSTGRES'] === '1'
-        ? [{ test: { ...shared, name: 'postgres', include: DATABASE_TESTS, env: { CONNEXA_TEST_DIALECT: 'postgres' } } }]
+        ? [
+            { test: { ...shared, name: 'postgres', include: DATABASE_TESTS, env: { CONNEXA_TEST_DIALECT: 'postgres' } } },
+            {
+              test: {
+                ...shared,
+                name: 'cluster',
+                include: ['test/cluster/**/*.test.ts'],
+                env: { CONNEXA_TEST_DIALECT: 'postgres' },
+                fileParallelism: false,
+                sequence: { groupOrder: 1 },
+              },
+            },
+          ]
         : []),
     ],
   },

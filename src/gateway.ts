@@ -92,7 +92,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     ...(store.dialect === 'postgres' ? { leasesHeld: () => leasesHeld() } : {}),
   });
   // Several nodes on one PostgreSQL: each works on the instances whose lease it holds.
-  const cluster = buildCluster(store, config, metrics, logger);
+  const cluster = buildCluster(config, metrics, logger);
   const keeper = cluster?.keeper;
   if (keeper !== undefined) leasesHeld = () => keeper.count;
   const ownership = keeper ?? OWNS_ALL;
@@ -234,7 +234,13 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
           await store.signals?.listen(LEASES_CHANNEL, () => void keeper.tick());
           await keeper.start();
         },
-        stop: () => keeper.stop(),
+        stop: async () => {
+          try {
+            await keeper.stop();
+          } finally {
+            await cluster?.close();
+          }
+        },
       });
     }
   } else {

@@ -6,8 +6,10 @@
  *
  * Fencing: a node's writes for an instance confirm, in their own
  * transaction, that it still holds the lease with the epoch it knows
- * (`confirmedInTx`, a shared row lock: a takeover waits for that transaction
- * to end, and a write after a takeover finds the new epoch and is dropped).
+ * (`confirmedInTx`). The lease row is locked `FOR KEY SHARE` meanwhile: a
+ * takeover locks it `FOR UPDATE` (it waits for, or skips, that transaction),
+ * while the owner's own renewals (plain updates, no key changed) never wait
+ * for its writes. A write after a takeover finds the new epoch and is dropped.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Sql, Store, Tx } from './database.js';
@@ -64,7 +66,7 @@ export async function heldEpochsInTx(tx: Sql, nodeId: string, instanceIds: reado
   const unique = [...new Set(instanceIds)];
   if (unique.length === 0) return new Map();
   const rows = await tx.all<HeldLease>(
-    `SELECT instance_id, epoch FROM instance_leases WHERE instance_id = ANY(?::text[]) AND node_id = ? AND expires_at > ${DB_NOW_MS} FOR SHARE`,
+    `SELECT instance_id, epoch FROM instance_leases WHERE instance_id = ANY(?::text[]) AND node_id = ? AND expires_at > ${DB_NOW_MS} FOR KEY SHARE`,
     [unique, nodeId],
   );
   return new Map(rows.map((r) => [r.instance_id, r.epoch]));
@@ -87,27 +89,26 @@ const BEAT = `UPDATE cluster_nodes SET heartbeat_at = ${DB_NOW_MS} WHERE node_id
 const RENEW = `UPDATE instance_leases SET expires_at = ${DB_NOW_MS} + ? WHERE node_id = ? AND expires_at > ${DB_NOW_MS} RETURNING instance_id, epoch`;
 const CENSUS = `SELECT (SELECT count(*) FROM cluster_nodes WHERE heartbeat_at > ${DB_NOW_MS} - ? AND NOT stopping) AS nodes,
   (SELECT count(*) FROM instances) AS instances`;
+// Instances never leased get a free lease row (a second node adding the same row adds nothing).
+const ADD_FREE = `INSERT INTO instance_leases (instance_id, node_id, epoch, expires_at, acquired_at)
+  SELECT i.id, NULL, 0, 0, 0 FROM instances i WHERE NOT EXISTS (SELECT 1 FROM instance_leases l WHERE l.instance_id = i.id)
+  ON CONFLICT (instance_id) DO NOTHING`;
 /**
- * Free leases (never held, released, or expired) taken for this node, with a
- * new epoch. Two nodes racing for one row: the second finds the first's live
- * lease in its conflict check and takes nothing.
+ * Free leases (released or expired) taken for this node with a new epoch.
+ * `FOR UPDATE SKIP LOCKED`: a lease another node is taking, or whose former
+ * owner has a write in flight (fencing, above), is left for a later beat.
  */
 const ACQUIRE = `WITH free AS (
-    SELECT i.id AS instance_id, l.node_id AS previous
-    FROM instances i LEFT JOIN instance_leases l ON l.instance_id = i.id
-    WHERE l.instance_id IS NULL OR l.node_id IS NULL OR l.expires_at <= ${DB_NOW_MS}
-    ORDER BY l.expires_at NULLS FIRST, i.id LIMIT ?),
+    SELECT instance_id, node_id AS previous FROM instance_leases
+    WHERE node_id IS NULL OR expires_at <= ${DB_NOW_MS}
+    ORDER BY expires_at, instance_id LIMIT ? FOR UPDATE SKIP LOCKED),
   taken AS (
-    INSERT INTO instance_leases (instance_id, node_id, epoch, expires_at, acquired_at)
-    SELECT instance_id, ?, 1, ${DB_NOW_MS} + ?, ${DB_NOW_MS} FROM free
-    ON CONFLICT (instance_id) DO UPDATE SET node_id = excluded.node_id, epoch = instance_leases.epoch + 1,
-      expires_at = excluded.expires_at, acquired_at = excluded.acquired_at
-    WHERE instance_leases.node_id IS NULL OR instance_leases.expires_at <= ${DB_NOW_MS}
-    RETURNING instance_id, epoch),
+    UPDATE instance_leases l SET node_id = ?, epoch = l.epoch + 1, expires_at = ${DB_NOW_MS} + ?, acquired_at = ${DB_NOW_MS}
+    FROM free WHERE l.instance_id = free.instance_id
+    RETURNING l.instance_id, l.epoch, free.previous),
   logged AS (
     INSERT INTO lease_moves (instance_id, from_node, to_node, epoch, reason, at)
-    SELECT t.instance_id, f.previous, ?, t.epoch, CASE WHEN f.previous IS NULL THEN 'acquired' ELSE 'expired' END, ${DB_NOW_MS}
-    FROM taken t JOIN free f USING (instance_id))
+    SELECT instance_id, previous, ?, epoch, CASE WHEN previous IS NULL THEN 'acquired' ELSE 'expired' END, ${DB_NOW_MS} FROM taken)
   SELECT instance_id, epoch FROM taken`;
 const RELEASE = `WITH released AS (
     UPDATE instance_leases SET node_id = NULL, expires_at = 0 WHERE node_id = ? AND instance_id = ANY(?::text[]) RETURNING instance_id, epoch)
@@ -162,7 +163,10 @@ export class LeaseStatements {
   /** Takes up to `limit` free leases for this node; returns them with their new epochs. */
   acquire(nodeId: string, leaseMs: number, limit: number): Promise<HeldLease[]> {
     if (limit <= 0) return Promise.resolve([]);
-    return this.store.writeTx(true, (tx) => tx.all<HeldLease>(ACQUIRE, [limit, nodeId, leaseMs, nodeId]));
+    return this.store.writeTx(true, async (tx) => {
+      await tx.run(ADD_FREE);
+      return tx.all<HeldLease>(ACQUIRE, [limit, nodeId, leaseMs, nodeId]);
+    });
   }
 
   /** Gives leases up (graceful: another node may take them at once). */

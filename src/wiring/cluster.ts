@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { LeaseKeeper } from '../cluster/lease-keeper.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Store } from '../store/database.js';
+import { openStore } from '../store/database.js';
 import { LeaseStatements } from '../store/leases.js';
 
 /** The channel accept commits and ingests signal, so the owners of new messages look for them at once. */
@@ -32,11 +32,15 @@ export interface ClusterNode {
   leases: LeaseStatements;
   /** Binds the parts a lease change reaches (they are built after the keeper, which they ask). */
   bind(targets: LeaseTargets): void;
+  /** Closes the connections of the lease statements (after the keeper stopped). */
+  close(): Promise<void>;
 }
 
-export function buildCluster(store: Store, config: Config, metrics: Metrics, logger: Logger): ClusterNode | undefined {
-  if (store.dialect !== 'postgres' || !config.dispatch.enabled) return undefined;
-  const leases = new LeaseStatements(store);
+export function buildCluster(config: Config, metrics: Metrics, logger: Logger): ClusterNode | undefined {
+  if (config.database.dialect !== 'postgres' || !config.dispatch.enabled) return undefined;
+  // Heartbeats on connections of their own: a busy pool (sends, accepts) must never make a node miss its lease.
+  const leaseStore = openStore({ ...config.database, poolMax: 2 });
+  const leases = new LeaseStatements(leaseStore);
   let targets: LeaseTargets | undefined;
   const on = (): LeaseTargets => {
     if (targets === undefined) throw new Error('cluster targets not bound');
@@ -82,5 +86,6 @@ export function buildCluster(store: Store, config: Config, metrics: Metrics, log
     bind: (t) => {
       targets = t;
     },
+    close: () => leaseStore.close(),
   };
 }
