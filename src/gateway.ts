@@ -152,10 +152,15 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const admin = new AdminService(store.db, [...engines.keys()], Date.now, () => store.signals?.signal(LEASES_CHANNEL));
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false, ...(keeper !== undefined ? { leasesHealthy: () => keeper.healthy() } : {}) };
+  const sharedLimiter = store.sharedLimiter?.bind(store);
   const authFailureOptions = {
     maxFailures: config.limits.authMaxFailures,
     windowSeconds: config.limits.authFailureWindowS,
     lockoutDelayMs: config.limits.authLockoutDelayMs,
+    // Several nodes: a guesser is counted once, whichever nodes it reaches.
+    ...(sharedLimiter !== undefined
+      ? { shared: (points: number, durationS: number, keyPrefix: string) => sharedLimiter({ points, durationS, keyPrefix }) }
+      : {}),
   };
   const auth = new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions));
   const app = buildApp({

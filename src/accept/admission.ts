@@ -4,7 +4,7 @@
  * neither stores anything. Pacing (how fast WhatsApp sees messages) is a
  * separate, later step: this only bounds what clients can pile up.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ApiError } from '../domain/errors.js';
 import { InstanceTotals } from './instance-totals.js';
 import type { QueueDepth } from './queue-depth.js';
@@ -20,10 +20,12 @@ export interface AdmissionOptions {
   mediaQueueMaxBytes?: number;
   /** Bytes of media stored for an instance's waiting messages (a database sum; read at most once a second per instance). */
   mediaWaiting?: (instanceId: string) => Promise<number>;
+  /** Builds the send-rate limiter (a cluster: counted in the database, for every node); this process's memory by default. */
+  limiter?: (points: number, durationS: number, keyPrefix: string) => RateLimiterAbstract;
 }
 
 export class Admission {
-  private readonly rate: RateLimiterMemory | undefined;
+  private readonly rate: RateLimiterAbstract | undefined;
   private readonly media: InstanceTotals | undefined;
 
   constructor(
@@ -32,7 +34,8 @@ export class Admission {
     now: () => number = Date.now,
   ) {
     this.media = options.mediaWaiting !== undefined ? new InstanceTotals(options.mediaWaiting, 1_000, now) : undefined;
-    this.rate = options.ratePerSecond > 0 ? new RateLimiterMemory({ points: options.ratePerSecond, duration: 1, keyPrefix: 'send' }) : undefined;
+    const limiter = options.limiter ?? ((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix }));
+    this.rate = options.ratePerSecond > 0 ? limiter(options.ratePerSecond, 1, 'send') : undefined;
   }
 
   /**

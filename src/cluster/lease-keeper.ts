@@ -164,6 +164,14 @@ export class LeaseKeeper implements Ownership, Fence {
       [...this.held].filter(([id, epoch]) => renewed.get(id) !== epoch).map(([id]) => id),
       'taken over by another node',
     );
+    // Leases this node id held before a restart (their epochs moved on at registration): this life's now.
+    const adopted = held.filter((h) => !this.held.has(h.instance_id));
+    if (adopted.length > 0) {
+      for (const h of adopted) this.held.set(h.instance_id, h.epoch);
+      this.events.moved('acquired', adopted.length);
+      this.logger.info({ instances: adopted.length }, 'resumed the instances this node held before its restart');
+      this.listener.acquired(adopted.map((h) => h.instance_id));
+    }
     if (this.stopped) return;
     await this.rebalance();
   }

@@ -23,7 +23,7 @@ import { CodedError } from '../domain/errors.js';
 import { OWNS_ALL, type Ownership } from '../domain/ownership.js';
 import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
-import { BatchWriter } from '../util/batch-writer.js';
+import { LaneWrites } from './lane-writes.js';
 import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
@@ -65,23 +65,10 @@ export interface DispatcherOptions {
   onForeignWork?: () => void;
 }
 
-/** What a lane's send came to, and the lane given back with its last one: both in one commit. */
-interface Completion {
-  instanceId: string;
-  /** The lease epoch the lane was worked under (fencing). */
-  epoch: number;
-  outcome?: Outcome;
-  release?: LaneRelease;
-}
-
-/** An attempt about to be made, counted first. */
-type Start = AttemptStart & { instanceId: string; epoch: number };
-
 export class Dispatcher {
   private readonly active = new Set<Promise<void>>();
-  private readonly starts: BatchWriter<Start>;
+  private readonly writes: LaneWrites;
   private readonly ownership: Ownership;
-  private readonly completions: BatchWriter<Completion>;
   private readonly aborter = new AbortController();
   private readonly shares = new LaneShares();
   /** Instances that cannot send now: left out of claims until their engine says they are ready. */
@@ -108,40 +95,7 @@ export class Dispatcher {
     private readonly now: () => number = Date.now,
   ) {
     this.ownership = options.ownership ?? OWNS_ALL;
-    // A lane's later attempts are counted in the next turn: one yield per message for a long lane.
-    // Writes for an instance whose lease went to another node meanwhile are dropped (fencing): it is the new owner's now.
-    this.starts = new BatchWriter((items) =>
-      this.outbox.transaction(async (tx) => {
-        const owned = await this.outbox.confirmedInTx(
-          tx,
-          items.map((i) => i.instanceId),
-        );
-        await this.results.beginInTx(
-          tx,
-          items.filter((i) => owned(i.instanceId, i.epoch)),
-        );
-      }),
-    );
-    // outbox and results share one store: outcomes, then the lanes they free, in one transaction, in this turn.
-    this.completions = new BatchWriter(
-      (all) =>
-        this.outbox.transaction(async (tx) => {
-          const owned = await this.outbox.confirmedInTx(
-            tx,
-            all.map((c) => c.instanceId),
-          );
-          const items = all.filter((c) => owned(c.instanceId, c.epoch));
-          await this.results.recordInTx(
-            tx,
-            items.flatMap((c) => (c.outcome === undefined ? [] : [c.outcome])),
-          );
-          await this.outbox.releaseInTx(
-            tx,
-            items.flatMap((c) => (c.release === undefined ? [] : [c.release])),
-          );
-        }),
-      { thisTurn: true },
-    );
+    this.writes = new LaneWrites(this.outbox, this.results);
     for (const engine of this.engines.all()) {
       engine.readiness?.onReady((instanceId) => {
         if (this.waiting.delete(instanceId)) this.wake();
@@ -181,8 +135,7 @@ export class Dispatcher {
       await Promise.allSettled([...this.active]);
       await new Promise((r) => setImmediate(r));
     }
-    await this.starts.drain();
-    await this.completions.drain();
+    await this.writes.drain();
   }
 
   /**
@@ -353,7 +306,7 @@ export class Dispatcher {
           const done = outcome.kind === 'retry' || outcome.kind === 'waiting' || (last && i === batch.length - 1);
           if (outcome.kind === 'retry' || (outcome.kind === 'waiting' && outcome.runAt !== undefined)) release = { lane, runAt: outcome.runAt };
           const instanceId = lane.instanceId;
-          await this.completions.submit(done ? { instanceId, epoch, outcome, release } : { instanceId, epoch, outcome });
+          await this.writes.complete(done ? { instanceId, epoch, outcome, release } : { instanceId, epoch, outcome });
           if (done) {
             released = true;
             break lane;
@@ -370,7 +323,7 @@ export class Dispatcher {
     }
     if (!released) {
       try {
-        await this.completions.submit({ instanceId: lane.instanceId, epoch, release });
+        await this.writes.complete({ instanceId: lane.instanceId, epoch, release });
       } catch (err) {
         this.logger.error({ err }, 'could not release a lane; its lock expires after the lease');
       }
@@ -398,7 +351,7 @@ export class Dispatcher {
       unresolved = err;
     }
     if (engine !== undefined && !this.canSend(engine, row.instance_id)) return this.wait(row.id, counted);
-    if (!counted) await this.starts.submit({ instanceId: row.instance_id, epoch, messageId: row.id, attempt, at: this.now() });
+    if (!counted) await this.writes.start({ instanceId: row.instance_id, epoch, messageId: row.id, attempt, at: this.now() });
     try {
       if (engine === undefined) throw unresolved;
       if (!isMessageType(row.type)) throw new CodedError('internal_error', 'Stored message has an unknown type');

@@ -9,10 +9,13 @@
  *
  * The counts live in a bounded LRU (no timer per entry): a flood of made-up
  * user_ids costs a fixed amount of memory and pushes out the oldest counts.
+ * On a database several nodes share, they live there instead (a guesser
+ * spreading attempts over the nodes is counted once).
  * IPv6 clients are counted per /64, the block one subscriber usually holds.
  */
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ApiError } from '../domain/errors.js';
 
 export interface AuthFailureOptions {
@@ -24,8 +27,10 @@ export interface AuthFailureOptions {
    * connections sit idle instead of costing the server a request each.
    */
   lockoutDelayMs: number;
-  /** How many user_id + address pairs are tracked at most. */
+  /** How many user_id + address pairs are tracked at most (in memory). */
   capacity?: number;
+  /** Builds a limiter counted where every node sees it (a cluster); this process's memory otherwise. */
+  shared?: (points: number, durationS: number, keyPrefix: string) => RateLimiterAbstract;
 }
 
 /** At most this many locked-out answers are held at once; beyond it they go out at once. */
@@ -49,11 +54,16 @@ export function clientKey(address: string): string {
 
 export class AuthFailures {
   private readonly counts: LRUCache<string, { failures: number }> | undefined;
+  private readonly shared: RateLimiterAbstract | undefined;
   private held = 0;
 
   constructor(private readonly options: AuthFailureOptions) {
+    const counting = options.maxFailures > 0;
+    this.shared = counting ? options.shared?.(options.maxFailures, options.windowSeconds, 'auth') : undefined;
     this.counts =
-      options.maxFailures > 0 ? new LRUCache({ max: options.capacity ?? 100_000, ttl: options.windowSeconds * 1000, ttlAutopurge: false }) : undefined;
+      counting && this.shared === undefined
+        ? new LRUCache({ max: options.capacity ?? 100_000, ttl: options.windowSeconds * 1000, ttlAutopurge: false })
+        : undefined;
   }
 
   private static key(user: string, address: string): string {
@@ -66,14 +76,9 @@ export class AuthFailures {
    * with 429 and Retry-After.
    */
   async refuse(user: string, address: string, wrong: ApiError): Promise<ApiError> {
-    if (this.counts === undefined) return wrong;
-    const key = AuthFailures.key(user, address);
-    const entry = this.counts.get(key);
-    // The window runs from the first failure: later ones do not extend it.
-    if (entry === undefined) this.counts.set(key, { failures: 1 });
-    else entry.failures += 1;
-    if ((entry?.failures ?? 1) <= this.options.maxFailures) return wrong;
-    const refusal = this.locked(this.counts.getRemainingTTL(key));
+    const msLocked = await this.count(AuthFailures.key(user, address));
+    if (msLocked === undefined) return wrong;
+    const refusal = this.locked(msLocked);
     if (this.options.lockoutDelayMs > 0 && this.held < MAX_HELD) {
       this.held++;
       await new Promise((resolve) => setTimeout(resolve, this.options.lockoutDelayMs));
@@ -82,7 +87,27 @@ export class AuthFailures {
     return refusal;
   }
 
-  /** Pairs currently tracked. */
+  /** Counts one failure; resolves to how long the pair stays locked out, or undefined while under the threshold. */
+  private async count(key: string): Promise<number | undefined> {
+    if (this.shared !== undefined) {
+      try {
+        await this.shared.consume(key);
+        return undefined;
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return err.msBeforeNext;
+        throw err;
+      }
+    }
+    if (this.counts === undefined) return undefined;
+    const entry = this.counts.get(key);
+    // The window runs from the first failure: later ones do not extend it.
+    if (entry === undefined) this.counts.set(key, { failures: 1 });
+    else entry.failures += 1;
+    if ((entry?.failures ?? 1) <= this.options.maxFailures) return undefined;
+    return this.counts.getRemainingTTL(key);
+  }
+
+  /** Pairs currently tracked (in memory). */
   get size(): number {
     return this.counts?.size ?? 0;
   }

@@ -7,6 +7,7 @@
  * (postgres/open.ts).
  */
 import { sql, type Kysely } from 'kysely';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './schema.js';
 import { openPostgresStore } from './postgres/open.js';
@@ -42,10 +43,20 @@ export interface Signals {
   signal(channel: string): void;
 }
 
+/** A rate limit every node sharing the database counts together: `points` per key per `durationS`. */
+export interface SharedLimitOptions {
+  /** Names the limit (keys of different limits never mix). */
+  keyPrefix: string;
+  points: number;
+  durationS: number;
+}
+
 export interface Store {
   readonly dialect: Dialect;
   /** Set on PostgreSQL, where several nodes may share the database. */
   readonly signals?: Signals;
+  /** Set on PostgreSQL: a limiter whose counts live in the database (each node's own memory if it cannot be reached). */
+  sharedLimiter?(options: SharedLimitOptions): RateLimiterAbstract;
   /** Queries outside a transaction. */
   readonly db: Db;
   /** Statements outside a transaction (reads). */

@@ -86,6 +86,13 @@ const REGISTER = `INSERT INTO cluster_nodes (node_id, url, incarnation, started_
 // Leases a former life of this node still holds get a new epoch: its writes, if it still runs, are fenced off.
 const ADOPT = `UPDATE instance_leases SET epoch = epoch + 1 WHERE node_id = ?`;
 const BEAT = `UPDATE cluster_nodes SET heartbeat_at = ${DB_NOW_MS} WHERE node_id = ? AND incarnation = ?`;
+/**
+ * A deleted instance keeps its lease until its lanes are gone (its owner fails
+ * the messages that were waiting, instance_not_found); then the lease goes.
+ */
+const FORGET_DELETED = `DELETE FROM instance_leases l WHERE (l.node_id = ? OR l.node_id IS NULL)
+  AND NOT EXISTS (SELECT 1 FROM instances i WHERE i.id = l.instance_id)
+  AND NOT EXISTS (SELECT 1 FROM lanes n WHERE n.instance_id = l.instance_id)`;
 const RENEW = `UPDATE instance_leases SET expires_at = ${DB_NOW_MS} + ? WHERE node_id = ? AND expires_at > ${DB_NOW_MS} RETURNING instance_id, epoch`;
 const CENSUS = `SELECT (SELECT count(*) FROM cluster_nodes WHERE heartbeat_at > ${DB_NOW_MS} - ? AND NOT stopping) AS nodes,
   (SELECT count(*) FROM instances) AS instances`;
@@ -150,6 +157,7 @@ export class LeaseStatements {
   heartbeat(nodeId: string, incarnation: string, leaseMs: number): Promise<{ member: boolean; held: HeldLease[] }> {
     return this.store.writeTx(true, async (tx) => {
       if ((await tx.run(BEAT, [nodeId, incarnation])) === 0) return { member: false, held: [] };
+      await tx.run(FORGET_DELETED, [nodeId]);
       return { member: true, held: await tx.all<HeldLease>(RENEW, [leaseMs, nodeId]) };
     });
   }

@@ -26,7 +26,8 @@ export interface MediaSpool {
 }
 
 export const MediaSpool = {
-  open(store: Store, config: DatabaseConfig): MediaSpool {
-    return config.dialect === 'postgres' ? new PostgresSpool(store) : FileSpool.open(store, config);
+  /** `nodeId`: this node (PostgreSQL: its own leftovers are swept at its start whatever their age). */
+  open(store: Store, config: DatabaseConfig, nodeId = 'node-1'): MediaSpool {
+    return config.dialect === 'postgres' ? new PostgresSpool(store, nodeId) : FileSpool.open(store, config);
   },
 };

@@ -79,8 +79,23 @@ const CLOSE_LANE = `DELETE FROM lanes WHERE instance_id = ? AND recipient = ?
   AND NOT EXISTS (SELECT 1 FROM outbox WHERE instance_id = ? AND recipient = ?)`;
 const UNLOCK_LANE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE instance_id = ? AND recipient = ?`;
 const RELEASE_MINE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by = ?`;
-const EXPIRE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL AND locked_at < ?`;
-const RENEW_ALL = `UPDATE lanes SET locked_at = ? WHERE locked_by = ?`;
+/**
+ * Renewing and expiring touch many lanes at once: on PostgreSQL they skip
+ * lanes another transaction holds (a claim, a release) rather than wait in
+ * an order that could deadlock with it; a lane skipped now is done next poll.
+ */
+function expireSql(dialect: Dialect): string {
+  return dialect === 'postgres'
+    ? `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE (instance_id, recipient) IN
+        (SELECT instance_id, recipient FROM lanes WHERE locked_by IS NOT NULL AND locked_at < ? FOR UPDATE SKIP LOCKED)`
+    : `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by IS NOT NULL AND locked_at < ?`;
+}
+function renewSql(dialect: Dialect): string {
+  return dialect === 'postgres'
+    ? `UPDATE lanes SET locked_at = ? WHERE (instance_id, recipient) IN
+        (SELECT instance_id, recipient FROM lanes WHERE locked_by = ? FOR UPDATE SKIP LOCKED)`
+    : `UPDATE lanes SET locked_at = ? WHERE locked_by = ?`;
+}
 // Only lanes nobody is working: a message in hand is never expired under its sender.
 function expired(cluster: boolean): string {
   return `SELECT o.message_id, o.instance_id, o.recipient FROM outbox o
@@ -162,17 +177,26 @@ export class OutboxStatements {
   async ingestInTx(tx: Tx, limit: number, claim?: IngestClaim): Promise<Ingested> {
     const rows = await this.ingester.newMessages(tx, limit);
     if (rows.length > 0) await this.ingester.taken(tx, rows);
+    const keyOf = (r: { instance_id: string; recipient: string }) => `${r.instance_id}\n${r.recipient}`;
+    // Each lane's first message in this batch, then the lanes opened in key order: two nodes ingesting at once
+    // open lanes in the same order, so neither waits for the other's new lane while holding one it needs.
+    const first = new Map<string, (typeof rows)[number]>();
+    for (const r of rows) if (!first.has(keyOf(r))) first.set(keyOf(r), r);
+    const opened = new Set<string>();
+    for (const key of [...first.keys()].sort()) {
+      const r = first.get(key);
+      if (r !== undefined && (await tx.run(OPEN_LANE, [r.instance_id, r.recipient, r.created_at])) === 1) opened.add(key);
+    }
     const taken = new Map<string, ClaimedLane>();
     for (const found of rows) {
-      const { seq: _seq, created_at, ...row } = found;
-      const key = `${row.instance_id}\n${row.recipient}`;
+      const { seq: _seq, created_at: _created, ...row } = found;
+      const key = keyOf(row);
       const mine = taken.get(key);
       if (mine !== undefined) {
         if (mine.messages.length < (claim?.perLane ?? 0)) mine.messages.push({ row, attempts: 0 });
         continue;
       }
-      const opened = (await tx.run(OPEN_LANE, [row.instance_id, row.recipient, created_at])) === 1;
-      if (opened && claim !== undefined && taken.size < claim.room && claim.admit(row.instance_id)) {
+      if (first.get(key) === found && opened.has(key) && claim !== undefined && taken.size < claim.room && claim.admit(row.instance_id)) {
         await this.lock(tx, claim.nodeId, claim.now, row);
         taken.set(key, { instanceId: row.instance_id, recipient: row.recipient, messages: [{ row, attempts: 0 }] });
       }
@@ -262,11 +286,11 @@ export class OutboxStatements {
 
   /** Renews every lock this node holds: lanes waiting on pacing are still in hand. */
   renewLocks(nodeId: string, now: number): Promise<number> {
-    return this.store.writeTx(false, (tx) => tx.run(RENEW_ALL, [now, nodeId]));
+    return this.store.writeTx(false, (tx) => tx.run(renewSql(this.store.dialect), [now, nodeId]));
   }
 
   /** Frees locks not renewed since `before` (a lane whose release was lost). */
   expireLocks(before: number): Promise<number> {
-    return this.store.writeTx(false, (tx) => tx.run(EXPIRE, [before]));
+    return this.store.writeTx(false, (tx) => tx.run(expireSql(this.store.dialect), [before]));
   }
 }

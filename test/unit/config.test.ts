@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
@@ -51,8 +52,20 @@ describe('configuration', () => {
       { CONNEXA_DATABASE_URL: url, CONNEXA_ADMIN_TOKEN: 'a'.repeat(32), CONNEXA_SECRET_KEY: 'ab'.repeat(32), CONNEXA_DATABASE_POOL_MAX: '20' },
       '/srv/connexa',
     );
-    expect(c.database).toEqual({ dialect: 'postgres', url, poolMax: 20, acceptCommits: 1 });
+    // A transaction idle past the lease time is ended by the server (never under 5 s).
+    expect(c.database).toEqual({ dialect: 'postgres', url, poolMax: 20, acceptCommits: 1, idleTransactionMs: 15_000 });
     expect(c.dataDir).toBe('/srv/connexa/data');
+  });
+
+  it('names a node by its host on PostgreSQL, and takes the cluster settings', () => {
+    const pg = { CONNEXA_DATABASE_URL: 'postgres://db/connexa', CONNEXA_ADMIN_TOKEN: 'a'.repeat(32), CONNEXA_SECRET_KEY: 'ab'.repeat(32) };
+    expect(loadConfig({}).nodeId).toBe('node-1');
+    expect(loadConfig(pg).nodeId).toBe(os.hostname());
+    const c = loadConfig({ ...pg, CONNEXA_NODE_URL: 'http://10.0.0.5:8080/', CONNEXA_CLUSTER_LEASE_MS: '3000' });
+    expect(c.cluster).toEqual({ nodeUrl: 'http://10.0.0.5:8080', leaseMs: 3000, handOverStep: 10 });
+    expect(c.database).toMatchObject({ idleTransactionMs: 5_000 });
+    expect(() => loadConfig({ CONNEXA_NODE_URL: 'ftp://x' })).toThrow(/CONNEXA_NODE_URL: expected/);
+    expect(() => loadConfig({ CONNEXA_NODE_URL: 'http://user:pw@x' })).toThrow(/CONNEXA_NODE_URL: expected/);
   });
 
   it('takes trusted proxies as addresses and CIDRs, and refuses anything else', () => {

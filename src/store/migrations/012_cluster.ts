@@ -5,8 +5,8 @@ import type { Dialect } from '../database.js';
  * PostgreSQL only (several nodes share one database; see store/leases.ts):
  * the nodes of the cluster with their heartbeat, one lease row per instance
  * (the node that owns it and the epoch that fences a former owner's writes),
- * and the log of lease moves; media files kept in rows get the time they
- * were stored. Nothing changes on SQLite (one node owns all).
+ * and the log of lease moves; the counters of shared rate limits; media
+ * files kept in rows get the time they were stored and the node that stored them. Nothing changes on SQLite (one node owns all).
  */
 export function migration012(dialect: Dialect): { up: (db: Kysely<unknown>) => Promise<void> } {
   return {
@@ -21,7 +21,8 @@ export function migration012(dialect: Dialect): { up: (db: Kysely<unknown>) => P
         stopping boolean NOT NULL DEFAULT false
       )`.execute(db);
       await sql`CREATE TABLE instance_leases (
-        instance_id text PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
+        -- No foreign key: a deleted instance's lease stays until its waiting messages have failed (see leases.ts).
+        instance_id text PRIMARY KEY,
         node_id text,
         epoch bigint NOT NULL,
         expires_at bigint NOT NULL,
@@ -38,8 +39,10 @@ export function migration012(dialect: Dialect): { up: (db: Kysely<unknown>) => P
         at bigint NOT NULL
       )`.execute(db);
       await sql`CREATE INDEX lease_moves_at ON lease_moves (at)`.execute(db);
+      // Counters every node shares (send rates, failed sign-ins): rate-limiter-flexible's PostgreSQL table.
+      await sql`CREATE TABLE rate_limits (key varchar(255) PRIMARY KEY, points integer NOT NULL DEFAULT 0, expire bigint)`.execute(db);
       // Waiting messages' files are rows here (every node reads them): when each was stored, for the sweep of a crashed accept's.
-      await sql`ALTER TABLE media_parts ADD COLUMN stored_at bigint NOT NULL DEFAULT 0`.execute(db);
+      await sql`ALTER TABLE media_parts ADD COLUMN stored_at bigint NOT NULL DEFAULT 0, ADD COLUMN node_id text`.execute(db);
     },
   };
 }

@@ -15,6 +15,7 @@ import type { PostgresConfig } from '../../config.js';
 import type { Sql, SqlValue, Store } from '../database.js';
 import type { Database } from '../schema.js';
 import { postgresSignals } from './signals.js';
+import { RateLimiterMemory, RateLimiterPostgres } from 'rate-limiter-flexible';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -91,6 +92,18 @@ export function openPostgresStore(config: PostgresConfig): Store {
     db,
     sql: pooled,
     signals,
+    sharedLimiter: ({ keyPrefix, points, durationS }) =>
+      new RateLimiterPostgres({
+        storeClient: pool,
+        storeType: 'pool',
+        tableName: 'rate_limits',
+        tableCreated: true,
+        keyPrefix,
+        points,
+        duration: durationS,
+        // The database unreachable: each node counts alone until it is back.
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: durationS }),
+      }),
     // Autocommit, durable (the connections' synchronous_commit is on).
     writeOne: (text, params) => pooled.run(text, params),
     writeTx: (durable, fn) =>

@@ -2,9 +2,10 @@
  * The media spool on PostgreSQL: a waiting message's file in rows of
  * `media_parts` (1 MiB each), so whichever node sends the message reads it.
  * Written in a durable commit of its own before the message's commit; a
- * crash in between leaves parts without a message, removed by a later
- * sweep once they are old enough that no accept can still be committing
- * them (another node may be accepting right now).
+ * crash in between leaves parts without a message. A node's sweep at start
+ * removes those it wrote itself (none of its accepts is in flight then), and
+ * other nodes' once they are old enough that no accept can still be
+ * committing them (that node may be accepting right now).
  */
 import type { Store } from '../database.js';
 import { DB_NOW_MS } from '../leases.js';
@@ -16,20 +17,24 @@ const PART_BYTES = 1024 * 1024;
 const ORPHAN_AFTER_MS = 60 * 60_000;
 
 const CLEAR = `DELETE FROM media_parts WHERE message_id = ?`;
-const PUT = `INSERT INTO media_parts (message_id, seq, bytes, stored_at) VALUES (?, ?, ?, ${DB_NOW_MS})`;
+const PUT = `INSERT INTO media_parts (message_id, seq, bytes, stored_at, node_id) VALUES (?, ?, ?, ${DB_NOW_MS}, ?)`;
 const REMOVE = `DELETE FROM media_parts WHERE message_id = ANY(?::text[])`;
 const SWEEP = `DELETE FROM media_parts p WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = p.message_id AND m.status IN ('queued', 'sending'))
-  AND (EXISTS (SELECT 1 FROM messages m WHERE m.id = p.message_id) OR p.stored_at < ${DB_NOW_MS} - ?)`;
+  AND (EXISTS (SELECT 1 FROM messages m WHERE m.id = p.message_id) OR p.node_id = ? OR p.stored_at < ${DB_NOW_MS} - ?)`;
 
 export class PostgresSpool implements MediaSpool {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** This node: the parts it writes are marked with it. */
+    private readonly nodeId: string,
+  ) {}
 
   async put(messageId: string, bytes: Uint8Array): Promise<void> {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     await this.store.writeTx(true, async (tx) => {
       await tx.run(CLEAR, [messageId]);
       for (let seq = 0, at = 0; at < buffer.length || seq === 0; seq++, at += PART_BYTES) {
-        await tx.run(PUT, [messageId, seq, buffer.subarray(at, at + PART_BYTES)]);
+        await tx.run(PUT, [messageId, seq, buffer.subarray(at, at + PART_BYTES), this.nodeId]);
       }
     });
   }
@@ -47,7 +52,7 @@ export class PostgresSpool implements MediaSpool {
   }
 
   sweep(): Promise<number> {
-    return this.store.writeTx(false, (tx) => tx.run(SWEEP, [ORPHAN_AFTER_MS]));
+    return this.store.writeTx(false, (tx) => tx.run(SWEEP, [this.nodeId, ORPHAN_AFTER_MS]));
   }
 
   async close(): Promise<void> {}
