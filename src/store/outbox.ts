@@ -60,7 +60,14 @@ export interface ExpiredMessage {
   lane: Lane;
 }
 
-const OPEN_LANE = `INSERT INTO lanes (instance_id, recipient, run_at) VALUES (?, ?, ?) ON CONFLICT (instance_id, recipient) DO NOTHING`;
+/**
+ * Opens a lane unless it exists. The lookup first: on PostgreSQL an insert
+ * that meets an existing lane another transaction is updating would wait for
+ * it (and two such waits can deadlock); only new lanes are inserted.
+ */
+const OPEN_LANE = `INSERT INTO lanes (instance_id, recipient, run_at) SELECT CAST(? AS text), CAST(? AS text), CAST(? AS bigint)
+  WHERE NOT EXISTS (SELECT 1 FROM lanes WHERE instance_id = ? AND recipient = ?)
+  ON CONFLICT (instance_id, recipient) DO NOTHING`;
 /**
  * A lane is free when no node holds it; in a cluster also when another node
  * does: only the instance's owner claims its lanes, so another node's lock is
@@ -185,7 +192,7 @@ export class OutboxStatements {
     const opened = new Set<string>();
     for (const key of [...first.keys()].sort()) {
       const r = first.get(key);
-      if (r !== undefined && (await tx.run(OPEN_LANE, [r.instance_id, r.recipient, r.created_at])) === 1) opened.add(key);
+      if (r !== undefined && (await tx.run(OPEN_LANE, [r.instance_id, r.recipient, r.created_at, r.instance_id, r.recipient])) === 1) opened.add(key);
     }
     const taken = new Map<string, ClaimedLane>();
     for (const found of rows) {
