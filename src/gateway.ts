@@ -96,7 +96,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const keeper = cluster?.keeper;
   if (keeper !== undefined) leasesHeld = () => keeper.count;
   const ownership = keeper ?? OWNS_ALL;
-  const webhooks = buildWebhooks(store, sealer, metrics, config.webhooks, logger, keeper?.nodeId);
+  const webhooks = buildWebhooks(store, sealer, metrics, config.webhooks, logger, keeper && { nodeId: keeper.nodeId, ownership: keeper });
   const receiptStatements = new ReceiptStatements(store, webhooks.outbox);
   const receipts = {
     record: (batch: Receipt[]): Promise<void> => {
@@ -143,7 +143,10 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   cluster?.bind({
     wake: () => dispatcher.wake(),
     forget: (id) => dispatcher.forget(id),
-    drain: (ids) => dispatcher.drain(ids),
+    drain: async (ids) => {
+      await dispatcher.drain(ids);
+      await webhooks.deliverer.drain(ids);
+    },
     connect: (ids) => {
       whatsapp.sessions.startSome(ids).catch((err: unknown) => logger.error({ err }, 'could not reconnect the sessions taken over'));
     },

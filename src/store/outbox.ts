@@ -78,9 +78,23 @@ function lockLane(cluster: boolean): string {
 }
 const RENEW_LANE = `UPDATE lanes SET locked_at = ? WHERE instance_id = ? AND recipient = ?`;
 // Only the columns a send needs: materialising a row costs per column.
-const LANE_HEAD = `SELECT ${DISPATCH_COLUMNS.map((c) => `m.${c}`).join(', ')}, o.attempts AS outbox_attempts
+/**
+ * A lane's first messages, in acceptance order. On PostgreSQL a message's
+ * outbox row exists from its accept commit on, before an ingest has taken it
+ * into its lane (`laned`): the head stops before the first message not taken
+ * yet. Such a row may be held by another node's ingest right now, and waiting
+ * for it (to count an attempt) while that ingest waits for a lane this
+ * transaction opened would deadlock; it is sent once taken, still in order.
+ */
+function laneHead(dialect: Dialect): string {
+  return `SELECT ${DISPATCH_COLUMNS.map((c) => `m.${c}`).join(', ')}, o.attempts AS outbox_attempts
   FROM outbox o JOIN messages m ON m.seq = o.seq
-  WHERE o.instance_id = ? AND o.recipient = ? ORDER BY o.seq LIMIT ?`;
+  WHERE o.instance_id = ? AND o.recipient = ?${
+    dialect === 'postgres'
+      ? ` AND o.laned AND NOT EXISTS (SELECT 1 FROM outbox u WHERE NOT u.laned AND u.instance_id = o.instance_id AND u.recipient = o.recipient AND u.seq < o.seq)`
+      : ''
+  } ORDER BY o.seq LIMIT ?`;
+}
 const DELAY = `UPDATE lanes SET locked_by = NULL, locked_at = NULL, run_at = ? WHERE instance_id = ? AND recipient = ?`;
 const CLOSE_LANE = `DELETE FROM lanes WHERE instance_id = ? AND recipient = ?
   AND NOT EXISTS (SELECT 1 FROM outbox WHERE instance_id = ? AND recipient = ?)`;
@@ -251,7 +265,7 @@ export class OutboxStatements {
   }
 
   private async take(tx: Tx, lane: Lane, limit: number): Promise<LaneMessage[]> {
-    const rows = await tx.all<DispatchRow & { outbox_attempts: number }>(LANE_HEAD, [lane.instanceId, lane.recipient, limit]);
+    const rows = await tx.all<DispatchRow & { outbox_attempts: number }>(laneHead(this.store.dialect), [lane.instanceId, lane.recipient, limit]);
     return rows.map(({ outbox_attempts, ...row }) => ({ row, attempts: outbox_attempts }));
   }
 

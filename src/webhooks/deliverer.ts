@@ -17,6 +17,7 @@ import { MAX_DELIVERY_ATTEMPTS, nextDelayMs, retryAfterMs } from './schedule.js'
 import { signatureHeader } from './signature.js';
 import { Coalescer } from '../util/coalescer.js';
 import { EndpointAgents } from './endpoint-agents.js';
+import { OWNS_ALL, type Ownership } from '../domain/ownership.js';
 
 export interface DelivererOptions {
   allowPrivateNetworks: boolean;
@@ -28,6 +29,8 @@ export interface DelivererOptions {
   lookup?: MediaLookup;
   /** Told of every attempt's outcome (metrics). */
   onOutcome?: (outcome: DeliveryOutcome, event: DueEvent) => void;
+  /** The instances whose events this node delivers (a cluster: those it holds the lease of); all by default. */
+  ownership?: Ownership;
 }
 
 export class WebhookDeliverer {
@@ -61,6 +64,15 @@ export class WebhookDeliverer {
     await this.agents.closeAll();
   }
 
+  /**
+   * Resolves once no delivery of these instances is in flight here (their
+   * lease is being handed over: no new one starts, so the next owner picks
+   * up after the last outcome this node records, in order, never in parallel).
+   */
+  async drain(instanceIds: readonly string[]): Promise<void> {
+    await Promise.allSettled(instanceIds.flatMap((id) => this.inFlight.get(id) ?? []));
+  }
+
   private pump(): Promise<void> {
     return this.claimer.run();
   }
@@ -70,7 +82,7 @@ export class WebhookDeliverer {
     const room = this.o.maxConcurrent - this.inFlight.size;
     if (room <= 0 || this.timer === undefined) return false;
     for (const event of await this.deliveries.dueHeads(this.now(), [...this.inFlight.keys()], room)) {
-      if (this.inFlight.has(event.instance_id)) continue;
+      if (this.inFlight.has(event.instance_id) || !(this.o.ownership ?? OWNS_ALL).holds(event.instance_id)) continue;
       // When an endpoint's delivery ends, its next event goes at once, not at the next poll.
       const p = this.deliver(event).finally(() => {
         this.inFlight.delete(event.instance_id);

@@ -1,6 +1,7 @@
 /** Webhooks: the outbox events are written to, the endpoints, the delivery log and the deliverer. */
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Ownership } from '../domain/ownership.js';
 import type { Sealer } from '../crypto/sealer.js';
 import { UuidV7, uuidV7Time } from '../domain/uuid7.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -18,10 +19,17 @@ export interface Webhooks {
 }
 
 /** `nodeId`: a node of a cluster delivers the events of the instances whose lease it holds. */
-export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, config: Config['webhooks'], logger: Logger, nodeId?: string): Webhooks {
+export function buildWebhooks(
+  store: Store,
+  sealer: Sealer,
+  metrics: Metrics,
+  config: Config['webhooks'],
+  logger: Logger,
+  cluster?: { nodeId: string; ownership: Ownership },
+): Webhooks {
   const eventIds = new UuidV7();
   const endpoints = new WebhookEndpointStatements(store, sealer);
-  const deliveries = new WebhookDeliveryStatements(store, nodeId);
+  const deliveries = new WebhookDeliveryStatements(store, cluster?.nodeId);
   const deliverer = new WebhookDeliverer(
     deliveries,
     endpoints,
@@ -32,6 +40,7 @@ export function buildWebhooks(store: Store, sealer: Sealer, metrics: Metrics, co
       pollMs: config.pollMs,
       // Each receiver gets one delivery at a time; many places, so that dead receivers waiting out their timeout leave room.
       maxConcurrent: config.maxConcurrent,
+      ...(cluster !== undefined ? { ownership: cluster.ownership } : {}),
       onOutcome: (outcome, event) => {
         metrics.webhookDeliveries.inc({ outcome: outcome.kind });
         const created = uuidV7Time(event.event_id.replace(/^evt_/, ''));

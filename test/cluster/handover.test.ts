@@ -54,6 +54,12 @@ describe.skipIf(!onPostgres)('joining and leaving a running cluster', () => {
     const view = await c.view(n1);
     const rebalanced = view.moves.filter((m) => m.to_node === 'n2').length;
     expect(rebalanced).toBeGreaterThanOrEqual(15);
+    // The new node's metrics and readiness say so.
+    const metrics = await (await fetch(`${n2.base}/metrics`)).text();
+    expect(metrics).toMatch(/^connexa_cluster_leases_held 15$/m);
+    expect(metrics).toMatch(/^connexa_cluster_lease_moves_total\{reason="acquired"\} (1[5-9]|[2-9]\d)$/m);
+    expect(metrics).toMatch(/^connexa_cluster_heartbeats_total\{result="ok"\} \d+$/m);
+    expect((await fetch(`${n2.base}/readyz`)).status).toBe(200);
 
     // It stops gracefully: the first node has everything again.
     await new Promise((r) => setTimeout(r, 500));
