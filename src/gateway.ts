@@ -43,6 +43,7 @@ import { OWNS_ALL, SINGLE_NODE } from './domain/ownership.js';
 import { clusterOwners } from './cluster/owners.js';
 import { clusterView, singleNodeView } from './cluster/view.js';
 import { countInstances } from './store/instances.js';
+import { LeaseStatements } from './store/leases.js';
 
 /** Sent WhatsApp messages are kept this long for recipients' retry requests. */
 const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
@@ -92,7 +93,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     ...(store.dialect === 'postgres' ? { leasesHeld: () => leasesHeld() } : {}),
   });
   // Several nodes on one PostgreSQL: each works on the instances whose lease it holds.
-  const cluster = buildCluster(config, metrics, logger);
+  const cluster = buildCluster(config, store, metrics, logger);
+  // PostgreSQL: the leases as every node reads them (owners of calls passed on, the cluster view), on the main pool.
+  const leaseViews = store.dialect === 'postgres' ? new LeaseStatements(store) : undefined;
   const keeper = cluster?.keeper;
   if (keeper !== undefined) leasesHeld = () => keeper.count;
   const ownership = keeper ?? OWNS_ALL;
@@ -138,10 +141,12 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const { sender, acceptor, idempotency } = buildSender(config, store, spool, queueDepth, () => {
     dispatcher.wake();
     // The instance's owner may be another node.
-    if (keeper !== undefined) store.signals?.signal(WORK_CHANNEL);
+    store.signals?.signal(WORK_CHANNEL);
   });
   cluster?.bind({
-    wake: () => dispatcher.wake(),
+    adopt: (ids) => {
+      dispatcher.adopt(ids).catch((err: unknown) => logger.error({ err }, 'could not take over the lanes of instances taken over'));
+    },
     forget: (id) => dispatcher.forget(id),
     drain: async (ids) => {
       await dispatcher.drain(ids);
@@ -181,9 +186,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       store.signals?.signal(CREDENTIALS_CHANNEL);
     },
     cluster:
-      cluster === undefined
+      leaseViews === undefined
         ? { owners: SINGLE_NODE, view: async () => singleNodeView(config.nodeId, await countInstances(store.db)) }
-        : { owners: clusterOwners(cluster.keeper, cluster.leases), view: () => clusterView(cluster.leases, config.nodeId, config.cluster.leaseMs) },
+        : { owners: clusterOwners(config.nodeId, keeper, leaseViews), view: () => clusterView(leaseViews, config.nodeId, config.cluster.leaseMs) },
     access: {
       trustedProxies: config.trustedProxies,
       loopbackOnly: isLoopback(config.host),
@@ -231,14 +236,14 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     life.add({ name: 'webhook deliverer', start: () => webhooks.deliverer.start(), stop: () => webhooks.deliverer.stop() });
     life.add({ name: 'whatsapp sessions', start: () => whatsapp.sessions.startAll(), stop: () => whatsapp.sessions.stopAll() });
     life.add({ name: 'sandbox scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() });
-    life.add({ name: 'dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() });
+    // Leases start before the dispatcher, and stop after it: a stopping dispatcher cuts its waits short and
+    // records what it sent, then the leases are handed over with nothing in hand.
     if (keeper !== undefined) {
       life.add({
         name: 'leases',
         start: async () => {
           await store.signals?.listen(WORK_CHANNEL, () => dispatcher.wake());
-          await store.signals?.listen(CREDENTIALS_CHANNEL, () => auth.forgetAll());
-          // A new instance: a heartbeat now, so a node below its share takes it at once.
+          // A new instance, or leases given up: a heartbeat now, so a node below its share takes them at once.
           await store.signals?.listen(LEASES_CHANNEL, () => void keeper.tick());
           await keeper.start();
         },
@@ -251,8 +256,13 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         },
       });
     }
+    life.add({ name: 'dispatcher', start: () => dispatcher.start(), stop: () => dispatcher.stop() });
   } else {
     logger.warn('CONNEXA_DISPATCH=false: this node accepts messages but does not send them');
+  }
+  if (store.signals !== undefined) {
+    const signals = store.signals;
+    life.add({ name: 'credentials signal', start: () => signals.listen(CREDENTIALS_CHANNEL, () => auth.forgetAll()) });
   }
   life.add({ name: 'accept writer', stop: () => acceptor.drain() });
   life.add({
@@ -263,6 +273,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         if (!sending) return;
         prune('sent messages', () => whatsapp.statements.pruneSent(Date.now() - SENT_KEPT_MS));
         prune('webhook events', () => webhooks.deliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS));
+        if (leaseViews !== undefined) prune('lease moves and silent nodes', () => leaseViews.prune(WEBHOOK_EVENTS_KEPT_MS, 24 * 60 * 60_000));
       };
       pruneAll();
       pruneTimer = setInterval(pruneAll, 60 * 60_000);

@@ -46,6 +46,8 @@ export interface LeaseListener {
 export interface LeaseEvents {
   heartbeat(ok: boolean): void;
   moved(reason: 'acquired' | 'lost' | 'handed_over', count: number): void;
+  /** Leases were given up: the other nodes may take them now. */
+  released?(): void;
 }
 
 export class LeaseKeeper implements Ownership, Fence {
@@ -64,6 +66,8 @@ export class LeaseKeeper implements Ownership, Fence {
   /** A handover in progress: heartbeats go on meanwhile (its sends may take a while). */
   private handing: Promise<void> | undefined;
   private stopped = false;
+  /** Out of the cluster (its row deleted): heartbeats no longer run. */
+  private left = false;
 
   constructor(
     private readonly leases: LeaseStatements,
@@ -111,17 +115,22 @@ export class LeaseKeeper implements Ownership, Fence {
     this.stopped = true;
     await this.running;
     await this.handing;
-    await this.leases.stopping(this.o.nodeId, this.incarnation).catch(() => 0);
-    // Heartbeats go on while the work in hand finishes, so the leases stay this node's until given up.
-    const all = [...this.held.keys()];
-    if (all.length > 0 && this.sure()) await this.handOver(all, 'stopped');
-    if (this.timer !== undefined) clearInterval(this.timer);
-    await this.running;
-    await this.leases.leave(this.o.nodeId, this.incarnation);
+    try {
+      await this.leases.stopping(this.o.nodeId, this.incarnation).catch(() => 0);
+      // Heartbeats go on while the work in hand finishes, so the leases stay this node's until given up.
+      const all = [...this.held.keys()];
+      if (all.length > 0 && this.sure()) await this.handOver(all, 'stopped');
+    } finally {
+      if (this.timer !== undefined) clearInterval(this.timer);
+      await this.running;
+      this.left = true;
+      await this.leases.leave(this.o.nodeId, this.incarnation).catch((err: unknown) => this.logger.error({ err }, 'could not leave the cluster'));
+    }
   }
 
   /** One heartbeat now (the timer, and a new instance, call it). Calls do not overlap: one during a heartbeat runs after it. */
   tick(): Promise<void> {
+    if (this.left) return Promise.resolve();
     if (this.running !== undefined) {
       this.again = true;
       return this.running;
@@ -206,6 +215,13 @@ export class LeaseKeeper implements Ownership, Fence {
       await this.leases.release(this.o.nodeId, instanceIds, reason);
       for (const id of instanceIds) this.held.delete(id);
       this.events.moved('handed_over', instanceIds.length);
+      this.events.released?.();
+    } catch (err) {
+      // Still held (the release did not happen): the work that was wound down starts again.
+      for (const id of instanceIds) this.leaving.delete(id);
+      const still = instanceIds.filter((id) => this.held.has(id));
+      if (still.length > 0 && !this.stopped) this.listener.acquired(still);
+      throw err;
     } finally {
       for (const id of instanceIds) this.leaving.delete(id);
     }

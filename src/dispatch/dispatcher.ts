@@ -139,6 +139,15 @@ export class Dispatcher {
   }
 
   /**
+   * This node took these instances' leases (again): its own locks on their
+   * lanes, left by work under an earlier lease, are released, and a pass runs.
+   */
+  async adopt(instanceIds: readonly string[]): Promise<void> {
+    await this.outbox.releaseLocksOfInstances(this.options.nodeId, instanceIds);
+    this.wake();
+  }
+
+  /**
    * Resolves once no lane of these instances is being worked here (their
    * lease is being handed over: no new lane is claimed for them, and a lane
    * in hand stops after the send it is making).

@@ -6,6 +6,7 @@
  * (postgres/spool-rows.ts), since the node that sends a message may not be
  * the one that accepted it.
  */
+import path from 'node:path';
 import type { DatabaseConfig } from '../config.js';
 import type { Store } from './database.js';
 import { PostgresSpool } from './postgres/spool-rows.js';
@@ -26,8 +27,13 @@ export interface MediaSpool {
 }
 
 export const MediaSpool = {
-  /** `nodeId`: this node (PostgreSQL: its own leftovers are swept at its start whatever their age). */
-  open(store: Store, config: DatabaseConfig, nodeId = 'node-1'): MediaSpool {
-    return config.dialect === 'postgres' ? new PostgresSpool(store, nodeId) : FileSpool.open(store, config);
+  /**
+   * `nodeId`: this node (PostgreSQL: its own leftovers are swept at its start whatever their age);
+   * `dataDir`: where a PostgreSQL node kept files before they moved into the database.
+   */
+  open(store: Store, config: DatabaseConfig, nodeId = 'node-1', dataDir?: string): MediaSpool {
+    return config.dialect === 'postgres'
+      ? new PostgresSpool(store, nodeId, dataDir === undefined ? undefined : path.join(dataDir, 'media'))
+      : FileSpool.open(store, config);
   },
 };

@@ -100,6 +100,7 @@ const CLOSE_LANE = `DELETE FROM lanes WHERE instance_id = ? AND recipient = ?
   AND NOT EXISTS (SELECT 1 FROM outbox WHERE instance_id = ? AND recipient = ?)`;
 const UNLOCK_LANE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE instance_id = ? AND recipient = ?`;
 const RELEASE_MINE = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by = ?`;
+const RELEASE_MINE_OF = `UPDATE lanes SET locked_by = NULL, locked_at = NULL WHERE locked_by = ? AND instance_id = ANY(?::text[])`;
 /**
  * Renewing and expiring touch many lanes at once: on PostgreSQL they skip
  * lanes another transaction holds (a claim, a release) rather than wait in
@@ -303,6 +304,16 @@ export class OutboxStatements {
    */
   releaseLocksOf(nodeId: string): Promise<number> {
     return this.store.writeTx(false, (tx) => tx.run(RELEASE_MINE, [nodeId]));
+  }
+
+  /**
+   * A cluster node (re)took these instances' leases: locks it holds on their
+   * lanes are from work under an earlier lease, whose releases were fenced
+   * off; they are released so the lanes can be claimed again.
+   */
+  releaseLocksOfInstances(nodeId: string, instanceIds: readonly string[]): Promise<number> {
+    if (instanceIds.length === 0 || this.store.dialect !== 'postgres') return Promise.resolve(0);
+    return this.store.writeTx(false, (tx) => tx.run(RELEASE_MINE_OF, [nodeId, [...instanceIds]]));
   }
 
   /** Renews every lock this node holds: lanes waiting on pacing are still in hand. */

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { LeaseKeeper } from '../cluster/lease-keeper.js';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { openStore } from '../store/database.js';
+import { openStore, type Store } from '../store/database.js';
 import { LeaseStatements } from '../store/leases.js';
 
 /** The channel accept commits and ingests signal, so the owners of new messages look for them at once. */
@@ -20,7 +20,8 @@ export const CREDENTIALS_CHANNEL = 'connexa_credentials';
 
 /** The parts a lease change reaches, bound once they are built. */
 export interface LeaseTargets {
-  wake(): void;
+  /** The instances were taken (again): their lanes are this node's to claim. */
+  adopt(instanceIds: readonly string[]): void;
   forget(instanceId: string): void;
   drain(instanceIds: readonly string[]): Promise<void>;
   connect(instanceIds: readonly string[]): void;
@@ -36,7 +37,7 @@ export interface ClusterNode {
   close(): Promise<void>;
 }
 
-export function buildCluster(config: Config, metrics: Metrics, logger: Logger): ClusterNode | undefined {
+export function buildCluster(config: Config, store: Store, metrics: Metrics, logger: Logger): ClusterNode | undefined {
   if (config.database.dialect !== 'postgres' || !config.dispatch.enabled) return undefined;
   // Heartbeats on connections of their own: a busy pool (sends, accepts) must never make a node miss its lease.
   const leaseStore = openStore({ ...config.database, poolMax: 2 });
@@ -51,7 +52,7 @@ export function buildCluster(config: Config, metrics: Metrics, logger: Logger): 
     {
       acquired: (ids) => {
         on().connect(ids);
-        on().wake();
+        on().adopt(ids);
       },
       lost: (ids) => {
         for (const id of ids) {
@@ -78,6 +79,7 @@ export function buildCluster(config: Config, metrics: Metrics, logger: Logger): 
     {
       heartbeat: (ok) => metrics.heartbeats.inc({ result: ok ? 'ok' : 'failed' }),
       moved: (reason, count) => metrics.leaseMoves.inc({ reason }, count),
+      released: () => store.signals?.signal(LEASES_CHANNEL),
     },
   );
   return {

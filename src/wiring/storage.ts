@@ -18,7 +18,7 @@ export async function openStorage(config: Config, logger: Logger): Promise<Stora
     throw new Error(`Database migration failed: ${migrated.reason}`);
   }
   if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'database migrated');
-  const spool = MediaSpool.open(store, config.database, config.nodeId);
+  const spool = MediaSpool.open(store, config.database, config.nodeId, config.dataDir);
   // Files whose message was sent meanwhile, or never committed (a crash in between).
   const staleFiles = await spool.sweep();
   if (staleFiles > 0) logger.info({ files: staleFiles }, 'removed media files of messages no longer waiting');

@@ -62,7 +62,7 @@ function node(store: Store, nodeId: string, engine: GatedEngine, clock: () => nu
   const keeper = new LeaseKeeper(
     new LeaseStatements(store),
     {
-      acquired: () => dispatcher?.wake(),
+      acquired: (ids) => void dispatcher?.adopt(ids),
       lost: (ids) => ids.forEach((id) => dispatcher?.forget(id)),
       handOver: async (ids) => dispatcher?.drain(ids),
     },
@@ -126,6 +126,38 @@ describe.skipIf(!onPostgres)('a lane in hand when its lease changes hands', () =
     await b.dispatcher.start();
     await waitFor(async () => ((await storeA.sql.all(`SELECT 1 FROM messages WHERE status = 'sent'`)).length === 3 ? true : undefined), 5_000, 'B sending');
     expect(b.engine.sent).toEqual(ids);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a node that takes its own instance back under a new lease claims the lane its old work left locked', { timeout: 30_000 }, async () => {
+    const dir = tempDir('connexa-fence-');
+    const database = await testDatabase(dir);
+    const store = await openTestStore(dir, { database });
+    stores.push(store);
+    const admin = new AdminService(store.db, ['sandbox']);
+    const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
+    const ids = ['m1', 'm2', 'm3'];
+    await new AcceptStatements(store).insert(
+      ids.map((id, i) => ({ id, instanceId, type: 'text' as const, recipient: '554499999999', text: id, acceptedAt: Date.now() + i, media: undefined })),
+    );
+    let skew = 0;
+    const a = node(store, 'A', new GatedEngine(true), () => performance.now() + skew);
+    await a.keeper.start();
+    running.push(a);
+    await a.dispatcher.start();
+    await waitFor(async () => (a.engine.sent.length === 1 ? true : undefined), 5_000, 'A sending m1');
+
+    // A pauses past its lease; on waking it takes the instance back itself, under epoch 2.
+    skew = 10 * 60_000;
+    await store.writeOne(`UPDATE instance_leases SET expires_at = 0 WHERE node_id = 'A'`);
+    await a.keeper.tick();
+    expect(a.keeper.epochOf(instanceId)).toBe(2);
+    a.engine.open();
+    await waitFor(
+      async () => ((await store.sql.all(`SELECT 1 FROM messages WHERE status = 'sent'`)).length === 3 ? true : undefined),
+      5_000,
+      'the lane claimed again under the new lease and sent',
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

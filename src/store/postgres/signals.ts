@@ -20,6 +20,15 @@ export function postgresSignals(url: string, notify: (channel: string) => Promis
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
 
+  // A failed connect only rejects (no 'error' event): every failure schedules the next try, until it works or closes.
+  const reconnect = (): void => {
+    if (closed || retry !== undefined) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().catch(() => reconnect());
+    }, RECONNECT_MS);
+  };
+
   const connect = (): Promise<void> => {
     connecting ??= (async () => {
       const c = new pg.Client({ connectionString: url, application_name: 'connexa-signals' });
@@ -30,7 +39,7 @@ export function postgresSignals(url: string, notify: (channel: string) => Promis
         // The connection broke: listen again on a new one; meanwhile the polls find the work.
         if (client === c) client = undefined;
         void c.end().catch(() => undefined);
-        if (!closed) retry = setTimeout(() => void connect().catch(() => undefined), RECONNECT_MS);
+        reconnect();
       });
       await c.connect();
       for (const channel of listeners.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);

@@ -6,7 +6,13 @@
  * removes those it wrote itself (none of its accepts is in flight then), and
  * other nodes' once they are old enough that no accept can still be
  * committing them (that node may be accepting right now).
+ *
+ * Before several nodes, a PostgreSQL node kept these files in its data
+ * folder (`<data>/media/<message id>`): a file still there is read from
+ * there, and removed with its message.
  */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { Store } from '../database.js';
 import { DB_NOW_MS } from '../leases.js';
 import { getMediaBytes } from '../messages.js';
@@ -27,7 +33,13 @@ export class PostgresSpool implements MediaSpool {
     private readonly store: Store,
     /** This node: the parts it writes are marked with it. */
     private readonly nodeId: string,
+    /** Where this node kept files before they moved into the database. */
+    private readonly legacyDir?: string,
   ) {}
+
+  private legacy(messageId: string): string | undefined {
+    return this.legacyDir === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(messageId) ? undefined : path.join(this.legacyDir, messageId);
+  }
 
   async put(messageId: string, bytes: Uint8Array): Promise<void> {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -39,12 +51,16 @@ export class PostgresSpool implements MediaSpool {
     });
   }
 
-  read(messageId: string): Promise<Buffer | undefined> {
-    return getMediaBytes(this.store.db, messageId);
+  async read(messageId: string): Promise<Buffer | undefined> {
+    const stored = await getMediaBytes(this.store.db, messageId);
+    const file = this.legacy(messageId);
+    if (stored !== undefined || file === undefined) return stored;
+    return fsp.readFile(file).catch(() => undefined);
   }
 
   async remove(messageIds: readonly string[]): Promise<void> {
     if (messageIds.length > 0) await this.store.writeTx(false, (tx) => tx.run(REMOVE, [[...messageIds]]));
+    await Promise.all(messageIds.map((id) => this.legacy(id)).map((f) => (f === undefined ? undefined : fsp.rm(f, { force: true }))));
   }
 
   discard(messageIds: readonly string[]): void {
