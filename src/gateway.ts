@@ -157,7 +157,11 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     },
     disconnect: (id) => whatsapp.sessions.forget(id),
   });
-  const admin = new AdminService(store.db, [...engines.keys()], Date.now, () => store.signals?.signal(LEASES_CHANNEL));
+  // A new instance is taken at once: by this node if it is below its share (before the creation is answered), else by another.
+  const admin = new AdminService(store.db, [...engines.keys()], Date.now, async () => {
+    store.signals?.signal(LEASES_CHANNEL);
+    await keeper?.tick().catch(() => undefined);
+  });
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false, ...(keeper !== undefined ? { leasesHealthy: () => keeper.healthy() } : {}) };
   const sharedLimiter = store.sharedLimiter?.bind(store);

@@ -34,8 +34,8 @@ export class AdminService {
     /** The engines instances may be created for (those this build runs). */
     private readonly engines: readonly EngineName[],
     private readonly now: () => number = Date.now,
-    /** Told of each new instance (a cluster: a node takes its lease at once). */
-    private readonly created: (instanceId: string) => void = () => {},
+    /** Told of each new instance, awaited (a cluster: a node takes its lease before the creation is answered). */
+    private readonly created: (instanceId: string) => Promise<void> | void = () => {},
   ) {}
 
   async createUser(name: unknown): Promise<{ user_id: string; name: string }> {
@@ -63,7 +63,7 @@ export class AdminService {
       createdAt: this.now(),
       config: JSON.stringify(settings),
     });
-    this.created(id);
+    await this.created(id);
     return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
   }
 }

@@ -24,6 +24,7 @@ import { OWNS_ALL, type Ownership } from '../domain/ownership.js';
 import type { Engine, OutgoingMessage } from '../engines/engine.js';
 import { isMessageType } from '../domain/message.js';
 import { LaneWrites } from './lane-writes.js';
+import { expireOld } from './queue-expiry.js';
 import { Coalescer } from '../util/coalescer.js';
 import type { ClaimedLane, LaneMessage, LaneRelease, OutboxStatements } from '../store/outbox.js';
 import type { AttemptStart, Outcome, OutcomeStatements } from '../store/outcomes.js';
@@ -244,32 +245,9 @@ export class Dispatcher {
     return engine !== undefined && (engine.readiness?.canSend(instanceId) ?? true);
   }
 
-  /**
-   * Fails messages that waited past the queue's time to live, in lanes no one
-   * is working, each with its webhook event, and gives their lanes back.
-   */
   private async expireOld(): Promise<void> {
-    const ttl = this.options.queueTtlMs ?? DEFAULT_QUEUE_TTL_MS;
-    const at = this.now();
-    const expired = await this.outbox.transaction(async (tx) => {
-      const found = await this.outbox.expiredInTx(tx, at - ttl, EXPIRY_BATCH);
-      await this.results.recordInTx(
-        tx,
-        found.map(({ messageId }) => ({
-          kind: 'failed' as const,
-          messageId,
-          code: 'expired',
-          at,
-          reason: `Not sent within ${Math.round(ttl / 1000)} s of being accepted (CONNEXA_QUEUE_TTL_S)`,
-        })),
-      );
-      await this.outbox.releaseInTx(
-        tx,
-        found.map(({ lane }) => ({ lane, runAt: undefined })),
-      );
-      return found;
-    });
-    if (expired.length > 0) this.logger.info({ messages: expired.length }, 'messages expired in the queue');
+    const n = await expireOld(this.outbox, this.results, this.options.queueTtlMs ?? DEFAULT_QUEUE_TTL_MS, this.now(), EXPIRY_BATCH);
+    if (n > 0) this.logger.info({ messages: n }, 'messages expired in the queue');
   }
 
   /** The first lane of an instance learns what its engine is worth. */
