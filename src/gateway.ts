@@ -170,9 +170,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     windowSeconds: config.limits.authFailureWindowS,
     lockoutDelayMs: config.limits.authLockoutDelayMs,
     // Several nodes: a guesser is counted once, whichever nodes it reaches.
-    ...(sharedLimiter !== undefined
-      ? { shared: (points: number, durationS: number, keyPrefix: string) => sharedLimiter({ points, durationS, keyPrefix }) }
-      : {}),
+    ...(sharedLimiter !== undefined ? { shared: sharedLimiter } : {}),
   };
   const auth = new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions));
   const app = buildApp({

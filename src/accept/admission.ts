@@ -21,7 +21,7 @@ export interface AdmissionOptions {
   /** Bytes of media stored for an instance's waiting messages (a database sum; read at most once a second per instance). */
   mediaWaiting?: (instanceId: string) => Promise<number>;
   /** Builds the send-rate limiter (a cluster: counted in the database, for every node); this process's memory by default. */
-  limiter?: (points: number, durationS: number, keyPrefix: string) => RateLimiterAbstract;
+  limiter?: (o: { keyPrefix: string; points: number; durationS: number }) => RateLimiterAbstract;
 }
 
 export class Admission {
@@ -34,8 +34,8 @@ export class Admission {
     now: () => number = Date.now,
   ) {
     this.media = options.mediaWaiting !== undefined ? new InstanceTotals(options.mediaWaiting, 1_000, now) : undefined;
-    const limiter = options.limiter ?? ((points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix }));
-    this.rate = options.ratePerSecond > 0 ? limiter(options.ratePerSecond, 1, 'send') : undefined;
+    const limiter = options.limiter ?? ((o) => new RateLimiterMemory({ keyPrefix: o.keyPrefix, points: o.points, duration: o.durationS }));
+    this.rate = options.ratePerSecond > 0 ? limiter({ keyPrefix: 'send', points: options.ratePerSecond, durationS: 1 }) : undefined;
   }
 
   /**

@@ -20,7 +20,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Ownership } from '../domain/ownership.js';
-import type { Fence, LeaseStatements } from '../store/leases.js';
+import type { Fence, HeldLease, LeaseStatements } from '../store/leases.js';
 
 export interface LeaseKeeperOptions {
   nodeId: string;
@@ -173,14 +173,12 @@ export class LeaseKeeper implements Ownership, Fence {
       [...this.held].filter(([id, epoch]) => renewed.get(id) !== epoch).map(([id]) => id),
       'taken over by another node',
     );
-    // Leases this node id held before a restart (their epochs moved on at registration): this life's now.
-    const adopted = held.filter((h) => !this.held.has(h.instance_id));
-    if (adopted.length > 0) {
-      for (const h of adopted) this.held.set(h.instance_id, h.epoch);
-      this.events.moved('acquired', adopted.length);
-      this.logger.info({ instances: adopted.length }, 'resumed the instances this node held before its restart');
-      this.listener.acquired(adopted.map((h) => h.instance_id));
-    }
+    // Leases the database says are this node's that it does not know of: held before a restart (their epochs
+    // moved on at registration), or dropped while it was unsure of them and still not taken by anyone.
+    this.take(
+      held.filter((h) => !this.held.has(h.instance_id)),
+      'resumed instances this node still holds',
+    );
     if (this.stopped) return;
     await this.rebalance();
   }
@@ -190,12 +188,7 @@ export class LeaseKeeper implements Ownership, Fence {
     const share = Math.ceil(instances / Math.max(1, nodes));
     this.beatsSinceHandOver++;
     if (this.held.size < share) {
-      const got = await this.leases.acquire(this.o.nodeId, this.o.leaseMs, share - this.held.size);
-      if (got.length === 0) return;
-      for (const g of got) this.held.set(g.instance_id, g.epoch);
-      this.events.moved('acquired', got.length);
-      this.logger.info({ instances: got.length, held: this.held.size, share }, 'took instances over');
-      this.listener.acquired(got.map((g) => g.instance_id));
+      this.take(await this.leases.acquire(this.o.nodeId, this.o.leaseMs, share - this.held.size), 'took instances over');
     } else if (this.held.size > share && this.handing === undefined && this.beatsSinceHandOver > this.o.handOverCooldownBeats) {
       this.beatsSinceHandOver = 0;
       const give = [...this.held.keys()].slice(0, Math.min(this.o.handOverStep, this.held.size - share));
@@ -222,9 +215,16 @@ export class LeaseKeeper implements Ownership, Fence {
       const still = instanceIds.filter((id) => this.held.has(id));
       if (still.length > 0 && !this.stopped) this.listener.acquired(still);
       throw err;
-    } finally {
-      for (const id of instanceIds) this.leaving.delete(id);
     }
+    for (const id of instanceIds) this.leaving.delete(id);
+  }
+
+  private take(leases: readonly HeldLease[], why: string): void {
+    if (leases.length === 0) return;
+    for (const l of leases) this.held.set(l.instance_id, l.epoch);
+    this.events.moved('acquired', leases.length);
+    this.logger.info({ instances: leases.length, held: this.held.size }, why);
+    this.listener.acquired(leases.map((l) => l.instance_id));
   }
 
   private drop(instanceIds: string[], why: string): void {

@@ -30,7 +30,7 @@ export interface AuthFailureOptions {
   /** How many user_id + address pairs are tracked at most (in memory). */
   capacity?: number;
   /** Builds a limiter counted where every node sees it (a cluster); this process's memory otherwise. */
-  shared?: (points: number, durationS: number, keyPrefix: string) => RateLimiterAbstract;
+  shared?: (o: { keyPrefix: string; points: number; durationS: number }) => RateLimiterAbstract;
 }
 
 /** At most this many locked-out answers are held at once; beyond it they go out at once. */
@@ -59,7 +59,7 @@ export class AuthFailures {
 
   constructor(private readonly options: AuthFailureOptions) {
     const counting = options.maxFailures > 0;
-    this.shared = counting ? options.shared?.(options.maxFailures, options.windowSeconds, 'auth') : undefined;
+    this.shared = counting ? options.shared?.({ keyPrefix: 'auth', points: options.maxFailures, durationS: options.windowSeconds }) : undefined;
     this.counts =
       counting && this.shared === undefined
         ? new LRUCache({ max: options.capacity ?? 100_000, ttl: options.windowSeconds * 1000, ttlAutopurge: false })

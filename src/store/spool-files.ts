@@ -27,7 +27,7 @@ import { getMediaBytes } from './messages.js';
 import type { MediaSpool } from './media-spool.js';
 
 /** Message ids are UUIDs; anything else never names a file. */
-const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where a database's files live: beside it, or a private temporary folder for an in-memory one. */
 export function spoolDirFor(config: SqliteConfig): { dir: string; temporary: boolean } {

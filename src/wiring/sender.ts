@@ -8,7 +8,6 @@ import type { Config } from '../config.js';
 import { Acceptor } from '../dispatch/acceptor.js';
 import { PhoneNormalizer } from '../domain/phone.js';
 import { UuidV7 } from '../domain/uuid7.js';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Store } from '../store/database.js';
 import { IdempotencyStatements } from '../store/idempotency.js';
 import type { MediaSpool } from '../store/media-spool.js';
@@ -19,12 +18,6 @@ export interface Sending {
   sender: Sender;
   acceptor: Acceptor;
   idempotency: IdempotencyStatements;
-}
-
-/** On a database several nodes share, rate limits are counted there. */
-function sharedLimits(store: Store): { limiter?: (points: number, durationS: number, keyPrefix: string) => RateLimiterAbstract } {
-  const shared = store.sharedLimiter?.bind(store);
-  return shared === undefined ? {} : { limiter: (points, durationS, keyPrefix) => shared({ points, durationS, keyPrefix }) };
 }
 
 export function buildSender(config: Config, store: Store, spool: MediaSpool, waiting: QueueDepthStatements, accepted: () => void): Sending {
@@ -45,7 +38,7 @@ export function buildSender(config: Config, store: Store, spool: MediaSpool, wai
     mediaQueueMaxBytes: config.limits.mediaQueueMaxBytesPerInstance,
     mediaWaiting: (id) => waiting.mediaBytes(id),
     // Several nodes: the rate is the instance's, whichever node a send reaches.
-    ...sharedLimits(store),
+    ...(store.sharedLimiter !== undefined ? { limiter: store.sharedLimiter.bind(store) } : {}),
   });
   const validator = new SendValidator(
     new PhoneNormalizer(),

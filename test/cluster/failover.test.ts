@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildGateway } from '../helpers/child-gateway.js';
 import { testCluster, type TestCluster } from '../helpers/cluster.js';
-import { createTenant, waitFor, type Tenant } from '../helpers/gateway.js';
+import { createTenant, type Tenant } from '../helpers/gateway.js';
 import { onPostgres } from '../helpers/test-db.js';
 
 const LEASE_MS = 3_000;
@@ -92,14 +92,7 @@ describe.skipIf(!onPostgres)('three nodes, one killed mid-stream', () => {
     expect(acked.length).toBeGreaterThan(200);
 
     const ids = acked.map((a) => a.id);
-    await waitFor(
-      async () => {
-        const rows = await c.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE id = ANY($1) AND status IN ('sent', 'delivered', 'read')`, [ids]);
-        return Number(rows[0]?.n) === ids.length ? true : undefined;
-      },
-      60_000,
-      'every acknowledged message to be sent',
-    );
+    await c.allSent(ids, 60_000);
     // Exactly once in the sandbox: one inbox row per message (a resend of the same WhatsApp id is counted, never a second arrival).
     const inbox = await c.query<{ message_id: string; id: string; resends: number }>(
       `SELECT message_id, id, resends FROM sandbox_inbox WHERE message_id = ANY($1) AND part = 0 ORDER BY id`,

@@ -8,7 +8,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
 import type { ChildGateway } from '../helpers/child-gateway.js';
-import { testCluster, type TestCluster } from '../helpers/cluster.js';
+import { callAs, testCluster, type TestCluster } from '../helpers/cluster.js';
 import { createTenant, waitFor } from '../helpers/gateway.js';
 import { onPostgres } from '../helpers/test-db.js';
 
@@ -28,18 +28,9 @@ describe.skipIf(!onPostgres)('a call for the live socket, on the node that does 
     const nodes = [await c.add(), await c.add()];
     await Promise.all(nodes.map((n) => n.start()));
     const t = await createTenant(nodes[0]?.base ?? '', 'baileys');
-    const ownerId = await waitFor(
-      async () =>
-        (await c.query<{ node_id: string | null }>(`SELECT node_id FROM instance_leases WHERE instance_id = $1`, [t.instanceId]))[0]?.node_id ?? undefined,
-      10_000,
-      'the instance to be owned',
-    );
-    const owner = nodes.find((_, i) => `n${i + 1}` === ownerId) as ChildGateway;
-    const other = nodes.find((n) => n !== owner) as ChildGateway;
-    const get = async (node: ChildGateway, path: string) => {
-      const res = await fetch(`${node.base}${path}`, { headers: { authorization: t.auth, accept: 'application/json' } });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
+    const { owner, others } = await c.ownerOf(t.instanceId);
+    const other = others[0] as ChildGateway;
+    const get = (node: ChildGateway, path: string) => callAs(node, t.auth, path);
 
     // Asked through the other node: the owner starts its socket, and the QR it shows comes back.
     const connecting = wa.nextConnection();

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { testCluster, type TestCluster } from '../helpers/cluster.js';
-import { createTenant, waitFor, type Tenant } from '../helpers/gateway.js';
+import { createTenant, type Tenant } from '../helpers/gateway.js';
 import { onPostgres } from '../helpers/test-db.js';
 
 const INSTANCES = 30;
@@ -73,14 +73,7 @@ describe.skipIf(!onPostgres)('joining and leaving a running cluster', () => {
     // Every move was a handover, none a lease running out (which would resend the sends in hand).
     expect((await c.view(n1)).moves.filter((m) => m.reason === 'expired')).toEqual([]);
     const ids = acked.map((a) => a.id);
-    await waitFor(
-      async () => {
-        const rows = await c.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE id = ANY($1) AND status IN ('sent', 'delivered', 'read')`, [ids]);
-        return Number(rows[0]?.n) === ids.length ? true : undefined;
-      },
-      30_000,
-      'every acknowledged message sent',
-    );
+    await c.allSent(ids, 30_000);
     const failed = await c.query(`SELECT id, error_code FROM messages WHERE status = 'failed'`);
     expect(failed).toEqual([]);
     const inbox = await c.query<{ message_id: string; resends: number }>(`SELECT message_id, resends FROM sandbox_inbox WHERE part = 0 ORDER BY id`);

@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
 import type { ChildGateway } from '../helpers/child-gateway.js';
-import { testCluster, type TestCluster } from '../helpers/cluster.js';
+import { callAs, testCluster, type TestCluster } from '../helpers/cluster.js';
 import { createTenant, waitFor } from '../helpers/gateway.js';
 import { onPostgres } from '../helpers/test-db.js';
 
@@ -32,22 +32,9 @@ describe.skipIf(!onPostgres)('the node of a linked number dies', () => {
     const nodes = [await c.add(), await c.add()];
     await Promise.all(nodes.map((n) => n.start()));
     const t = await createTenant(nodes[0]?.base ?? '', 'baileys', { pacing: { minGapMs: 0, jitterMs: 0, perMinute: 1000, typing: false } });
-    const ownerId = await waitFor(
-      async () =>
-        (await c.query<{ node_id: string | null }>(`SELECT node_id FROM instance_leases WHERE instance_id = $1`, [t.instanceId]))[0]?.node_id ?? undefined,
-      10_000,
-      'the instance to be owned',
-    );
-    const owner = nodes.find((_, i) => `n${i + 1}` === ownerId) as ChildGateway;
-    const survivor = nodes.find((n) => n !== owner) as ChildGateway;
-    const api = async (node: ChildGateway, path: string, body?: unknown) => {
-      const res = await fetch(`${node.base}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: t.auth, accept: 'application/json', 'content-type': 'application/json' },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    };
+    const { owner, others } = await c.ownerOf(t.instanceId);
+    const survivor = others[0] as ChildGateway;
+    const api = (node: ChildGateway, path: string, body?: unknown) => callAs(node, t.auth, path, body);
 
     // Linked by QR on its owner.
     const registering = wa.nextConnection();

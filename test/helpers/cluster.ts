@@ -25,7 +25,21 @@ export interface TestCluster {
   /** Waits until the live nodes named hold every instance between them, each at least `min`. */
   settled(by: ChildGateway, live: string[], instances: number, min: number, timeoutMs: number): Promise<Map<string, number>>;
   query<R extends pg.QueryResultRow>(text: string, params?: unknown[]): Promise<R[]>;
+  /** Waits until a node holds the instance's lease; that node and the others. */
+  ownerOf(instanceId: string): Promise<{ owner: ChildGateway; others: ChildGateway[] }>;
+  /** Waits until every one of the messages is `sent` or later. */
+  allSent(messageIds: string[], timeoutMs: number): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/** A call with an instance's credentials to one node: GET, or POST of a JSON body. */
+export async function callAs(node: ChildGateway, auth: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${node.base}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { authorization: auth, accept: 'application/json', 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
 export async function testCluster(env: Record<string, string>): Promise<TestCluster> {
@@ -61,6 +75,30 @@ export async function testCluster(env: Record<string, string>): Promise<TestClus
     },
     async query(text, params = []) {
       return (await client.query(text, params)).rows;
+    },
+    async ownerOf(instanceId) {
+      const ownerId = await waitFor(
+        async () =>
+          (await cluster.query<{ node_id: string | null }>(`SELECT node_id FROM instance_leases WHERE instance_id = $1`, [instanceId]))[0]?.node_id ??
+          undefined,
+        10_000,
+        'the instance to be owned',
+      );
+      const owner = nodes.find((_, i) => `n${i + 1}` === ownerId);
+      if (owner === undefined) throw new Error(`no node ${ownerId}`);
+      return { owner, others: nodes.filter((n) => n !== owner) };
+    },
+    async allSent(messageIds, timeoutMs) {
+      await waitFor(
+        async () => {
+          const rows = await cluster.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE id = ANY($1) AND status IN ('sent', 'delivered', 'read')`, [
+            messageIds,
+          ]);
+          return Number(rows[0]?.n) === messageIds.length ? true : undefined;
+        },
+        timeoutMs,
+        'every acknowledged message to be sent',
+      );
     },
     async dispose() {
       await Promise.all(nodes.map((n) => n.dispose()));

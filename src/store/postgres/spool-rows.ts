@@ -17,6 +17,7 @@ import type { Store } from '../database.js';
 import { DB_NOW_MS } from '../leases.js';
 import { getMediaBytes } from '../messages.js';
 import type { MediaSpool } from '../media-spool.js';
+import { SAFE_ID } from '../spool-files.js';
 
 const PART_BYTES = 1024 * 1024;
 /** Parts without a message this old are a crashed accept's, never one in progress. */
@@ -38,7 +39,7 @@ export class PostgresSpool implements MediaSpool {
   ) {}
 
   private legacy(messageId: string): string | undefined {
-    return this.legacyDir === undefined || !/^[A-Za-z0-9_-]{1,64}$/.test(messageId) ? undefined : path.join(this.legacyDir, messageId);
+    return this.legacyDir === undefined || !SAFE_ID.test(messageId) ? undefined : path.join(this.legacyDir, messageId);
   }
 
   async put(messageId: string, bytes: Uint8Array): Promise<void> {
