@@ -38,6 +38,7 @@ import { buildSender } from './wiring/sender.js';
 import { openStorage } from './wiring/storage.js';
 import { buildWebhooks } from './wiring/webhooks.js';
 import { buildWhatsApp } from './wiring/whatsapp.js';
+import { buildCloud } from './wiring/cloud.js';
 import { buildCluster, CREDENTIALS_CHANNEL, LEASES_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
 import { OWNS_ALL, SINGLE_NODE } from './domain/ownership.js';
 import { clusterOwners } from './cluster/owners.js';
@@ -47,6 +48,8 @@ import { LeaseStatements } from './store/leases.js';
 
 /** Sent WhatsApp messages are kept this long for recipients' retry requests. */
 const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
+/** Cloud API message ids and statuses: Meta retries a webhook for up to 7 days, a status may come later still. */
+const CLOUD_STATUSES_KEPT_MS = 30 * 24 * 60 * 60_000;
 /** Delivered and dead-lettered webhook events stay visible (and replayable) this long. */
 const WEBHOOK_EVENTS_KEPT_MS = 30 * 24 * 60 * 60_000;
 
@@ -110,10 +113,12 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const inbox = new SandboxInboxStatements(store, keeper);
   const sandbox = new SandboxEngine(inbox, config.sandbox);
   const whatsapp = buildWhatsApp({ store, sealer, webhooks: webhooks.outbox, receipts, config: config.whatsapp, logger, connect: whatsappConnect, ownership });
+  const cloud = buildCloud(store, sealer, receipts, whatsapp.statements);
   /** The one list of engines. */
   const engines = new Map<EngineName, Engine>([
     ['sandbox', meteredEngine(sandbox, metrics)],
     ['baileys', meteredEngine(whatsapp.engine, metrics)],
+    ['cloud', meteredEngine(cloud.engine, metrics)],
   ]);
   const engineResolver = new EngineResolver(store.db, engines);
   const dispatcher = new Dispatcher(
@@ -158,10 +163,16 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     disconnect: (id) => whatsapp.sessions.forget(id),
   });
   // A new instance is taken at once: by this node if it is below its share (before the creation is answered), else by another.
-  const admin = new AdminService(store.db, [...engines.keys()], Date.now, async () => {
-    store.signals?.signal(LEASES_CHANNEL);
-    await keeper?.tick().catch(() => undefined);
-  });
+  const admin = new AdminService(
+    store.db,
+    [...engines.keys()],
+    Date.now,
+    async () => {
+      store.signals?.signal(LEASES_CHANNEL);
+      await keeper?.tick().catch(() => undefined);
+    },
+    cloud.accounts,
+  );
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false, ...(keeper !== undefined ? { leasesHealthy: () => keeper.healthy() } : {}) };
   const sharedLimiter = store.sharedLimiter?.bind(store);
@@ -183,6 +194,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     engineOf: (name) => (isEngineName(name) ? engines.get(name) : undefined),
     instanceDeleted: (id) => {
       engineResolver.forget(id);
+      cloud.engine.forget(id);
       dispatcher.forget(id);
       // The other nodes drop the credentials they keep in memory.
       store.signals?.signal(CREDENTIALS_CHANNEL);
@@ -218,6 +230,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       downloadInboundMedia: whatsappMedia ?? baileysMediaDownloader(whatsapp.sessions, logger.child({ component: 'whatsapp-media' })),
     },
     webhooks: { endpoints: webhooks.endpoints, deliveries: webhooks.deliveries, allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
+    cloud: cloud.inbound,
   });
 
   const prune = (what: string, work: () => Promise<unknown>): void => {
@@ -274,6 +287,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         prune('idempotency keys', () => idempotency.pruneBefore(Date.now() - config.limits.idempotencyTtlMs));
         if (!sending) return;
         prune('sent messages', () => whatsapp.statements.pruneSent(Date.now() - SENT_KEPT_MS));
+        prune('Cloud API statuses', () => cloud.statements.prune(Date.now() - CLOUD_STATUSES_KEPT_MS));
         prune('webhook events', () => webhooks.deliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS));
         if (leaseViews !== undefined) prune('lease moves and silent nodes', () => leaseViews.prune(WEBHOOK_EVENTS_KEPT_MS, 24 * 60 * 60_000));
       };

@@ -8,7 +8,8 @@ import { generateToken, hashToken } from '../domain/tokens.js';
 import type { EngineName } from '../engines/engine.js';
 import { parseInstanceConfig } from '../domain/instance-config.js';
 import type { Db } from '../store/database.js';
-import { insertInstance } from '../store/instances.js';
+import { deleteInstance, getInstance, insertInstance } from '../store/instances.js';
+import { parseCloudConfig, parseCloudFields, type CloudSettings } from '../domain/cloud-config.js';
 import { insertUser, userExists } from '../store/users.js';
 import { ApiError } from '../domain/errors.js';
 
@@ -18,6 +19,15 @@ export interface CreatedInstance {
   instance_token: string;
   name: string;
   engine: EngineName;
+}
+
+/** The Cloud API accounts of `cloud` instances (engines/cloud/accounts.ts), as the admin use cases need them. */
+export interface CloudAccountsPort {
+  /** Stores a new or replaced account; resolves to what may be shown of it (no secret). */
+  save(instanceId: string, settings: CloudSettings): Promise<object>;
+  get(instanceId: string): Promise<CloudSettings | undefined>;
+  /** The settings were replaced: a new token is tried at once, waiting messages go. */
+  replaced(instanceId: string): Promise<void>;
 }
 
 function checkName(name: unknown, field: string): string {
@@ -36,6 +46,7 @@ export class AdminService {
     private readonly now: () => number = Date.now,
     /** Told of each new instance, awaited (a cluster: a node takes its lease before the creation is answered). */
     private readonly created: (instanceId: string) => Promise<void> | void = () => {},
+    private readonly cloud?: CloudAccountsPort,
   ) {}
 
   async createUser(name: unknown): Promise<{ user_id: string; name: string }> {
@@ -50,7 +61,10 @@ export class AdminService {
     if (typeof engine !== 'string' || engine === '') throw fieldError('engine', 'engine_required', `engine is required: one of ${this.engines.join(', ')}`);
     const known = this.engines.find((e) => e === engine);
     if (known === undefined) throw fieldError('engine', 'unknown_engine', `Unknown engine "${engine.slice(0, 40)}"; available: ${this.engines.join(', ')}`);
-    const settings = parseInstanceConfig(config);
+    // A cloud instance's config is its Cloud API account (secrets sealed apart); the others' is pacing.
+    const cloud = known === 'cloud' ? parseCloudConfig(config) : undefined;
+    const settings = cloud === undefined ? parseInstanceConfig(config) : undefined;
+    if (cloud !== undefined && this.cloud === undefined) throw fieldError('engine', 'unknown_engine', 'The cloud engine does not run here');
     if (!(await userExists(this.db, userId))) throw new ApiError(404, 'user_not_found', 'No user with this user_id exists');
     const token = generateToken();
     const id = randomUUID();
@@ -61,9 +75,34 @@ export class AdminService {
       engine: known,
       tokenHash: hashToken(token),
       createdAt: this.now(),
-      config: JSON.stringify(settings),
+      config: settings === undefined ? null : JSON.stringify(settings),
     });
+    if (cloud !== undefined) {
+      try {
+        await this.cloud?.save(id, cloud);
+      } catch (err) {
+        // No instance without its account.
+        await deleteInstance(this.db, id);
+        throw err;
+      }
+    }
     await this.created(id);
     return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
+  }
+
+  /** Replaces some settings of a cloud instance (a new access token, say); the others stay. */
+  async updateConfig(instanceId: string, config: unknown): Promise<{ instance_id: string; engine: string; config: object }> {
+    const instance = await getInstance(this.db, instanceId);
+    if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
+    const current = this.cloud === undefined || instance.engine !== 'cloud' ? undefined : await this.cloud.get(instanceId);
+    if (this.cloud === undefined || current === undefined) {
+      throw new ApiError(409, 'config_not_changeable', `The config of a ${instance.engine} instance cannot be changed; only cloud instances' can`);
+    }
+    const given = parseCloudFields(config ?? {});
+    if (Object.keys(given).length === 0)
+      throw fieldError('config', 'config_required', 'Give at least one setting to change, e.g. {"config": {"access_token": "..."}}');
+    const view = await this.cloud.save(instanceId, { ...current, ...given });
+    await this.cloud.replaced(instanceId);
+    return { instance_id: instanceId, engine: instance.engine, config: view };
   }
 }

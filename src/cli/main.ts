@@ -3,13 +3,18 @@
  * The `connexa` command: `serve`, `user create`, `instance create`. Commands
  * other than `serve` open the database of CONNEXA_DATABASE_URL directly.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AdminService } from '../admin/service.js';
 import { AVAILABLE_ENGINES } from '../engines/available.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { ApiError } from '../domain/errors.js';
 import { serve } from '../main.js';
-import { readAdminToken } from '../bootstrap.js';
+import { readAdminToken, resolveSecretKey } from '../bootstrap.js';
+import { Sealer } from '../crypto/sealer.js';
+import { ReceiptStatements } from '../store/receipts.js';
+import { WhatsAppStatements } from '../store/whatsapp.js';
+import { buildCloud } from '../wiring/cloud.js';
 import { followQr } from './qr.js';
 import { openStore } from '../store/database.js';
 import { migrate } from '../store/migrate.js';
@@ -17,10 +22,12 @@ import { migrate } from '../store/migrate.js';
 const USAGE = `Usage:
   connexa serve
   connexa user create --name NAME [--json]
-  connexa instance create --user USER_ID --engine sandbox|baileys [--name NAME] [--json]
+  connexa instance create --user USER_ID --engine sandbox|baileys|cloud [--name NAME] [--config JSON|@FILE] [--json]
   connexa instance qr INSTANCE_ID [--url http://127.0.0.1:8080]
 
 The database is the one of CONNEXA_DATABASE_URL (default sqlite:./data/connexa.db).
+--config: the instance's settings, e.g. for cloud {"phone_number_id", "access_token", "app_secret", "verify_token"};
+@FILE reads them from a file (keeps the token out of the shell history).
 \`instance qr\` asks the running gateway (admin token from CONNEXA_ADMIN_TOKEN or the data dir).`;
 
 type Out = (text: string) => void;
@@ -31,7 +38,10 @@ async function withAdmin<T>(fn: (admin: AdminService) => Promise<T>): Promise<T>
   try {
     const migrated = await migrate(store);
     if (!migrated.ok) throw new Error(`Database migration failed: ${migrated.reason}`);
-    return await fn(new AdminService(store.db, AVAILABLE_ENGINES));
+    const sealer = new Sealer(resolveSecretKey(config.secretKey, config.dataDir).key);
+    const receipts = new ReceiptStatements(store);
+    const cloud = buildCloud(store, sealer, { record: (r) => receipts.apply(r) }, new WhatsAppStatements(store));
+    return await fn(new AdminService(store.db, AVAILABLE_ENGINES, Date.now, () => {}, cloud.accounts));
   } finally {
     await store.close();
   }
@@ -52,14 +62,24 @@ export async function runCli(argv: string[], out: Out, err: Out): Promise<number
   if (command === 'instance' && sub === 'create') {
     const { values } = parseArgs({
       args: rest,
-      options: { user: { type: 'string' }, engine: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+      options: { user: { type: 'string' }, engine: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' }, json: { type: 'boolean' } },
     });
     if (values.user === undefined) {
       err('--user USER_ID is required');
       return 2;
     }
     const userId = values.user;
-    const created = await withAdmin((a) => a.createInstance(userId, values.name ?? `${values.engine ?? 'instance'}-1`, values.engine));
+    let config: unknown;
+    if (values.config !== undefined) {
+      const text = values.config.startsWith('@') ? readFileSync(values.config.slice(1), 'utf8') : values.config;
+      try {
+        config = JSON.parse(text);
+      } catch {
+        err('--config must be JSON (or @FILE holding JSON)');
+        return 2;
+      }
+    }
+    const created = await withAdmin((a) => a.createInstance(userId, values.name ?? `${values.engine ?? 'instance'}-1`, values.engine, config));
     if (values.json === true) out(JSON.stringify(created));
     else {
       out(`user_id:        ${created.user_id}\ninstance_id:    ${created.instance_id}\ninstance_token: ${created.instance_token}`);

@@ -4,4 +4,4 @@
  */
 import type { EngineName } from './engine.js';
 
-export const AVAILABLE_ENGINES: readonly EngineName[] = ['sandbox', 'baileys'];
+export const AVAILABLE_ENGINES: readonly EngineName[] = ['sandbox', 'baileys', 'cloud'];

@@ -7,10 +7,11 @@
 import type { MediaKind } from '../media/kinds.js';
 import type { MessageType } from '../domain/message.js';
 import type { Receipt } from '../store/receipts.js';
+import type { SessionSnapshot } from '../domain/session.js';
 
 /** Every engine Connexa knows; which ones a gateway runs is its own list. */
-export type EngineName = 'sandbox' | 'baileys';
-export const ENGINE_NAMES: readonly EngineName[] = ['sandbox', 'baileys'];
+export type EngineName = 'sandbox' | 'baileys' | 'cloud';
+export const ENGINE_NAMES: readonly EngineName[] = ['sandbox', 'baileys', 'cloud'];
 
 export function isEngineName(s: string): s is EngineName {
   return (ENGINE_NAMES as readonly string[]).includes(s);
@@ -80,6 +81,14 @@ export interface ContactLookup {
   lookup(instanceId: string, phone: string): Promise<{ jid: string | null }>;
 }
 
+/**
+ * Optional capability of an engine without linking whose instances still have
+ * a state of their own (a Cloud API token rejected: `failed`).
+ */
+export interface InstanceStates {
+  snapshot(instanceId: string): Promise<SessionSnapshot>;
+}
+
 export interface ReceiptSink {
   /** Resolves once the receipts are durably applied. */
   record(receipts: Receipt[]): Promise<void>;
@@ -90,6 +99,7 @@ export interface Engine {
   readonly capabilities: EngineCapabilities;
   readonly readiness?: SendReadiness;
   readonly contacts?: ContactLookup;
+  readonly states?: InstanceStates;
   /** Throws CodedError: `transient` ones are retried with backoff. */
   send(message: OutgoingMessage): Promise<SendResult>;
   start(): Promise<void>;

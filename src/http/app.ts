@@ -22,6 +22,8 @@ import type { WhatsAppStatements } from '../store/whatsapp.js';
 import type { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
 import type { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { adminRoutes } from './routes/admin.js';
+import { cloudWebhookRoutes } from './routes/cloud-webhook.js';
+import type { CloudInbound } from '../engines/cloud/inbound.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { contactRoutes } from './routes/contacts.js';
 import { inboundRoutes } from './routes/inbound.js';
@@ -83,6 +85,8 @@ export interface AppDeps {
   whatsapp: { sessions: WhatsAppSessions; statements: WhatsAppStatements; downloadInboundMedia: InboundMediaDownloader };
   webhooks: { endpoints: WebhookEndpointStatements; deliveries: WebhookDeliveryStatements; allowPrivateNetworks: boolean };
   cluster: { owners: OwnerDirectory; view: () => Promise<ClusterView> };
+  /** Meta's webhooks for cloud instances, and their received files. */
+  cloud: CloudInbound;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -174,9 +178,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(async (scope) => {
     scope.addHook('preHandler', forward);
     instanceRoutes(scope, { auth: deps.auth, sessions: deps.whatsapp.sessions, waitingMessages: sending.waitingMessages, engineOf: deps.engineOf });
-    inboundRoutes(scope, { auth: deps.auth, statements: deps.whatsapp.statements, download: deps.whatsapp.downloadInboundMedia });
+    inboundRoutes(scope, {
+      auth: deps.auth,
+      statements: deps.whatsapp.statements,
+      // A cloud instance's files are fetched from Meta with its token; a linked number's from WhatsApp's media servers.
+      download: (instance, stored, refreshed) =>
+        instance.engine === 'cloud' ? deps.cloud.download(instance.id, stored) : deps.whatsapp.downloadInboundMedia(instance.id, stored, refreshed),
+    });
     contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
   });
+  cloudWebhookRoutes(app, { inbound: deps.cloud });
   webhookRoutes(app, {
     auth: deps.auth,
     endpoints: deps.webhooks.endpoints,

@@ -16,6 +16,7 @@ export function meteredEngine(engine: Engine, metrics: Metrics, now: () => numbe
     // Optional capabilities pass through as they are.
     ...(engine.readiness !== undefined ? { readiness: engine.readiness } : {}),
     ...(engine.contacts !== undefined ? { contacts: engine.contacts } : {}),
+    ...(engine.states !== undefined ? { states: engine.states } : {}),
     start: () => engine.start(),
     stop: () => engine.stop(),
     send(message: OutgoingMessage): Promise<SendResult> {

@@ -8,7 +8,8 @@ import type { Store } from './database.js';
 import { StatusTransitions } from './status-transitions.js';
 import type { WebhookOutboxStatements } from './webhook-outbox.js';
 
-export type ReceiptStatus = 'delivered' | 'read' | 'failed';
+/** `sent`: the provider reports the message on its way (Cloud API); it fills the step in, nothing more. */
+export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
 export interface Receipt {
   messageId: string;
@@ -42,6 +43,7 @@ export class ReceiptStatements {
           continue;
         }
         await this.status.sent(tx, r.messageId, r.at);
+        if (r.status === 'sent') continue;
         if (r.status === 'delivered') await this.status.delivered(tx, r.messageId, r.at);
         else await this.status.read(tx, r.messageId, r.at);
       }

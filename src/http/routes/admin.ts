@@ -62,7 +62,11 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
           properties: {
             name: { type: 'string' },
             engine: { type: 'string', description: `One of ${AVAILABLE_ENGINES.join(', ')}` },
-            config: { type: 'object', description: 'Per-instance settings, e.g. {"pacing": {"minGapMs", "jitterMs", "perMinute", "typing"}}' },
+            config: {
+              type: 'object',
+              description:
+                'Per-instance settings: {"pacing": {"minGapMs", "jitterMs", "perMinute", "typing"}} for baileys; for cloud {"phone_number_id", "access_token", "app_secret", "verify_token", "graph_url"?, "graph_version"?, "throughput"?}',
+            },
           },
         },
         response: {
@@ -106,6 +110,48 @@ export function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
       deps.instanceDeleted(id);
       return reply.code(204).send();
     },
+  );
+
+  // Replaces some of an instance's settings (a cloud instance's access token, say); secrets are never returned.
+  app.patch<{ Params: { instance_id: string }; Body: { config?: unknown } }>(
+    '/api/v1/admin/instances/:instance_id',
+    {
+      onRequest,
+      preHandler: deps.forward,
+      schema: {
+        params: { type: 'object', properties: { instance_id: { type: 'string', pattern: UUID_PATTERN } } },
+        body: {
+          type: 'object',
+          properties: {
+            config: {
+              type: 'object',
+              description: 'Cloud API settings to replace: access_token, app_secret, verify_token, phone_number_id, graph_url, graph_version, throughput',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              instance_id: { type: 'string' },
+              engine: { type: 'string' },
+              config: {
+                type: 'object',
+                properties: {
+                  phone_number_id: { type: 'string' },
+                  graph_url: { type: 'string' },
+                  graph_version: { type: 'string' },
+                  throughput: { type: 'integer' },
+                  updated_at: { type: 'string' },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request) => deps.admin.updateConfig(request.params.instance_id.toLowerCase(), request.body?.config),
   );
 
   // The link state of an instance, with its current QR code: what `connexa instance qr` follows.

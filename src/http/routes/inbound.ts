@@ -2,13 +2,15 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { ApiError, CodedError } from '../../domain/errors.js';
-import type { InboundMediaDownloader } from '../../engines/baileys/inbound-media.js';
 import { sanitizeFilename } from '../../media/filename.js';
 import type { InboundRow } from '../../store/schema.js';
 import { inboundMediaPath, type WhatsAppStatements } from '../../store/whatsapp.js';
 import { errorSchema } from '../error-handler.js';
 import { nextCursor, pageQuerySchema, parsePage } from '../paging.js';
-import { requireInstance, type InstanceAuthenticator } from '../instance-auth.js';
+import { requireInstance, type AuthenticatedInstance, type InstanceAuthenticator } from '../instance-auth.js';
+
+/** Fetches a received file of an instance from where its engine keeps it (`stored`: what the message row kept for that). */
+export type InstanceMediaDownloader = (instance: AuthenticatedInstance, stored: Buffer, refreshed: (stored: Buffer) => Promise<void>) => Promise<Readable>;
 
 const t = { type: ['string', 'null'] } as const;
 
@@ -31,7 +33,7 @@ function present(r: InboundRow) {
 
 export function inboundRoutes(
   app: FastifyInstance,
-  deps: { statements: WhatsAppStatements; auth: InstanceAuthenticator; download: InboundMediaDownloader },
+  deps: { statements: WhatsAppStatements; auth: InstanceAuthenticator; download: InstanceMediaDownloader },
 ): void {
   app.get<{ Params: { id: string } }>(
     '/api/v1/messages/inbound/:id/media',
@@ -46,7 +48,7 @@ export function inboundRoutes(
       if (media === undefined) throw new ApiError(404, 'media_not_found', 'No received media message with this id for this instance');
       let file: Readable;
       try {
-        file = await deps.download(instance.id, media.proto, (fresh) => deps.statements.refreshInboundMedia(instance.id, id, fresh));
+        file = await deps.download(instance, media.proto, (fresh) => deps.statements.refreshInboundMedia(instance.id, id, fresh));
       } catch (err) {
         if (err instanceof CodedError)
           throw new ApiError(err.code === 'instance_not_connected' ? 409 : 502, err.code, err.message, undefined, { 'Retry-After': '10' });

@@ -40,7 +40,7 @@ function present(instance: AuthenticatedInstance, snap: SessionSnapshot | undefi
     state: snap?.state ?? 'connected',
     reason: snap?.reason ?? null,
     phone: snap?.phone ?? null,
-    since: snap === undefined ? null : new Date(snap.since).toISOString(),
+    since: snap === undefined || snap.since === 0 ? null : new Date(snap.since).toISOString(),
     waiting,
     restricted_until: restrictedUntil === undefined ? null : new Date(restrictedUntil).toISOString(),
   };
@@ -73,9 +73,10 @@ export function instanceRoutes(
   app.get('/api/v1/instance', { onRequest, schema: { response: { 200: stateSchema, ...errors } } }, async (request) => {
     const instance = requireInstance(request);
     const whatsapp = links(instance.engine);
+    const states = deps.engineOf(instance.engine)?.states;
     return present(
       instance,
-      whatsapp ? await deps.sessions.snapshot(instance.id) : undefined,
+      whatsapp ? await deps.sessions.snapshot(instance.id) : await states?.snapshot(instance.id),
       await deps.waitingMessages(instance.id),
       whatsapp ? deps.sessions.restrictedUntil(instance.id) : undefined,
     );
