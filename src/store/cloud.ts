@@ -49,7 +49,7 @@ const INSERT_STATUS = `INSERT INTO cloud_statuses (instance_id, wamid, status, a
 const MATCHED = `SELECT s.wamid, s.status, s.at, s.error_code, s.error_reason, c.message_id FROM cloud_statuses s
   JOIN cloud_sends c ON c.instance_id = s.instance_id AND c.wamid = s.wamid AND c.part = 0
   WHERE s.instance_id = ? AND s.wamid = ?`;
-const PARTS = `SELECT part, wamid FROM cloud_sends WHERE message_id = ? AND instance_id = ?`;
+const PARTS = `SELECT part, wamid FROM cloud_sends WHERE message_id = ? AND instance_id = ? ORDER BY part`;
 const PRUNE_STATUSES = `DELETE FROM cloud_statuses WHERE received_at < ?`;
 const PRUNE_SENDS = `DELETE FROM cloud_sends WHERE sent_at < ?`;
 
