@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
 import type { ChildGateway } from '../helpers/child-gateway.js';
 import { callAs, testCluster, type TestCluster } from '../helpers/cluster.js';
+import { linkByQr } from '../helpers/whatsapp-link.js';
 import { createTenant, waitFor } from '../helpers/gateway.js';
 import { onPostgres } from '../helpers/test-db.js';
 
@@ -37,24 +38,7 @@ describe.skipIf(!onPostgres)('the node of a linked number dies', () => {
     const api = (node: ChildGateway, path: string, body?: unknown) => callAs(node, t.auth, path, body);
 
     // Linked by QR on its owner.
-    const registering = wa.nextConnection();
-    await api(owner, '/api/v1/instance/qr');
-    const conn = await registering;
-    conn.pairDevice(['ref-one']);
-    const qr = await waitFor(
-      async () => {
-        const r = await api(owner, '/api/v1/instance/qr');
-        return r.status === 200 && typeof r.body['code'] === 'string' ? r.body['code'] : undefined;
-      },
-      10_000,
-      'the QR code',
-    );
-    const login = wa.nextConnection();
-    await conn.pairSuccess(qr, OWN);
-    const first = await login;
-    first.usync = ON_WHATSAPP;
-    first.loginSuccess();
-    await waitFor(async () => ((await api(owner, '/api/v1/instance')).body['state'] === 'connected' ? true : undefined), 10_000, 'connected');
+    await linkByQr(wa, (p) => api(owner, p), OWN, { usync: ON_WHATSAPP, timeoutMs: 10_000 });
     await waitFor(
       async () => ((await c.query(`SELECT 1 FROM wa_creds WHERE instance_id = $1`, [t.instanceId])).length === 1 ? true : undefined),
       5_000,

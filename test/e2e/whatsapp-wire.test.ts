@@ -11,6 +11,7 @@ import { FakeMediaHost } from '../fakes/whatsapp-media.js';
 import { FakeWhatsAppServer, type FakeConnection } from '../fakes/whatsapp-server.js';
 import { startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { receiver, type Receiver } from '../helpers/webhook-receiver.js';
+import { linkByQr } from '../helpers/whatsapp-link.js';
 
 const OWN = '5544000000000';
 const CONTACT = '5544999999999';
@@ -42,27 +43,8 @@ afterEach(async () => {
 });
 
 /** Links the tenant's instance by QR as a person would (the API shows the code, the phone scans it), then logs in. */
-async function link(businessName?: string): Promise<FakeConnection> {
-  const registering = server.nextConnection();
-  await gw.get(t, '/api/v1/instance/qr');
-  const conn = await registering;
-  conn.usync = ON_WHATSAPP;
-  conn.pairDevice(['ref-one']);
-  const qr = await waitFor(
-    async () => {
-      const r = await gw.get(t, '/api/v1/instance/qr');
-      return r.status === 200 && typeof r.body.code === 'string' ? r.body.code : undefined;
-    },
-    5_000,
-    'the QR code',
-  );
-  const login = server.nextConnection();
-  await conn.pairSuccess(qr, OWN, undefined, businessName);
-  const session = await login;
-  session.usync = ON_WHATSAPP;
-  session.loginSuccess();
-  await waitFor(async () => ((await gw.get(t, '/api/v1/instance')).body.state === 'connected' ? true : undefined), 5_000, 'the number to connect');
-  return session;
+function link(businessName?: string): Promise<FakeConnection> {
+  return linkByQr(server, (p) => gw.get(t, p), OWN, { usync: ON_WHATSAPP, ...(businessName !== undefined ? { businessName } : {}) });
 }
 
 async function sendText(text: string, phone = CONTACT): Promise<string> {
