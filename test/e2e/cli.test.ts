@@ -57,6 +57,30 @@ describe('connexa CLI', () => {
     expect(JSON.stringify(row)).not.toContain(created['instance_token']);
   });
 
+  it('creates a cloud instance from a config file, its secrets sealed', async () => {
+    const user = JSON.parse((await run(process.execPath, [CLI, 'user', 'create', '--name', 'Cloud', '--json'], { env })).stdout) as Record<string, string>;
+    const token = `EAAG${'7'.repeat(40)}`;
+    const file = path.join(dir, 'cloud.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ phone_number_id: '100000000000001', access_token: token, app_secret: 'app-secret-123', verify_token: 'verify-123' }),
+    );
+    const args = ['instance', 'create', '--user', user['user_id'] ?? '', '--engine', 'cloud', '--json'];
+    const created = JSON.parse((await run(process.execPath, [CLI, ...args, '--config', `@${file}`], { env })).stdout) as Record<string, string>;
+    expect(created).toMatchObject({ engine: 'cloud' });
+    const store = openStore(database.config);
+    const rows = await store.sql.all<{ phone_number_id: string; access_token: Buffer }>(
+      `SELECT phone_number_id, access_token FROM cloud_accounts WHERE instance_id = ?`,
+      [created['instance_id'] ?? ''],
+    );
+    await store.close();
+    expect(rows.map((r) => r.phone_number_id)).toEqual(['100000000000001']);
+    expect(Buffer.from(rows[0]?.access_token ?? []).toString('latin1')).not.toContain(token);
+    // Without its config a cloud instance is refused, naming what is missing.
+    expect((await fails(args)).stderr).toMatch(/config_required/);
+    expect((await fails([...args, '--config', '{not json'])).code).toBe(2);
+  });
+
   it('fails clearly on an unknown engine or user, and on bad usage', async () => {
     const bad = await fails(['instance', 'create', '--user', '00000000-0000-4000-8000-000000000000', '--engine', 'telegram']);
     expect(bad.code).toBe(1);
