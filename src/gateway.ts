@@ -171,7 +171,14 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       store.signals?.signal(LEASES_CHANNEL);
       await keeper?.tick().catch(() => undefined);
     },
-    cloud.accounts,
+    {
+      ...cloud.accounts,
+      replaced: async (id) => {
+        await cloud.accounts.replaced(id);
+        // The other nodes read the account again (Meta's webhooks reach any node).
+        store.signals?.signal(CREDENTIALS_CHANNEL);
+      },
+    },
   );
   const adminToken = resolveAdminToken(config.adminToken, config.dataDir);
   const readiness: Readiness = { shuttingDown: false, started: false, ...(keeper !== undefined ? { leasesHealthy: () => keeper.healthy() } : {}) };
@@ -277,7 +284,14 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   }
   if (store.signals !== undefined) {
     const signals = store.signals;
-    life.add({ name: 'credentials signal', start: () => signals.listen(CREDENTIALS_CHANNEL, () => auth.forgetAll()) });
+    life.add({
+      name: 'credentials signal',
+      start: () =>
+        signals.listen(CREDENTIALS_CHANNEL, () => {
+          auth.forgetAll();
+          cloud.engine.forgetAccounts();
+        }),
+    });
   }
   life.add({ name: 'accept writer', stop: () => acceptor.drain() });
   life.add({

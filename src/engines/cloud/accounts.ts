@@ -79,6 +79,10 @@ export class CloudAccounts {
     this.cache.delete(instanceId);
   }
 
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   private view(row: CloudAccountRow): CloudAccountView {
     return {
       phone_number_id: row.phone_number_id,

@@ -9,6 +9,7 @@
  * as for a disconnected number, until the token is replaced.
  */
 import { CodedError, NotBeforeError } from '../../domain/errors.js';
+import type { CloudSettings } from '../../domain/cloud-config.js';
 import type { SessionSnapshot } from '../../domain/session.js';
 import type { CloudStatements } from '../../store/cloud.js';
 import type { Engine, EngineCapabilities, InstanceStates, OutgoingMessage, ReceiptSink, SendReadiness, SendResult } from '../engine.js';
@@ -74,6 +75,11 @@ export class CloudEngine implements Engine {
     if (wasBlocked) for (const l of this.readyListeners) l(instanceId);
   }
 
+  /** Another node replaced some account (or deleted an instance): every account is read again when next needed. */
+  forgetAccounts(): void {
+    this.accounts.forgetAll();
+  }
+
   /** The instance was deleted. */
   forget(instanceId: string): void {
     this.accounts.forget(instanceId);
@@ -83,10 +89,35 @@ export class CloudEngine implements Engine {
   }
 
   async send(m: OutgoingMessage): Promise<SendResult> {
-    const account = await this.accounts.get(m.instanceId);
+    let account = await this.accounts.get(m.instanceId);
     if (account === undefined) throw new CodedError('instance_not_found', 'This cloud instance has no Cloud API settings');
     await this.checkState(m.instanceId);
     if (this.blocked.has(m.instanceId)) throw this.waiting();
+    const pairKey = `${m.instanceId}>${m.recipient}`;
+    try {
+      return await this.sendWith(account, m, pairKey);
+    } catch (err) {
+      if (!(err instanceof GraphApiError)) throw err;
+      if (err.code === 190) {
+        // The token held in memory may be an old one (replaced through another node): once more with the stored one.
+        this.accounts.forget(m.instanceId);
+        const stored = await this.accounts.get(m.instanceId);
+        if (stored !== undefined && stored.accessToken !== account.accessToken) {
+          account = stored;
+          try {
+            return await this.sendWith(account, m, pairKey);
+          } catch (again) {
+            if (!(again instanceof GraphApiError)) throw again;
+            throw await this.failed(m.instanceId, pairKey, again);
+          }
+        }
+      }
+      throw await this.failed(m.instanceId, pairKey, err);
+    }
+  }
+
+  /** Uploads the file if needed and sends the parts Graph has not taken yet; the first part's wamid. */
+  private async sendWith(account: CloudSettings, m: OutgoingMessage, pairKey: string): Promise<SendResult> {
     const client = new GraphClient({
       graphUrl: account.graphUrl,
       version: account.graphVersion,
@@ -94,35 +125,30 @@ export class CloudEngine implements Engine {
       accessToken: account.accessToken,
     });
     const done = await this.rows.sentParts(m.instanceId, m.messageId);
-    const pairKey = `${m.instanceId}>${m.recipient}`;
-    try {
-      // A retry whose file went out already needs no upload (its first part is not sent again).
-      const mediaId = m.media === undefined || done.has(0) ? 'already-sent' : await client.upload(m.media.bytes, m.media.mime, m.media.filename);
-      const bodies = cloudBodies(m, mediaId);
-      const missing = bodies.map((b, part) => ({ b, part })).filter(({ part }) => !done.has(part));
-      const until = missing.length === 0 ? undefined : this.pairs.take(pairKey, missing.length);
-      if (until !== undefined) {
-        throw new NotBeforeError(
-          'pair_rate_limited',
-          `Cloud API allows about one message per 6 seconds to the same person; this one waits until ${new Date(until).toISOString()}`,
-          until,
-        );
-      }
-      const pace = this.paceOf(m.instanceId, account.throughput);
-      for (const { b, part } of missing) {
-        await pace.turn(m.signal);
-        const answer = await client.send(b);
-        done.set(part, answer.wamid);
-        const overtaken = await this.rows.recordSend(
-          m.instanceId,
-          [{ messageId: m.messageId, wamid: answer.wamid, part, waId: answer.waId ?? null }],
-          this.now(),
-        );
-        if (overtaken.length > 0) await this.receipts.record(receiptsOf(overtaken));
-      }
-    } catch (err) {
-      if (!(err instanceof GraphApiError)) throw err;
-      throw await this.failed(m.instanceId, pairKey, err);
+    // A retry whose file went out already needs no upload (its first part is not sent again).
+    const mediaId = m.media === undefined || done.has(0) ? 'already-sent' : await client.upload(m.media.bytes, m.media.mime, m.media.filename);
+    const missing = cloudBodies(m, mediaId)
+      .map((body, part) => ({ body, part }))
+      .filter(({ part }) => !done.has(part));
+    const until = missing.length === 0 ? undefined : this.pairs.take(pairKey, missing.length);
+    if (until !== undefined) {
+      throw new NotBeforeError(
+        'pair_rate_limited',
+        `Cloud API allows about one message per 6 seconds to the same person; this one waits until ${new Date(until).toISOString()}`,
+        until,
+      );
+    }
+    const pace = this.paceOf(m.instanceId, account.throughput);
+    for (const { body, part } of missing) {
+      await pace.turn(m.signal);
+      const answer = await client.send(body);
+      done.set(part, answer.wamid);
+      const overtaken = await this.rows.recordSend(
+        m.instanceId,
+        [{ messageId: m.messageId, wamid: answer.wamid, part, waId: answer.waId ?? null }],
+        this.now(),
+      );
+      if (overtaken.length > 0) await this.receipts.record(receiptsOf(overtaken));
     }
     const first = done.get(0);
     if (first === undefined) throw new Error('no first part');
