@@ -150,6 +150,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   });
   cluster?.bind({
     adopt: (ids) => {
+      // Taken over: what this node remembers of their tokens may be old.
+      cloud.engine.refresh().catch((err: unknown) => logger.error({ err }, 'could not read the cloud accounts again'));
       dispatcher.adopt(ids).catch((err: unknown) => logger.error({ err }, 'could not take over the lanes of instances taken over'));
     },
     forget: (id) => dispatcher.forget(id),
@@ -289,7 +291,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       start: () =>
         signals.listen(CREDENTIALS_CHANNEL, () => {
           auth.forgetAll();
-          cloud.engine.forgetAccounts();
+          cloud.engine.refresh().catch((err: unknown) => logger.error({ err }, 'could not read the cloud accounts again'));
         }),
     });
   }

@@ -25,7 +25,8 @@ export interface CreatedInstance {
 export interface CloudAccountsPort {
   /** Stores a new or replaced account; resolves to what may be shown of it (no secret). */
   save(instanceId: string, settings: CloudSettings): Promise<object>;
-  get(instanceId: string): Promise<CloudSettings | undefined>;
+  /** The account as stored now (never a copy kept in memory: a replacement builds on it). */
+  stored(instanceId: string): Promise<CloudSettings | undefined>;
   /** The settings were replaced: a new token is tried at once, waiting messages go. */
   replaced(instanceId: string): Promise<void>;
 }
@@ -94,7 +95,7 @@ export class AdminService {
   async updateConfig(instanceId: string, config: unknown): Promise<{ instance_id: string; engine: string; config: object }> {
     const instance = await getInstance(this.db, instanceId);
     if (instance === undefined) throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
-    const current = this.cloud === undefined || instance.engine !== 'cloud' ? undefined : await this.cloud.get(instanceId);
+    const current = this.cloud === undefined || instance.engine !== 'cloud' ? undefined : await this.cloud.stored(instanceId);
     if (this.cloud === undefined || current === undefined) {
       throw new ApiError(409, 'config_not_changeable', `The config of a ${instance.engine} instance cannot be changed; only cloud instances' can`);
     }

@@ -99,6 +99,11 @@ export class CloudStatements {
     return new Map(rows.map((r) => [Number(r.part), r.wamid]));
   }
 
+  /** The statuses kept for a message's first part (applying them again changes nothing). */
+  statusesOf(instanceId: string, wamid: string): Promise<MatchedStatus[]> {
+    return this.matched(instanceId, [wamid]);
+  }
+
   private async matched(instanceId: string, wamids: string[]): Promise<MatchedStatus[]> {
     const out: MatchedStatus[] = [];
     for (const w of wamids) out.push(...(await this.store.sql.all<MatchedStatus>(MATCHED, [instanceId, w])));

@@ -34,7 +34,10 @@ export function buildCloud(store: Store, sealer: Sealer, receipts: ReceiptSink, 
         if ((await states.stored(id))?.state === 'disconnected') await states.save(id, { state: 'connected', since: Date.now() });
         return view;
       },
-      get: (id) => accounts.get(id),
+      stored: (id) => {
+        accounts.forget(id);
+        return accounts.get(id);
+      },
       replaced: (id) => engine.replaced(id),
     },
   };

@@ -58,10 +58,12 @@ const PERMANENT: [number, string][] = [
   [131048, 'spam_limited'],
   [131049, 'marketing_limited'],
 ];
-const TRANSIENT: [number, string][] = [
+const RATE_LIMITS: [number, string][] = [
   [130429, 'rate_limited'],
   [4, 'rate_limited'],
   [80007, 'rate_limited'],
+];
+const TRANSIENT: [number, string][] = [
   [131000, 'provider_unavailable'],
   [2, 'provider_unavailable'],
   [131016, 'provider_unavailable'],
@@ -87,6 +89,14 @@ describe('Cloud API errors', () => {
     expect(done.events?.find((e) => e.status === 'retry_scheduled')?.code).toBe(expected);
   });
 
+  it.each(RATE_LIMITS)('%i at send (%s) holds the number back a second; the message waits, no attempt spent, then goes', async (code, expected) => {
+    const phone = nextPhone();
+    graph.fail(code, { to: phone, times: 1 });
+    const done = await waitForStatus(g, t, await sendTo(phone), ['read']);
+    expect(done.attempts).toBe(1);
+    expect(done.events?.find((e) => e.status === 'waiting')?.code).toBe(expected);
+  });
+
   it.each([
     [131047, 'outside_customer_window'],
     [131026, 'recipient_not_on_whatsapp'],
@@ -104,14 +114,15 @@ describe('Cloud API errors', () => {
     const other = nextPhone();
     graph.fail(131056, { to: busy, times: 1 });
     const held = await sendTo(busy, 'to the busy one');
-    await waitFor(async () => ((await g.get(t, `/api/v1/message/${held}`)).body.events?.some((e) => e.status === 'retry_scheduled') ? true : undefined));
+    await waitFor(async () => ((await g.get(t, `/api/v1/message/${held}`)).body.events?.some((e) => e.status === 'waiting') ? true : undefined));
     const free = await waitForStatus(g, t, await sendTo(other, 'to another'), ['read']);
     expect(free.attempts).toBe(1);
     // It waits, its attempt given back, not sent.
     expect((await g.get(t, `/api/v1/message/${held}`)).body).toMatchObject({ status: 'queued', provider_message_id: null });
     // Meta's pair rate: about one message per 6 s to the same person after a 131056.
     const sent = await waitForStatus(g, t, held, ['read'], 15_000);
-    expect(sent.attempts).toBe(2);
+    expect(sent.attempts).toBe(1);
+    expect(sent.events?.find((e) => e.status === 'waiting')?.code).toBe('pair_rate_limited');
   });
 
   it('an image Meta refuses at upload fails with its code', async () => {

@@ -106,13 +106,26 @@ describe('statuses', () => {
       await post(body, metaSignature('not-the-app-secret', body)),
       await post(tampered, metaSignature(graph.appSecret, body)),
       await post(body, 'sha1=abcdef'),
+      await post(body, `${metaSignature(graph.appSecret, body)}00`),
     ];
-    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 401]);
+    expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
     expect(((await refused[0]?.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     expect(await message(id)).toMatchObject({ status: 'sent' });
     // The same bytes, signed: applied.
     expect((await signed(body)).status).toBe(200);
     expect(await message(id)).toMatchObject({ status: 'delivered' });
+  });
+});
+
+describe('an unknown instance', () => {
+  it('is answered 404 whatever is posted to it', async () => {
+    const res = await fetch(hook.replace(t.instanceId, '00000000-0000-0000-0000-000000000000'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: Buffer.alloc(1024 * 1024, 0x20),
+    });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('instance_not_found');
   });
 });
 

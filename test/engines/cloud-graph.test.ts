@@ -123,6 +123,13 @@ describe('the Cloud API client', () => {
     const id = await client.upload(PNG, 'image/png', 'p.png');
     const info = await client.mediaInfo(id);
     expect(info).toMatchObject({ mimeType: 'image/png', size: PNG.length });
-    expect(await client.download(info.url)).toEqual(PNG);
+    const chunks: Buffer[] = [];
+    for await (const c of await client.download(info.url)) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks)).toEqual(PNG);
+    // Past the cap the stream fails rather than filling memory.
+    const capped = await client.download(info.url, PNG.length - 1);
+    await expect(async () => {
+      for await (const _ of capped) void _;
+    }).rejects.toThrow(/over/);
   });
 });

@@ -10,38 +10,30 @@
  */
 import { CodedError, NotBeforeError } from '../../domain/errors.js';
 import type { CloudSettings } from '../../domain/cloud-config.js';
-import type { SessionSnapshot } from '../../domain/session.js';
-import type { CloudStatements } from '../../store/cloud.js';
-import type { Engine, EngineCapabilities, InstanceStates, OutgoingMessage, ReceiptSink, SendReadiness, SendResult } from '../engine.js';
+import type { CloudStatements, MatchedStatus } from '../../store/cloud.js';
+import type { Engine, EngineCapabilities, InstanceStates, OutgoingMessage, ReceiptSink, SendResult } from '../engine.js';
 import type { CloudAccounts } from './accounts.js';
 import { GraphClient } from './graph-client.js';
 import { codedFromGraph, GraphApiError } from './graph-error.js';
 import { cloudBodies } from './message-body.js';
-import { PairRate, Throughput } from './pace.js';
+import { PAIR_EVERY_MS, PairRate, Throughput } from './pace.js';
+import { TokenBlocks, type CloudStateLog } from './token-blocks.js';
+
+export type { CloudStateLog } from './token-blocks.js';
+
+/** How long a number is held back after Meta says it is over its throughput. */
+const RATE_HOLD_MS = 1_000;
 import { receiptsOf } from './statuses.js';
-
-/** Where the instance's state is kept (with its webhook events: `instance.disconnected`, `instance.connected`). */
-export interface CloudStateLog {
-  save(instanceId: string, snap: SessionSnapshot): Promise<void>;
-  stored(instanceId: string): Promise<{ state: string; reason: string | null; since: number | null } | undefined>;
-}
-
-export const TOKEN_INVALID = 'token_invalid';
 
 export class CloudEngine implements Engine {
   readonly name = 'cloud' as const;
   /** Enough recipients at once to keep 80 messages a second going while each waits for Graph. */
   readonly capabilities: EngineCapabilities = { audioCaption: false, linking: false, lanesPerInstance: 64 };
-  private readonly blocked = new Set<string>();
-  private readonly checked = new Set<string>();
-  private readonly readyListeners: ((instanceId: string) => void)[] = [];
   private readonly paces = new Map<string, Throughput>();
   private readonly pairs: PairRate;
+  private readonly blocks: TokenBlocks;
   /** An instance whose token was rejected cannot send until it is replaced. */
-  readonly readiness: SendReadiness = {
-    canSend: (instanceId) => !this.blocked.has(instanceId),
-    onReady: (listener) => void this.readyListeners.push(listener),
-  };
+  readonly readiness;
   readonly states: InstanceStates = {
     snapshot: async (instanceId) => {
       const stored = await this.stateLog.stored(instanceId);
@@ -58,41 +50,39 @@ export class CloudEngine implements Engine {
     private readonly now: () => number = Date.now,
   ) {
     this.pairs = new PairRate(now);
+    this.blocks = new TokenBlocks(stateLog, now);
+    this.readiness = this.blocks.readiness;
   }
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
 
-  /** The instance's settings were replaced: a new token is tried at once, and its waiting messages go. */
+  /** The instance's settings were replaced (here): a new token is tried at once, and its waiting messages go. */
   async replaced(instanceId: string): Promise<void> {
     this.accounts.forget(instanceId);
-    const account = await this.accounts.get(instanceId);
-    const pace = this.paces.get(instanceId);
-    if (account !== undefined && pace !== undefined) pace.rate = account.throughput;
-    const stored = await this.stateLog.stored(instanceId);
-    const wasBlocked = this.blocked.delete(instanceId);
-    if (stored?.state === 'failed' || wasBlocked) await this.stateLog.save(instanceId, { state: 'connected', since: this.now() });
-    if (wasBlocked) for (const l of this.readyListeners) l(instanceId);
+    await this.blocks.unblock(instanceId);
   }
 
-  /** Another node replaced some account (or deleted an instance): every account is read again when next needed. */
-  forgetAccounts(): void {
+  /**
+   * Another node replaced an account (or deleted an instance), or this node
+   * took instances over: accounts and blocks are read again from the database.
+   */
+  async refresh(): Promise<void> {
     this.accounts.forgetAll();
+    await this.blocks.recheck();
   }
 
   /** The instance was deleted. */
   forget(instanceId: string): void {
     this.accounts.forget(instanceId);
-    this.blocked.delete(instanceId);
-    this.checked.delete(instanceId);
+    this.blocks.forget(instanceId);
     this.paces.delete(instanceId);
   }
 
   async send(m: OutgoingMessage): Promise<SendResult> {
     let account = await this.accounts.get(m.instanceId);
     if (account === undefined) throw new CodedError('instance_not_found', 'This cloud instance has no Cloud API settings');
-    await this.checkState(m.instanceId);
-    if (this.blocked.has(m.instanceId)) throw this.waiting();
+    if (await this.blocks.isBlocked(m.instanceId)) throw this.waiting();
     const pairKey = `${m.instanceId}>${m.recipient}`;
     try {
       return await this.sendWith(account, m, pairKey);
@@ -125,12 +115,19 @@ export class CloudEngine implements Engine {
       accessToken: account.accessToken,
     });
     const done = await this.rows.sentParts(m.instanceId, m.messageId);
-    // A retry whose file went out already needs no upload (its first part is not sent again).
-    const mediaId = m.media === undefined || done.has(0) ? 'already-sent' : await client.upload(m.media.bytes, m.media.mime, m.media.filename);
-    const missing = cloudBodies(m, mediaId)
-      .map((body, part) => ({ body, part }))
-      .filter(({ part }) => !done.has(part));
-    const until = missing.length === 0 ? undefined : this.pairs.take(pairKey, missing.length);
+    const missing = (mediaId: string) =>
+      cloudBodies(m, mediaId)
+        .map((body, part) => ({ body, part }))
+        .filter(({ part }) => !done.has(part));
+    const count = missing('').length;
+    if (count === 0) {
+      // Every part went out before (an earlier attempt failed after recording them): its statuses may be waiting.
+      const first = done.get(0) ?? '';
+      await this.apply(await this.rows.statusesOf(m.instanceId, first));
+      return { providerId: first };
+    }
+    // The pair rate first: a message held back uploads nothing.
+    const until = this.pairs.take(pairKey, count);
     if (until !== undefined) {
       throw new NotBeforeError(
         'pair_rate_limited',
@@ -138,40 +135,43 @@ export class CloudEngine implements Engine {
         until,
       );
     }
+    // A retry whose file went out already needs no upload (its first part is not sent again).
+    const mediaId = m.media === undefined || done.has(0) ? 'already-sent' : await client.upload(m.media.bytes, m.media.mime, m.media.filename);
     const pace = this.paceOf(m.instanceId, account.throughput);
-    for (const { body, part } of missing) {
+    for (const { body, part } of missing(mediaId)) {
       await pace.turn(m.signal);
       const answer = await client.send(body);
       done.set(part, answer.wamid);
-      const overtaken = await this.rows.recordSend(
-        m.instanceId,
-        [{ messageId: m.messageId, wamid: answer.wamid, part, waId: answer.waId ?? null }],
-        this.now(),
+      await this.apply(
+        await this.rows.recordSend(m.instanceId, [{ messageId: m.messageId, wamid: answer.wamid, part, waId: answer.waId ?? null }], this.now()),
       );
-      if (overtaken.length > 0) await this.receipts.record(receiptsOf(overtaken));
     }
     const first = done.get(0);
     if (first === undefined) throw new Error('no first part');
     return { providerId: first };
   }
 
-  private async failed(instanceId: string, pairKey: string, err: GraphApiError): Promise<CodedError> {
-    if (err.code === 190) {
-      this.blocked.add(instanceId);
-      await this.stateLog.save(instanceId, { state: 'failed', since: this.now(), reason: TOKEN_INVALID });
-      return this.waiting();
-    }
-    if (err.code === 131056) this.pairs.spent(pairKey);
-    if (err.code === 130429 || err.code === 80007 || err.code === 4) this.paces.get(instanceId)?.holdBack(1000);
-    return codedFromGraph(err);
+  /** Applies statuses that arrived before their send was recorded. */
+  private async apply(statuses: MatchedStatus[]): Promise<void> {
+    if (statuses.length > 0) await this.receipts.record(receiptsOf(statuses));
   }
 
-  /** Once per instance on this node: a token rejected before (another node, an earlier run) still blocks it. */
-  private async checkState(instanceId: string): Promise<void> {
-    if (this.checked.has(instanceId)) return;
-    const stored = await this.stateLog.stored(instanceId);
-    if (stored?.state === 'failed' && stored.reason === TOKEN_INVALID) this.blocked.add(instanceId);
-    this.checked.add(instanceId);
+  private async failed(instanceId: string, pairKey: string, err: GraphApiError): Promise<CodedError> {
+    if (err.code === 190) {
+      await this.blocks.block(instanceId);
+      return this.waiting();
+    }
+    const coded = codedFromGraph(err);
+    // Meta's limits are not the message's fault: it waits (its attempt given back) for as long as they say.
+    if (err.code === 131056) {
+      this.pairs.spent(pairKey);
+      return new NotBeforeError(coded.code, coded.message, this.now() + PAIR_EVERY_MS);
+    }
+    if (err.code === 130429 || err.code === 80007 || err.code === 4) {
+      this.paces.get(instanceId)?.holdBack(RATE_HOLD_MS);
+      return new NotBeforeError(coded.code, coded.message, this.now() + RATE_HOLD_MS);
+    }
+    return coded;
   }
 
   private waiting(): CodedError {
@@ -188,6 +188,8 @@ export class CloudEngine implements Engine {
       pace = new Throughput(perSecond, this.now);
       this.paces.set(instanceId, pace);
     }
+    // The account read for this send decides (it may have been replaced on another node).
+    pace.rate = perSecond;
     return pace;
   }
 }

@@ -5,6 +5,7 @@
  * instance's (Meta's by default; tests and proxies point elsewhere). The
  * token goes in the Authorization header only, never in a URL or an error.
  */
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { FormData, request } from 'undici';
 import { GraphApiError } from './graph-error.js';
 
@@ -32,6 +33,8 @@ export interface MediaInfo {
 }
 
 const TIMEOUT_MS = 30_000;
+/** Meta's largest media (documents): 100 MB. */
+const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 
 interface GraphErrorBody {
   error?: { message?: unknown; code?: unknown; error_subcode?: unknown; error_data?: { details?: unknown } };
@@ -115,13 +118,31 @@ export class GraphClient {
     return { url: a.url, mimeType: String(a.mime_type ?? ''), sha256: String(a.sha256 ?? ''), size: Number(a.file_size ?? 0) };
   }
 
-  /** The file at a media URL (it needs the token). */
-  async download(url: string): Promise<Buffer> {
-    const res = await request(url, { headers: { authorization: `Bearer ${this.target.accessToken}` }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new GraphApiError(res.statusCode, 131053, undefined, `the media URL answered ${res.statusCode}`, 'Media download failed');
+  /**
+   * The file at a media URL (it needs the token), streamed and cut off past
+   * `maxBytes`. The token goes only to an https URL (or to plain http when the
+   * Graph URL itself is, as in tests).
+   */
+  async download(url: string, maxBytes = MAX_DOWNLOAD_BYTES): Promise<Readable> {
+    const target = new URL(url);
+    const plainAllowed = new URL(this.target.graphUrl).protocol === 'http:';
+    if (target.protocol !== 'https:' && !(plainAllowed && target.protocol === 'http:')) {
+      throw new GraphApiError(502, 131053, undefined, 'the media URL is not https', 'Media download refused');
     }
-    return Buffer.from(await res.body.arrayBuffer());
+    const res = await request(url, { headers: { authorization: `Bearer ${this.target.accessToken}` }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
+    const length = Number(res.headers['content-length'] ?? 0);
+    if (res.statusCode !== 200 || length > maxBytes) {
+      res.body.destroy();
+      const why = res.statusCode !== 200 ? `the media URL answered ${res.statusCode}` : `the file is ${length} bytes, over ${maxBytes}`;
+      throw new GraphApiError(res.statusCode === 200 ? 502 : res.statusCode, 131053, undefined, why, 'Media download failed');
+    }
+    let seen = 0;
+    const capped = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        done(seen > maxBytes ? new Error(`the file is over ${maxBytes} bytes`) : null, chunk);
+      },
+    });
+    return pipeline(res.body, capped, () => undefined);
   }
 }

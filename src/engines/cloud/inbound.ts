@@ -9,7 +9,7 @@
  * answered 5xx for Meta to retry. Media files are fetched later, on request.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ApiError, CodedError } from '../../domain/errors.js';
 import type { InboundChange, InboundMessage } from '../../domain/inbound.js';
 import type { CloudStatements } from '../../store/cloud.js';
@@ -34,8 +34,9 @@ function sameSecret(a: string, b: string): boolean {
 
 /** Whether `header` is `sha256=<hex HMAC-SHA256(appSecret, raw)>`. */
 export function signatureValid(appSecret: string, raw: Buffer, header: string | undefined): boolean {
-  if (header === undefined || !header.startsWith('sha256=')) return false;
-  const given = Buffer.from(header.slice('sha256='.length), 'hex');
+  const hex = header === undefined ? undefined : /^sha256=([0-9a-f]{64})$/i.exec(header)?.[1];
+  if (hex === undefined) return false;
+  const given = Buffer.from(hex, 'hex');
   const expected = createHmac('sha256', appSecret).update(raw).digest();
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
@@ -53,6 +54,11 @@ export class CloudInbound {
     const account = await this.accounts.get(instanceId);
     if (account === undefined) throw new ApiError(404, 'instance_not_found', 'No cloud instance with this instance_id exists');
     return account;
+  }
+
+  /** Whether a cloud instance of this id exists (checked before a notification's body is read). */
+  async knows(instanceId: string): Promise<boolean> {
+    return (await this.accounts.get(instanceId)) !== undefined;
   }
 
   /** The GET handshake: the challenge back when the verify token matches. */
@@ -102,7 +108,7 @@ export class CloudInbound {
     });
     try {
       const info = await client.mediaInfo(stored.toString('utf8'));
-      return Readable.from(await client.download(info.url));
+      return await client.download(info.url);
     } catch (err) {
       if (err instanceof GraphApiError) throw new CodedError('media_unavailable', `Meta did not give the file (Cloud API error ${err.code}: ${err.message})`);
       throw err;

@@ -36,7 +36,13 @@ export class Throughput {
     const now = this.now();
     const at = Math.max(now, this.next);
     this.next = at + (1000 * MARGIN) / this.perSecond;
-    if (at > now) await sleep(at - now, undefined, signal === undefined ? {} : { signal });
+    if (at <= now) return;
+    try {
+      await sleep(at - now, undefined, signal === undefined ? {} : { signal });
+    } catch (err) {
+      // A stopping gateway: the waiting send ends with the stop's own reason (the dispatcher knows it, no attempt is spent).
+      throw signal?.aborted === true ? signal.reason : err;
+    }
   }
 
   /** Meta said the number is over its throughput: nothing starts for `ms`. */

@@ -75,8 +75,19 @@ function message(m: Obj, names: Map<string, string>, receivedAt: number): Inboun
       raw: Buffer.from(mediaId, 'utf8'),
     };
   }
-  const text = type === 'text' ? str(obj(m['text'])?.['body']) : (str(obj(m['button'])?.['text']) ?? undefined);
+  const text = type === 'text' ? str(obj(m['text'])?.['body']) : replyText(m);
   return { ...base, type: type === 'text' ? 'text' : 'other', text, mediaMime: undefined, mediaSize: undefined, mediaFilename: undefined, raw: undefined };
+}
+
+/** What a person chose or shared, as text: a button or list reply's title, a location's coordinates. */
+function replyText(m: Obj): string | undefined {
+  const interactive = obj(m['interactive']);
+  const reply = obj(interactive?.['button_reply']) ?? obj(interactive?.['list_reply']);
+  const location = obj(m['location']);
+  if (location !== undefined && typeof location['latitude'] === 'number' && typeof location['longitude'] === 'number') {
+    return `${location['latitude']},${location['longitude']}`;
+  }
+  return str(reply?.['title']) ?? str(obj(m['button'])?.['text']);
 }
 
 /** The content of a webhook body for `phoneNumberId`. */

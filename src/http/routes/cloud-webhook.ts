@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { CloudInbound } from '../../engines/cloud/inbound.js';
+import { ApiError } from '../../domain/errors.js';
 import { errorSchema } from '../error-handler.js';
 
 const UUID_PATTERN = '^[0-9a-fA-F-]{36}$';
@@ -19,6 +20,13 @@ export function cloudWebhookRoutes(app: FastifyInstance, deps: { inbound: CloudI
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_request, body, done) => done(null, body));
+    // An unknown instance is answered before its body is read.
+    scope.addHook('onRequest', async (request) => {
+      const id = (request.params as { instance_id?: string }).instance_id?.toLowerCase() ?? '';
+      if (!/^[0-9a-f-]{36}$/.test(id) || !(await deps.inbound.knows(id))) {
+        throw new ApiError(404, 'instance_not_found', 'No cloud instance with this instance_id exists');
+      }
+    });
 
     scope.get<{ Params: { instance_id: string }; Querystring: Record<string, string | undefined> }>(
       '/api/v1/cloud/:instance_id/webhook',

@@ -30,6 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addPrimaryKeyConstraint('cloud_sends_pk', ['instance_id', 'wamid'])
     .execute();
   await db.schema.createIndex('cloud_sends_message').on('cloud_sends').column('message_id').execute();
+  await db.schema.createIndex('cloud_sends_sent_at').on('cloud_sends').column('sent_at').execute();
   await db.schema
     .createTable('cloud_statuses')
     .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
@@ -41,4 +42,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('received_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('cloud_statuses_pk', ['instance_id', 'wamid', 'status'])
     .execute();
+  await db.schema.createIndex('cloud_statuses_received_at').on('cloud_statuses').column('received_at').execute();
 }
