@@ -109,7 +109,7 @@ describe('statuses', () => {
       await post(body, `${metaSignature(graph.appSecret, body)}00`),
     ];
     expect(refused.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
-    expect(((await refused[0]?.json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
+    expect(((await (refused[0] as Response).json()) as { error: { code: string } }).error.code).toBe('invalid_signature');
     expect(await message(id)).toMatchObject({ status: 'sent' });
     // The same bytes, signed: applied.
     expect((await signed(body)).status).toBe(200);
