@@ -2,9 +2,10 @@
  * The pace Cloud API tolerates, kept on our side so that its limits are rare
  * events rather than the control loop (reference: cloud-api.md, "Limits"):
  *
- * - A number's throughput: sends of one number start evenly spaced, at most
- *   `perSecond` in any second, with 2.5% kept back for the jitter between our
- *   clock and Meta's counting. A 130429 holds the whole number back a second.
+ * - A number's throughput: sends of one number start one by one, spaced so
+ *   that fewer than `perSecond` start in any second, with 2.5% kept back for
+ *   the jitter between our clock and Meta's counting. A 130429 holds the
+ *   whole number back a second.
  * - The pair rate: one message per 6 s to the same person, bursts borrowing
  *   from the future (a bucket of 45 refilled one per 6 s, as Meta describes
  *   it). An empty bucket gives the time the next message may go; a 131056
@@ -17,9 +18,16 @@ const MARGIN = 1.025;
 export const PAIR_EVERY_MS = 6_000;
 export const PAIR_BURST = 45;
 
-/** One number's sends, spaced. */
+/**
+ * One number's sends, spaced: one at a time, in call order, each at least
+ * `1.025 s / perSecond` after the previous one actually started. Spacing from
+ * the actual starts (not from planned ones) means a timer that fires late
+ * (a busy event loop) never lets the sends that were due meanwhile go in a burst.
+ */
 export class Throughput {
-  private next = 0;
+  private last = Number.NEGATIVE_INFINITY;
+  private holdUntil = 0;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(
     private perSecond: number,
@@ -31,24 +39,40 @@ export class Throughput {
     this.perSecond = perSecond;
   }
 
-  /** Resolves when this send may start (its place is taken at once, in call order). */
-  async turn(signal?: AbortSignal): Promise<void> {
-    const now = this.now();
-    const at = Math.max(now, this.next);
-    this.next = at + (1000 * MARGIN) / this.perSecond;
-    if (at <= now) return;
-    try {
-      await sleep(at - now, undefined, signal === undefined ? {} : { signal });
-    } catch (err) {
-      // A stopping gateway: the waiting send ends with the stop's own reason (the dispatcher knows it, no attempt is spent).
-      throw signal?.aborted === true ? signal.reason : err;
-    }
+  /** Resolves when this send may start. */
+  turn(signal?: AbortSignal): Promise<void> {
+    const mine = this.queue.then(() => this.wait(signal));
+    this.queue = mine.catch(() => undefined);
+    return mine;
   }
 
   /** Meta said the number is over its throughput: nothing starts for `ms`. */
   holdBack(ms: number): void {
-    this.next = Math.max(this.next, this.now() + ms);
+    this.holdUntil = Math.max(this.holdUntil, this.now() + ms);
   }
+
+  private async wait(signal: AbortSignal | undefined): Promise<void> {
+    for (;;) {
+      if (stopped(signal)) throw signal?.reason;
+      const at = Math.max(this.last + (1000 * MARGIN) / this.perSecond, this.holdUntil);
+      const now = this.now();
+      if (now >= at) {
+        this.last = now;
+        return;
+      }
+      try {
+        await sleep(at - now, undefined, signal === undefined ? {} : { signal });
+      } catch (err) {
+        // A stopping gateway: the waiting send ends with the stop's own reason (the dispatcher knows it, no attempt is spent).
+        throw stopped(signal) ? signal?.reason : err;
+      }
+    }
+  }
+}
+
+/** Read afresh each time (an await may have passed since the last look). */
+function stopped(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 /** The pair-rate buckets of every (number, recipient) sent to lately. */
