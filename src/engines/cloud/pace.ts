@@ -2,10 +2,9 @@
  * The pace Cloud API tolerates, kept on our side so that its limits are rare
  * events rather than the control loop (reference: cloud-api.md, "Limits"):
  *
- * - A number's throughput: sends of one number start one by one, spaced so
- *   that fewer than `perSecond` start in any second, with 2.5% kept back for
- *   the jitter between our clock and Meta's counting. A 130429 holds the
- *   whole number back a second.
+ * - A number's throughput: sends of one number start one by one, fewer than
+ *   `perSecond` in any second, with 2.5% kept back for the jitter between
+ *   our clock and Meta's counting. A 130429 holds the whole number back a second.
  * - The pair rate: one message per 6 s to the same person, bursts borrowing
  *   from the future (a bucket of 45 refilled one per 6 s, as Meta describes
  *   it). An empty bucket gives the time the next message may go; a 131056
@@ -19,13 +18,15 @@ export const PAIR_EVERY_MS = 6_000;
 export const PAIR_BURST = 45;
 
 /**
- * One number's sends, spaced: one at a time, in call order, each at least
- * `1.025 s / perSecond` after the previous one actually started. Spacing from
- * the actual starts (not from planned ones) means a timer that fires late
- * (a busy event loop) never lets the sends that were due meanwhile go in a burst.
+ * One number's sends, one at a time in call order, by their actual start
+ * times: fewer than `perSecond / 1.025` start in any 1000 ms (a sliding
+ * window, so no calendar second Meta counts sees more), and none closer than
+ * half the even spacing to the previous one. A timer that fires late (a busy
+ * event loop) lets the sends due meanwhile catch up only within the window.
  */
 export class Throughput {
-  private last = Number.NEGATIVE_INFINITY;
+  /** Actual start times of the latest sends, oldest first (at most the window's size). */
+  private readonly starts: number[] = [];
   private holdUntil = 0;
   private queue: Promise<void> = Promise.resolve();
 
@@ -51,13 +52,22 @@ export class Throughput {
     this.holdUntil = Math.max(this.holdUntil, this.now() + ms);
   }
 
+  /** The earliest time the next send may start. */
+  private nextAt(): number {
+    const size = Math.max(1, Math.floor(this.perSecond / MARGIN));
+    while (this.starts.length > size) this.starts.shift();
+    const last = this.starts.at(-1) ?? Number.NEGATIVE_INFINITY;
+    const windowFree = this.starts.length < size ? Number.NEGATIVE_INFINITY : (this.starts[0] ?? 0) + 1000;
+    return Math.max(windowFree, last + (500 * MARGIN) / this.perSecond, this.holdUntil);
+  }
+
   private async wait(signal: AbortSignal | undefined): Promise<void> {
     for (;;) {
       if (stopped(signal)) throw signal?.reason;
-      const at = Math.max(this.last + (1000 * MARGIN) / this.perSecond, this.holdUntil);
+      const at = this.nextAt();
       const now = this.now();
       if (now >= at) {
-        this.last = now;
+        this.starts.push(now);
         return;
       }
       try {
