@@ -14,6 +14,7 @@ import { GraphClient } from '../../src/engines/cloud/graph-client.js';
 import { startTestGateway, waitFor, waitForStatus, type ApiBody, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { cloudConfig, cloudWebhookUrl, VERIFY_TOKEN } from '../helpers/cloud.js';
 import { jpeg } from '../media/media-samples.js';
+import { receiver } from '../helpers/webhook-receiver.js';
 
 let g: TestGateway;
 let graph: FakeGraphServer;
@@ -22,7 +23,7 @@ let hook: string;
 
 beforeAll(async () => {
   graph = await FakeGraphServer.start();
-  g = await startTestGateway();
+  g = await startTestGateway({ CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' });
   t = await g.tenant('cloud', cloudConfig(graph));
   hook = cloudWebhookUrl(g.url, t.instanceId);
 });
@@ -130,7 +131,14 @@ describe('an unknown instance', () => {
 });
 
 describe('messages people send', () => {
-  it('are stored once however often Meta repeats them, non-ASCII included, with the sender and name', async () => {
+  it('are stored once however often Meta repeats them, non-ASCII included, with the sender and name, and reach the instance webhook once', async () => {
+    const hooks = await receiver();
+    const put = await fetch(`${g.url}/api/v1/instance/webhook`, {
+      method: 'PUT',
+      headers: { authorization: t.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: hooks.url, events: ['message.received'] }),
+    });
+    expect(put.status).toBe(200);
     await graph.subscribe(hook, VERIFY_TOKEN, { duplicateEvery: 1 });
     const wamid = graph.inbound('5544988887777', { type: 'text', body: 'Olá! Tudo certo? 🚀' }, 'João');
     const list = await waitFor(async () => {
