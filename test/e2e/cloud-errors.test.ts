@@ -8,9 +8,9 @@
  * its messages waiting until `PATCH` gives it a new token.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphServer } from '../fakes/graph/server.js';
-import { ADMIN_TOKEN, startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
-import { cloudConfig, cloudWebhookUrl, VERIFY_TOKEN } from '../helpers/cloud.js';
+import type { FakeGraphServer } from '../fakes/graph/server.js';
+import { ADMIN_TOKEN, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { cloudConfig, startCloudGateway, type CloudSetup } from '../helpers/cloud.js';
 import { png } from '../media/media-samples.js';
 
 let g: TestGateway;
@@ -20,16 +20,12 @@ let n = 0;
 /** A recipient of its own for each case (scripted failures are per recipient). */
 const nextPhone = () => `55449800${String(++n).padStart(5, '0')}`;
 
+let setup: CloudSetup;
 beforeAll(async () => {
-  graph = await FakeGraphServer.start();
-  g = await startTestGateway();
-  t = await g.tenant('cloud', cloudConfig(graph));
-  await graph.subscribe(cloudWebhookUrl(g.url, t.instanceId), VERIFY_TOKEN);
+  setup = await startCloudGateway();
+  ({ g, graph, t } = setup);
 });
-afterAll(async () => {
-  await graph.close();
-  await g.stop();
-});
+afterAll(() => setup.stop());
 
 async function sendTo(phone: string, text = 'hello'): Promise<string> {
   const r = await g.send(t, 'text', { phone, data: { text } });

@@ -7,25 +7,21 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphServer } from '../fakes/graph/server.js';
-import { startTestGateway, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import type { FakeGraphServer } from '../fakes/graph/server.js';
+import { waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { isoBmff, opus, pdf, png } from '../media/media-samples.js';
-import { cloudConfig, cloudWebhookUrl, VERIFY_TOKEN } from '../helpers/cloud.js';
+import { startCloudGateway, VERIFY_TOKEN, type CloudSetup } from '../helpers/cloud.js';
 
 let g: TestGateway;
 let graph: FakeGraphServer;
 let t: Tenant;
 
+let setup: CloudSetup;
 beforeAll(async () => {
-  graph = await FakeGraphServer.start();
-  g = await startTestGateway();
-  t = await g.tenant('cloud', cloudConfig(graph));
-  await graph.subscribe(cloudWebhookUrl(g.url, t.instanceId), VERIFY_TOKEN);
+  setup = await startCloudGateway();
+  ({ g, graph, t } = setup);
 });
-afterAll(async () => {
-  await graph.close();
-  await g.stop();
-});
+afterAll(() => setup.stop());
 
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeGraphServer } from '../fakes/graph/server.js';
+import type { FakeGraphServer } from '../fakes/graph/server.js';
 import { metaJson, metaSignature } from '../fakes/graph/webhooks.js';
 import { GraphClient } from '../../src/engines/cloud/graph-client.js';
-import { startTestGateway, waitFor, waitForStatus, type ApiBody, type Tenant, type TestGateway } from '../helpers/gateway.js';
-import { cloudConfig, cloudWebhookUrl, VERIFY_TOKEN } from '../helpers/cloud.js';
+import { waitFor, waitForStatus, type ApiBody, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { VERIFY_TOKEN, startCloudGateway, type CloudSetup } from '../helpers/cloud.js';
 import { jpeg } from '../media/media-samples.js';
 import { receiver } from '../helpers/webhook-receiver.js';
 
@@ -21,16 +21,13 @@ let graph: FakeGraphServer;
 let t: Tenant;
 let hook: string;
 
+let setup: CloudSetup;
 beforeAll(async () => {
-  graph = await FakeGraphServer.start();
-  g = await startTestGateway({ CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' });
-  t = await g.tenant('cloud', cloudConfig(graph));
-  hook = cloudWebhookUrl(g.url, t.instanceId);
+  setup = await startCloudGateway({ CONNEXA_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', CONNEXA_WEBHOOK_POLL_MS: '20' }, false);
+  ({ g, graph, t } = setup);
+  hook = setup.hook;
 });
-afterAll(async () => {
-  await graph.close();
-  await g.stop();
-});
+afterAll(() => setup.stop());
 
 /** A notification as Meta sends it for the fake's number. */
 function notification(value: Record<string, unknown>): string {
