@@ -34,6 +34,7 @@ import type { ClusterView } from '../cluster/view.js';
 import type { OwnerDirectory } from '../domain/ownership.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { messageStatusRoutes } from './routes/message-status.js';
+import { messageListRoutes } from './routes/message-list.js';
 import { sandboxRoutes } from './routes/sandbox.js';
 import { sendRoutes } from './routes/send.js';
 import type { AuthFailures } from './auth-failures.js';
@@ -157,6 +158,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
   });
   messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
+  messageListRoutes(app, { db: deps.db, auth: deps.auth });
   sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
   clusterRoutes(app, { adminToken: access.adminToken, tokenFailures: access.tokenFailures, view: deps.cluster.view });
   // Calls that need a live socket are answered by the instance's owner (another node of a cluster: passed on there).

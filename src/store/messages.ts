@@ -7,6 +7,7 @@
  * outbox afterwards (outbox.ts, `ingest`).
  */
 import type { NewMessage } from '../domain/message.js';
+import type { MessageStatus } from '../domain/status.js';
 import { MIN_IDEMPOTENCY_TTL_MS } from './idempotency.js';
 import type { Db, SqlValue, Store } from './database.js';
 import type { EventRow, MessageRow } from './schema.js';
@@ -128,6 +129,30 @@ export async function saveFetchedMedia(store: Store, messageId: string, m: Fetch
 
 export async function getMessageForInstance(db: Db, id: string, instanceId: string): Promise<MessageRow | undefined> {
   return db.selectFrom('messages').selectAll().where('id', '=', id).where('instance_id', '=', instanceId).executeTakeFirst();
+}
+
+/** Which of an instance's messages a list shows. */
+export interface MessageFilter {
+  statuses: readonly MessageStatus[] | undefined;
+  phone: string | undefined;
+  /** Accepted at or after (epoch ms). */
+  since: number | undefined;
+  /** Accepted before (epoch ms). */
+  until: number | undefined;
+  /** Messages accepted before the one of this `seq` (the previous page's last). */
+  before: number | undefined;
+  limit: number;
+}
+
+/** An instance's messages, newest first. */
+export async function listMessages(db: Db, instanceId: string, f: MessageFilter): Promise<MessageRow[]> {
+  let q = db.selectFrom('messages').selectAll().where('instance_id', '=', instanceId);
+  if (f.statuses !== undefined) q = q.where('status', 'in', [...f.statuses]);
+  if (f.phone !== undefined) q = q.where('recipient', '=', f.phone);
+  if (f.since !== undefined) q = q.where('created_at', '>=', f.since);
+  if (f.until !== undefined) q = q.where('created_at', '<', f.until);
+  if (f.before !== undefined) q = q.where('seq', '<', f.before);
+  return q.orderBy('seq', 'desc').limit(f.limit).execute();
 }
 
 export async function listEvents(db: Db, messageId: string): Promise<EventRow[]> {
