@@ -43,6 +43,17 @@ import { capConnections, registerBodyLimits, serverTimeouts, type ConnectionLimi
 import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './framework-errors.js';
 import { registerJsonBody } from './json-body.js';
 import { registerMediaBody } from './media-body.js';
+import { registerOpenApi, type RouteRecord } from './openapi.js';
+
+/** The API's version in its reference (the contract's routes live under /api/v1). */
+const API_VERSION = '1.0.0';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route, with whether it documents its responses (see openapi.ts). */
+    routeTable: RouteRecord[];
+  }
+}
 
 /** Who may reach what, and how much of the server a client may hold. */
 export interface AccessDeps {
@@ -121,6 +132,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('instance', null);
   registerJsonBody(app);
   registerRequestGuards(app);
+  // Before any route: the reference is built from the routes as they are added.
+  app.decorate('routeTable', registerOpenApi(app, API_VERSION));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)));
   app.addHook('onRequest', async () => {
@@ -140,61 +153,64 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     else request.log.debug(line, 'request');
   });
 
-  healthRoutes(app, { db: deps.db, readiness: deps.readiness });
-  metricsRoutes(app, { metrics: deps.metrics, token: access.metricsToken, loopbackOnly: access.loopbackOnly, tokenFailures: access.tokenFailures });
-  // Sends shed load when the process is overloaded; nothing else does.
-  void app.register(async (scope) => {
-    await registerOverloadGuard(scope, sending.overload, sending.acceptStats);
-    registerMediaBody(scope, (request) => {
-      const type = (request.routeOptions.url ?? '').slice(SEND_ROUTE_PREFIX.length);
-      return isMediaKind(type) ? maxBytesFor(type, sending.mediaMaxBytes) : undefined;
+  // Every route inside one plugin, registered after the reference's: it sees each of them.
+  void app.register(async (api) => {
+    healthRoutes(api, { db: deps.db, readiness: deps.readiness });
+    metricsRoutes(api, { metrics: deps.metrics, token: access.metricsToken, loopbackOnly: access.loopbackOnly, tokenFailures: access.tokenFailures });
+    // Sends shed load when the process is overloaded; nothing else does.
+    void api.register(async (scope) => {
+      await registerOverloadGuard(scope, sending.overload, sending.acceptStats);
+      registerMediaBody(scope, (request) => {
+        const type = (request.routeOptions.url ?? '').slice(SEND_ROUTE_PREFIX.length);
+        return isMediaKind(type) ? maxBytesFor(type, sending.mediaMaxBytes) : undefined;
+      });
+      sendRoutes(scope, {
+        auth: deps.auth,
+        sender: sending.sender,
+        textBodyLimit: TEXT_BODY_LIMIT,
+        mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, sending.mediaMaxBytes)),
+        uploads: access.uploads,
+      });
     });
-    sendRoutes(scope, {
+    messageStatusRoutes(api, { db: deps.db, auth: deps.auth });
+    messageListRoutes(api, { db: deps.db, auth: deps.auth });
+    sandboxRoutes(api, { inbox: deps.inbox, auth: deps.auth });
+    clusterRoutes(api, { adminToken: access.adminToken, tokenFailures: access.tokenFailures, view: deps.cluster.view });
+    // Calls that need a live socket are answered by the instance's owner (another node of a cluster: passed on there).
+    const linking = (engine: string): boolean => deps.engineOf(engine)?.capabilities.linking === true;
+    const forward = forwardToOwner(deps.cluster.owners, (request) =>
+      request.instance !== null && linking(request.instance.engine) ? request.instance.id : undefined,
+    );
+    adminRoutes(api, {
+      forward: forwardToOwner(deps.cluster.owners, (request) => (request.params as { instance_id?: string }).instance_id?.toLowerCase(), 'here'),
+      admin: deps.admin,
+      adminToken: access.adminToken,
+      tokenFailures: access.tokenFailures,
+      db: deps.db,
+      sessions: deps.whatsapp.sessions,
       auth: deps.auth,
-      sender: sending.sender,
-      textBodyLimit: TEXT_BODY_LIMIT,
-      mediaBodyLimit: (kind) => mediaBodyLimit(maxBytesFor(kind, sending.mediaMaxBytes)),
-      uploads: access.uploads,
+      instanceDeleted: deps.instanceDeleted,
+      engineOf: deps.engineOf,
     });
-  });
-  messageStatusRoutes(app, { db: deps.db, auth: deps.auth });
-  messageListRoutes(app, { db: deps.db, auth: deps.auth });
-  sandboxRoutes(app, { inbox: deps.inbox, auth: deps.auth });
-  clusterRoutes(app, { adminToken: access.adminToken, tokenFailures: access.tokenFailures, view: deps.cluster.view });
-  // Calls that need a live socket are answered by the instance's owner (another node of a cluster: passed on there).
-  const linking = (engine: string): boolean => deps.engineOf(engine)?.capabilities.linking === true;
-  const forward = forwardToOwner(deps.cluster.owners, (request) =>
-    request.instance !== null && linking(request.instance.engine) ? request.instance.id : undefined,
-  );
-  adminRoutes(app, {
-    forward: forwardToOwner(deps.cluster.owners, (request) => (request.params as { instance_id?: string }).instance_id?.toLowerCase(), 'here'),
-    admin: deps.admin,
-    adminToken: access.adminToken,
-    tokenFailures: access.tokenFailures,
-    db: deps.db,
-    sessions: deps.whatsapp.sessions,
-    auth: deps.auth,
-    instanceDeleted: deps.instanceDeleted,
-    engineOf: deps.engineOf,
-  });
-  void app.register(async (scope) => {
-    scope.addHook('preHandler', forward);
-    instanceRoutes(scope, { auth: deps.auth, sessions: deps.whatsapp.sessions, waitingMessages: sending.waitingMessages, engineOf: deps.engineOf });
-    inboundRoutes(scope, {
+    void api.register(async (scope) => {
+      scope.addHook('preHandler', forward);
+      instanceRoutes(scope, { auth: deps.auth, sessions: deps.whatsapp.sessions, waitingMessages: sending.waitingMessages, engineOf: deps.engineOf });
+      inboundRoutes(scope, {
+        auth: deps.auth,
+        statements: deps.whatsapp.statements,
+        // A cloud instance's files are fetched from Meta with its token; a linked number's from WhatsApp's media servers.
+        download: (instance, stored, refreshed) =>
+          instance.engine === 'cloud' ? deps.cloud.download(instance.id, stored) : deps.whatsapp.downloadInboundMedia(instance.id, stored, refreshed),
+      });
+      contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
+    });
+    cloudWebhookRoutes(api, { inbound: deps.cloud });
+    webhookRoutes(api, {
       auth: deps.auth,
-      statements: deps.whatsapp.statements,
-      // A cloud instance's files are fetched from Meta with its token; a linked number's from WhatsApp's media servers.
-      download: (instance, stored, refreshed) =>
-        instance.engine === 'cloud' ? deps.cloud.download(instance.id, stored) : deps.whatsapp.downloadInboundMedia(instance.id, stored, refreshed),
+      endpoints: deps.webhooks.endpoints,
+      deliveries: deps.webhooks.deliveries,
+      allowPrivateNetworks: deps.webhooks.allowPrivateNetworks,
     });
-    contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
-  });
-  cloudWebhookRoutes(app, { inbound: deps.cloud });
-  webhookRoutes(app, {
-    auth: deps.auth,
-    endpoints: deps.webhooks.endpoints,
-    deliveries: deps.webhooks.deliveries,
-    allowPrivateNetworks: deps.webhooks.allowPrivateNetworks,
   });
   return app;
 }

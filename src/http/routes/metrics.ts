@@ -5,6 +5,7 @@
  * shows instance ids and each tenant's activity).
  */
 import type { FastifyInstance } from 'fastify';
+import { errorSchema } from '../error-handler.js';
 import { ApiError } from '../../domain/errors.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { AuthFailures } from '../auth-failures.js';
@@ -27,8 +28,18 @@ export function metricsRoutes(app: FastifyInstance, deps: MetricsRouteDeps): voi
             throw new ApiError(403, 'metrics_token_required', 'Set CONNEXA_METRICS_TOKEN to scrape /metrics on a gateway that listens beyond loopback');
           }
         };
-  app.get('/metrics', { onRequest }, async (_request, reply) => {
-    const body = await deps.metrics.registry.metrics();
-    return reply.type(deps.metrics.registry.contentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    {
+      onRequest,
+      schema: {
+        description: 'Prometheus metrics (text exposition format)',
+        response: { 200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } }, '4xx': errorSchema },
+      },
+    },
+    async (_request, reply) => {
+      const body = await deps.metrics.registry.metrics();
+      return reply.type(deps.metrics.registry.contentType).send(body);
+    },
+  );
 }
