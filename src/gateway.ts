@@ -177,7 +177,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       ...cloud.accounts,
       replaced: async (id) => {
         await cloud.accounts.replaced(id);
-        // The other nodes read the account again (Meta's webhooks reach any node).
+        // The other nodes read the account again (Meta's webhooks reach every node).
         store.signals?.signal(CREDENTIALS_CHANNEL);
       },
     },

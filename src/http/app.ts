@@ -132,7 +132,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.decorateRequest('instance', null);
   registerJsonBody(app);
   registerRequestGuards(app);
-  // Before any route: the reference is built from the routes as they are added.
+  // Before the first route: the reference is built from the routes as they are added.
   app.decorate('routeTable', registerOpenApi(app, API_VERSION));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => sendError(reply, new ApiError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`)));

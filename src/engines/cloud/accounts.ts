@@ -10,7 +10,7 @@ import type { Sealer } from '../../crypto/sealer.js';
 import type { CloudSettings } from '../../domain/cloud-config.js';
 import type { CloudAccountRow, CloudStatements } from '../../store/cloud.js';
 
-/** What any API may show of an account: no secret. */
+/** What an API may show of an account: no secret. */
 export interface CloudAccountView {
   phone_number_id: string;
   graph_url: string;

@@ -3,7 +3,7 @@
  * events rather than the control loop (reference: cloud-api.md, "Limits"):
  *
  * - A number's throughput: sends of one number start one by one, fewer than
- *   `perSecond` in any second, with 2.5% kept back for the jitter between
+ *   `perSecond` in each second, with 2.5% kept back for the jitter between
  *   our clock and Meta's counting. A 130429 holds the whole number back a second.
  * - The pair rate: one message per 6 s to the same person, bursts borrowing
  *   from the future (a bucket of 45 refilled one per 6 s, as Meta describes
@@ -19,7 +19,7 @@ export const PAIR_BURST = 45;
 
 /**
  * One number's sends, one at a time in call order, by their actual start
- * times: fewer than `perSecond / 1.025` start in any 1000 ms (a sliding
+ * times: fewer than `perSecond / 1.025` start in each 1000 ms (a sliding
  * window, so no calendar second Meta counts sees more), and none closer than
  * half the even spacing to the previous one. A timer that fires late (a busy
  * event loop) lets the sends due meanwhile catch up only within the window.
