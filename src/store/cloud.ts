@@ -44,6 +44,8 @@ const UPDATE_ACCOUNT = `UPDATE cloud_accounts SET phone_number_id = ?, graph_url
   app_secret = ?, verify_token = ?, updated_at = ? WHERE instance_id = ?`;
 const INSERT_SEND = `INSERT INTO cloud_sends (instance_id, wamid, message_id, part, wa_id, sent_at) VALUES (?, ?, ?, ?, ?, ?)
   ON CONFLICT (instance_id, wamid) DO NOTHING`;
+// The message shows Meta's id from the moment Graph answered (its statuses may be applied before the send's outcome is).
+const SET_PROVIDER = `UPDATE messages SET provider_id = COALESCE(provider_id, ?) WHERE id = ? AND instance_id = ?`;
 const INSERT_STATUS = `INSERT INTO cloud_statuses (instance_id, wamid, status, at, error_code, error_reason, received_at)
   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (instance_id, wamid, status) DO NOTHING`;
 const MATCHED = `SELECT s.wamid, s.status, s.at, s.error_code, s.error_reason, c.message_id FROM cloud_statuses s
@@ -75,7 +77,10 @@ export class CloudStatements {
    */
   async recordSend(instanceId: string, parts: CloudSendRow[], at: number): Promise<MatchedStatus[]> {
     await this.store.writeTx(true, async (tx) => {
-      for (const p of parts) await tx.run(INSERT_SEND, [instanceId, p.wamid, p.messageId, p.part, p.waId, at]);
+      for (const p of parts) {
+        await tx.run(INSERT_SEND, [instanceId, p.wamid, p.messageId, p.part, p.waId, at]);
+        if (p.part === 0) await tx.run(SET_PROVIDER, [p.wamid, p.messageId, instanceId]);
+      }
     });
     const first = parts.find((p) => p.part === 0);
     return first === undefined ? [] : this.matched(instanceId, [first.wamid]);
