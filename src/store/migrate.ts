@@ -19,7 +19,7 @@ import * as m010 from './migrations/010_media_parts.js';
 import { migration011 } from './migrations/011_postgres_outbox.js';
 import { migration012 } from './migrations/012_cluster.js';
 import * as m013 from './migrations/013_cloud.js';
-import * as m014 from './migrations/014_message_list.js';
+import { migration014 } from './migrations/014_message_list.js';
 
 const migrations = (store: Store): Record<string, Migration> => ({
   '001_initial': m001,
@@ -35,7 +35,7 @@ const migrations = (store: Store): Record<string, Migration> => ({
   '011_postgres_outbox': migration011(store.dialect),
   '012_cluster': migration012(store.dialect),
   '013_cloud': m013,
-  '014_message_list': m014,
+  '014_message_list': migration014(store.dialect),
 });
 
 export type MigrateOutcome = { ok: true; applied: string[] } | { ok: false; reason: string };
