@@ -80,40 +80,34 @@ export class CloudEngine implements Engine {
   }
 
   async send(m: OutgoingMessage): Promise<SendResult> {
-    let account = await this.accounts.get(m.instanceId);
-    if (account === undefined) throw new CodedError('instance_not_found', 'This cloud instance has no Cloud API settings');
+    const first = await this.accounts.get(m.instanceId);
+    if (first === undefined) throw new CodedError('instance_not_found', 'This cloud instance has no Cloud API settings');
     if (await this.blocks.isBlocked(m.instanceId)) throw this.waiting();
+    let account: CloudSettings = first;
     const pairKey = `${m.instanceId}>${m.recipient}`;
-    try {
-      return await this.sendWith(account, m, pairKey);
-    } catch (err) {
-      if (!(err instanceof GraphApiError)) throw err;
-      if (err.code === 190) {
-        // The token held in memory may be an old one (replaced through another node): once more with the stored one.
-        this.accounts.forget(m.instanceId);
-        const stored = await this.accounts.get(m.instanceId);
-        if (stored !== undefined && stored.accessToken !== account.accessToken) {
-          account = stored;
-          try {
-            return await this.sendWith(account, m, pairKey);
-          } catch (again) {
-            if (!(again instanceof GraphApiError)) throw again;
-            throw await this.failed(m.instanceId, pairKey, again);
-          }
-        }
+    for (let retried = false; ; retried = true) {
+      try {
+        return await this.sendWith(account, m, pairKey);
+      } catch (err) {
+        if (!(err instanceof GraphApiError)) throw err;
+        // A rejected token held in memory may be an old one (replaced through another node): once more with the stored one.
+        const stored: CloudSettings | undefined = err.code === 190 && !retried ? await this.storedIfReplaced(m.instanceId, account.accessToken) : undefined;
+        if (stored === undefined) throw await this.failed(m.instanceId, pairKey, err);
+        account = stored;
       }
-      throw await this.failed(m.instanceId, pairKey, err);
     }
+  }
+
+  /** The stored account, when its token is not the one given. */
+  private async storedIfReplaced(instanceId: string, token: string): Promise<CloudSettings | undefined> {
+    this.accounts.forget(instanceId);
+    const stored = await this.accounts.get(instanceId);
+    return stored !== undefined && stored.accessToken !== token ? stored : undefined;
   }
 
   /** Uploads the file if needed and sends the parts Graph has not taken yet; the first part's wamid. */
   private async sendWith(account: CloudSettings, m: OutgoingMessage, pairKey: string): Promise<SendResult> {
-    const client = new GraphClient({
-      graphUrl: account.graphUrl,
-      version: account.graphVersion,
-      phoneNumberId: account.phoneNumberId,
-      accessToken: account.accessToken,
-    });
+    const client = GraphClient.of(account);
     const done = await this.rows.sentParts(m.instanceId, m.messageId);
     const missing = (mediaId: string) =>
       cloudBodies(m, mediaId)

@@ -52,6 +52,16 @@ function errorOf(status: number, body: unknown): GraphApiError {
 export class GraphClient {
   constructor(private readonly target: GraphTarget) {}
 
+  /** The client of a cloud instance's account. */
+  static of(account: { graphUrl: string; graphVersion: string; phoneNumberId: string; accessToken: string }): GraphClient {
+    return new GraphClient({
+      graphUrl: account.graphUrl,
+      version: account.graphVersion,
+      phoneNumberId: account.phoneNumberId,
+      accessToken: account.accessToken,
+    });
+  }
+
   private base(): string {
     return `${this.target.graphUrl.replace(/\/+$/, '')}/${this.target.version}`;
   }

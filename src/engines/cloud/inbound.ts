@@ -100,12 +100,7 @@ export class CloudInbound {
   async download(instanceId: string, stored: Buffer): Promise<Readable> {
     const account = await this.accounts.get(instanceId);
     if (account === undefined) throw new CodedError('instance_not_found', 'This cloud instance has no Cloud API settings');
-    const client = new GraphClient({
-      graphUrl: account.graphUrl,
-      version: account.graphVersion,
-      phoneNumberId: account.phoneNumberId,
-      accessToken: account.accessToken,
-    });
+    const client = GraphClient.of(account);
     try {
       const info = await client.mediaInfo(stored.toString('utf8'));
       return await client.download(info.url);
