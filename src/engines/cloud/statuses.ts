@@ -21,16 +21,20 @@ export function receiptsOf(statuses: MatchedStatus[]): Receipt[] {
   return statuses
     .filter((s) => isKnownStatus(s.status))
     .sort((a, b) => (RANK[a.status] ?? 0) - (RANK[b.status] ?? 0))
-    .map((s): Receipt => {
+    .flatMap((s): Receipt[] => {
       if (s.status !== 'failed')
-        return { messageId: s.message_id, status: s.status === 'played' ? 'read' : (s.status as 'sent' | 'delivered' | 'read'), at: s.at };
+        return [{ messageId: s.message_id, status: s.status === 'played' ? 'read' : (s.status as 'sent' | 'delivered' | 'read'), at: s.at }];
       const code = s.error_code ?? 0;
-      return {
-        messageId: s.message_id,
-        status: 'failed',
-        at: s.at,
-        code: mappingOf(code, 400).code,
-        reason: `Cloud API error ${code}: ${s.error_reason ?? 'the message could not be delivered'}`,
-      };
+      // A wamid exists only once Graph took the message: it was sent, then failed (even when this status beats the send's outcome).
+      return [
+        { messageId: s.message_id, status: 'sent', at: s.at },
+        {
+          messageId: s.message_id,
+          status: 'failed',
+          at: s.at,
+          code: mappingOf(code, 400).code,
+          reason: `Cloud API error ${code}: ${s.error_reason ?? 'the message could not be delivered'}`,
+        },
+      ];
     });
 }
