@@ -82,6 +82,18 @@ export interface Config {
     /** Deliveries in flight at once, over all endpoints (each endpoint has at most one). */
     maxConcurrent: number;
   };
+  /** The live event stream (GET /api/v1/events) and the event log it reads. */
+  events: {
+    /** Events are kept this long: a stream resumes from any of them. */
+    keptMs: number;
+    /** How often a node looks for new events while a stream is open. */
+    pollMs: number;
+    /** Streams open at once on this node, and per instance. */
+    maxStreams: number;
+    maxStreamsPerInstance: number;
+    /** How often an open stream checks that its credentials still hold. */
+    recheckMs: number;
+  };
   whatsapp: {
     /** Where Baileys connects; only tests change it (a local WebSocket server). */
     webSocketUrl: string | undefined;
@@ -319,6 +331,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       retryScale: r.int('CONNEXA_WEBHOOK_RETRY_SCALE_PERMILLE', 1000, 1, 1000) / 1000,
       pollMs: r.int('CONNEXA_WEBHOOK_POLL_MS', 250, 10, 60_000),
       maxConcurrent: r.int('CONNEXA_WEBHOOK_MAX_CONCURRENT', 512, 1, 10_000),
+    },
+    events: {
+      keptMs: r.int('CONNEXA_EVENTS_KEPT_HOURS', 72, 1, 24 * 30) * 60 * 60_000,
+      pollMs: r.int('CONNEXA_EVENTS_POLL_MS', 200, 10, 60_000),
+      maxStreams: r.int('CONNEXA_EVENTS_MAX_STREAMS', 1_000, 1, 1_000_000),
+      maxStreamsPerInstance: r.int('CONNEXA_EVENTS_MAX_STREAMS_PER_INSTANCE', 10, 1, 10_000),
+      recheckMs: r.int('CONNEXA_EVENTS_RECHECK_MS', 5_000, 50, 600_000),
     },
     whatsapp: {
       webSocketUrl: r.raw('CONNEXA_WHATSAPP_WS_URL'),

@@ -37,6 +37,8 @@ import { Lifecycle } from './wiring/lifecycle.js';
 import { buildSender } from './wiring/sender.js';
 import { openStorage } from './wiring/storage.js';
 import { buildWebhooks } from './wiring/webhooks.js';
+import { EventFeed } from './events/event-feed.js';
+import { EventLogStatements } from './store/event-log.js';
 import { buildWhatsApp } from './wiring/whatsapp.js';
 import { buildCloud } from './wiring/cloud.js';
 import { buildCluster, CREDENTIALS_CHANNEL, LEASES_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
@@ -193,6 +195,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     ...(sharedLimiter !== undefined ? { shared: sharedLimiter } : {}),
   };
   const auth = new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions));
+  const eventLog = new EventLogStatements(store);
   const app = buildApp({
     logger,
     db: store.db,
@@ -240,6 +243,18 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     },
     webhooks: { endpoints: webhooks.endpoints, deliveries: webhooks.deliveries, allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
     cloud: cloud.inbound,
+    events: {
+      log: eventLog,
+      // PostgreSQL commits out of id order: a missing id is waited for a while (see events/event-feed.ts).
+      feed: new EventFeed(
+        eventLog,
+        { pollMs: config.events.pollMs, gapGraceMs: store.dialect === 'postgres' ? 3_000 : 0 },
+        logger.child({ component: 'events' }),
+      ),
+      maxStreams: config.events.maxStreams,
+      maxStreamsPerInstance: config.events.maxStreamsPerInstance,
+      recheckMs: config.events.recheckMs,
+    },
   });
 
   const prune = (what: string, work: () => Promise<unknown>): void => {
@@ -305,6 +320,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         prune('sent messages', () => whatsapp.statements.pruneSent(Date.now() - SENT_KEPT_MS));
         prune('Cloud API statuses', () => cloud.statements.prune(Date.now() - CLOUD_STATUSES_KEPT_MS));
         prune('webhook events', () => webhooks.deliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS));
+        prune('the event log', () => eventLog.pruneBefore(Date.now() - config.events.keptMs));
         if (leaseViews !== undefined) prune('lease moves and silent nodes', () => leaseViews.prune(WEBHOOK_EVENTS_KEPT_MS, 24 * 60 * 60_000));
       };
       pruneAll();

@@ -22,6 +22,7 @@ import type { WhatsAppStatements } from '../store/whatsapp.js';
 import type { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
 import type { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { adminRoutes } from './routes/admin.js';
+import { eventRoutes, type EventRouteDeps } from './routes/events.js';
 import { cloudWebhookRoutes } from './routes/cloud-webhook.js';
 import type { CloudInbound } from '../engines/cloud/inbound.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -99,6 +100,8 @@ export interface AppDeps {
   cluster: { owners: OwnerDirectory; view: () => Promise<ClusterView> };
   /** Meta's webhooks for cloud instances, and their received files. */
   cloud: CloudInbound;
+  /** The live event stream: the log, the node's feed of it, the caps on open streams. */
+  events: Pick<EventRouteDeps, 'log' | 'feed' | 'maxStreams' | 'maxStreamsPerInstance' | 'recheckMs'>;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -205,6 +208,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
     });
     cloudWebhookRoutes(api, { inbound: deps.cloud });
+    eventRoutes(api, { ...deps.events, auth: deps.auth, adminToken: access.adminToken, tokenFailures: access.tokenFailures });
     webhookRoutes(api, {
       auth: deps.auth,
       endpoints: deps.webhooks.endpoints,

@@ -77,6 +77,14 @@ export class InstanceAuthenticator {
     return instance;
   }
 
+  /** Whether the credentials still name the instance, read from the database (long-lived streams: a rotated token or a deleted instance ends them). */
+  async stillHolds(header: string, instanceId: string): Promise<boolean> {
+    const creds = parseBasic(header);
+    if (creds === undefined) return false;
+    const row = await findInstanceByTokenHash(this.db, hashToken(creds.password));
+    return row !== undefined && row.id === instanceId && row.user_id === creds.user;
+  }
+
   /** Forgets every cached credential (another node of a cluster deleted an instance). */
   forgetAll(): void {
     this.cache.clear();

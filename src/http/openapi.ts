@@ -30,6 +30,7 @@ const CONTRACT_EXAMPLES: Record<string, unknown> = {
 
 function securityOf(url: string): Record<string, string[]>[] {
   if (url.startsWith('/api/v1/admin/') || url === '/metrics') return [{ bearer: [] }];
+  if (url === '/api/v1/events') return [{ basic: [] }, { bearer: [] }];
   if (url.startsWith('/api/v1/cloud/') || url === '/healthz' || url === '/readyz' || url === '/openapi.json' || url.startsWith('/docs')) return [];
   return [{ basic: [] }];
 }

@@ -20,6 +20,7 @@ import { migration011 } from './migrations/011_postgres_outbox.js';
 import { migration012 } from './migrations/012_cluster.js';
 import * as m013 from './migrations/013_cloud.js';
 import { migration014 } from './migrations/014_message_list.js';
+import * as m015 from './migrations/015_event_log.js';
 
 const migrations = (store: Store): Record<string, Migration> => ({
   '001_initial': m001,
@@ -36,6 +37,7 @@ const migrations = (store: Store): Record<string, Migration> => ({
   '012_cluster': migration012(store.dialect),
   '013_cloud': m013,
   '014_message_list': migration014(store.dialect),
+  '015_event_log': m015,
 });
 
 export type MigrateOutcome = { ok: true; applied: string[] } | { ok: false; reason: string };

@@ -207,6 +207,14 @@ export interface WebhookEventsTable {
   delivered_at: number | null;
 }
 
+export interface EventLogTable {
+  id: Generated<number>;
+  instance_id: string;
+  type: string;
+  body: string;
+  created_at: number;
+}
+
 export interface WaCredsTable {
   instance_id: string;
   sealed: Buffer;
@@ -247,6 +255,7 @@ export interface Database {
   wa_sent: WaSentTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
+  event_log: EventLogTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 

@@ -1,10 +1,12 @@
 /**
- * Webhook events enter the outbox in the same transaction as the state change
- * they report (pass that transaction). An event is stored only for an
- * instance whose endpoint subscribes to its type, with the exact body that
- * will be signed and delivered (the same on every attempt).
+ * Events enter the event log, and the webhook outbox, in the same transaction
+ * as the state change they report (pass that transaction). The outbox holds an
+ * event only for an instance whose endpoint subscribes to its type, with the
+ * exact body that will be signed and delivered (the same on every attempt);
+ * the log holds every event with that same body (the live event stream).
  */
 import type { Sql } from './database.js';
+import { EventLogStatements } from './event-log.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'message.sent',
@@ -38,8 +40,7 @@ export function isWebhookEventType(s: string): s is WebhookEventType {
 const INSERT = `INSERT INTO webhook_events (event_id, instance_id, type, body, status, attempts, next_attempt_at, created_at)
   SELECT ?, w.instance_id, ?, ?, 'pending', 0, ?, ? FROM webhook_endpoints w
   WHERE w.instance_id = ? AND (w.events IS NULL OR w.events LIKE ?)`;
-const MESSAGE = `SELECT m.instance_id, m.recipient, m.type, m.provider_id FROM messages m
-  JOIN webhook_endpoints w ON w.instance_id = m.instance_id WHERE m.id = ?`;
+const MESSAGE = `SELECT instance_id, recipient, type, provider_id FROM messages WHERE id = ?`;
 
 export class WebhookOutboxStatements {
   constructor(private readonly newId: () => string) {}
@@ -52,7 +53,6 @@ export class WebhookOutboxStatements {
     at: number,
     error?: { code: string; message: string },
   ): Promise<void> {
-    // Only messages of instances with an endpoint are read.
     const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null }>(MESSAGE, [messageId]);
     if (m === undefined) return;
     await this.insert(tx, m.instance_id, `message.${status}`, at, {
@@ -73,6 +73,7 @@ export class WebhookOutboxStatements {
   private async insert(tx: Sql, instanceId: string, type: WebhookEventType, at: number, data: Record<string, unknown>): Promise<void> {
     const id = `evt_${this.newId()}`;
     const body = JSON.stringify({ id, type, created_at: new Date(at).toISOString(), instance_id: instanceId, data });
+    await EventLogStatements.append(tx, instanceId, type, body, at);
     await tx.run(INSERT, [id, type, body, at, at, instanceId, `%"${type}"%`]);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The layering the code is built on, checked on every import of src/:
- * HTTP → use cases (accept, admin) → dispatch, webhooks, cluster → engines → store,
+ * HTTP → use cases (accept, admin, events) → dispatch, webhooks, cluster → engines → store,
  * with domain, media, crypto and util below everything; the database driver
  * and the query builder only in store/. The composition roots (gateway,
  * main, index, bootstrap, cli) wire everything and may import anything.
@@ -17,13 +17,14 @@ const FORBIDDEN: Record<string, string[]> = {
   http: [],
   accept: ['http'],
   admin: ['http', 'accept'],
+  events: ['http', 'accept', 'admin', 'metrics', 'dispatch', 'webhooks', 'engines', 'cluster'],
   metrics: ['http', 'accept', 'admin'],
-  dispatch: ['http', 'accept', 'admin', 'metrics', 'cluster'],
-  webhooks: ['http', 'accept', 'admin', 'metrics', 'dispatch', 'engines', 'cluster'],
-  cluster: ['http', 'accept', 'admin', 'metrics', 'dispatch', 'webhooks', 'engines'],
-  engines: ['http', 'accept', 'admin', 'metrics', 'dispatch', 'webhooks', 'cluster'],
-  store: ['http', 'accept', 'admin', 'metrics', 'dispatch', 'webhooks', 'engines', 'cluster'],
-  ...Object.fromEntries(SHARED.map((f) => [f, ['http', 'accept', 'admin', 'metrics', 'dispatch', 'webhooks', 'engines', 'store', 'cluster']])),
+  dispatch: ['http', 'accept', 'admin', 'events', 'metrics', 'cluster'],
+  webhooks: ['http', 'accept', 'admin', 'events', 'metrics', 'dispatch', 'engines', 'cluster'],
+  cluster: ['http', 'accept', 'admin', 'events', 'metrics', 'dispatch', 'webhooks', 'engines'],
+  engines: ['http', 'accept', 'admin', 'events', 'metrics', 'dispatch', 'webhooks', 'cluster'],
+  store: ['http', 'accept', 'admin', 'events', 'metrics', 'dispatch', 'webhooks', 'engines', 'cluster'],
+  ...Object.fromEntries(SHARED.map((f) => [f, ['http', 'accept', 'admin', 'events', 'metrics', 'dispatch', 'webhooks', 'engines', 'store', 'cluster']])),
 };
 const DRIVERS = ['better-sqlite3', 'pg', 'kysely'];
 

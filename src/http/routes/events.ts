@@ -1,0 +1,150 @@
+/**
+ * GET /api/v1/events: server-sent events carrying the webhook envelopes of an
+ * instance (its credentials), or of every instance (the admin token, with an
+ * optional `instance_id`). Each event's `id` is its place in the event log: a
+ * client that reconnects with `Last-Event-ID` gets every event after it, none
+ * twice. Streams per node and per instance are capped; a stream ends when its
+ * credentials stop holding.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, fieldError } from '../../domain/errors.js';
+import type { EventFeed } from '../../events/event-feed.js';
+import { pumpEvents, type EventSink } from '../../events/event-pump.js';
+import type { EventLogStatements } from '../../store/event-log.js';
+import type { AuthFailures } from '../auth-failures.js';
+import { bearerAuthHook } from '../bearer-auth.js';
+import { errorSchema } from '../error-handler.js';
+import type { InstanceAuthenticator } from '../instance-auth.js';
+
+export interface EventRouteDeps {
+  log: EventLogStatements;
+  feed: EventFeed;
+  auth: InstanceAuthenticator;
+  adminToken: string;
+  tokenFailures: AuthFailures;
+  maxStreams: number;
+  maxStreamsPerInstance: number;
+  heartbeatMs?: number;
+  recheckMs?: number;
+}
+
+interface EventsRequest {
+  Querystring: { instance_id?: string };
+  Headers: { 'last-event-id'?: string };
+}
+
+const ALL = '*';
+
+function lastEventId(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[0-9]{1,15}$/.test(raw)) throw fieldError('Last-Event-ID', 'invalid_last_event_id', 'Last-Event-ID must be the id of an event this stream sent');
+  return Number(raw);
+}
+
+function sinkOf(reply: FastifyReply): EventSink {
+  const raw = reply.raw;
+  return {
+    write: (chunk) => raw.write(chunk),
+    drained: () =>
+      new Promise((resolve) => {
+        const done = (): void => {
+          raw.off('drain', done);
+          raw.off('close', done);
+          resolve();
+        };
+        raw.on('drain', done);
+        raw.on('close', done);
+      }),
+  };
+}
+
+export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
+  const admin = bearerAuthHook({
+    token: deps.adminToken,
+    subject: 'admin',
+    hint: 'Authentication required: HTTP Basic with user_id:instance_token, or Bearer with the admin token',
+    failures: deps.tokenFailures,
+  });
+  const open = new Map<string, number>();
+  let total = 0;
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.abort();
+  });
+
+  const authenticate = async (request: FastifyRequest<EventsRequest>): Promise<void> => {
+    if (/^Bearer\s/i.test(request.headers.authorization ?? '')) await admin(request);
+    else request.instance = await deps.auth.authenticate(request.headers.authorization, request.ip);
+  };
+
+  app.get<EventsRequest>(
+    '/api/v1/events',
+    {
+      onRequest: authenticate,
+      schema: {
+        description:
+          'Server-sent events: the webhook envelopes (statuses, received messages, QR codes, connection changes) as they happen. Reconnect with Last-Event-ID to resume.',
+        querystring: {
+          type: 'object',
+          properties: { instance_id: { type: 'string', description: 'Admin token only: the events of this instance (all instances when absent)' } },
+        },
+        headers: { type: 'object', properties: { 'last-event-id': { type: 'string', description: 'Resume after this event id' } } },
+        response: {
+          200: { description: 'A stream of events (text/event-stream)', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '4xx': errorSchema,
+          '5xx': errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const after = lastEventId(request.headers['last-event-id']);
+      const header = request.headers.authorization ?? '';
+      const instance = request.instance;
+      if (instance !== null && request.query.instance_id !== undefined) {
+        throw fieldError('instance_id', 'not_allowed', 'instance_id is for the admin token; instance credentials stream their own instance');
+      }
+      const instanceId = instance?.id ?? request.query.instance_id?.toLowerCase();
+      const key = instanceId ?? ALL;
+      if (total >= deps.maxStreams || (open.get(key) ?? 0) >= deps.maxStreamsPerInstance) {
+        throw new ApiError(429, 'too_many_streams', 'Too many event streams are open; close one first', undefined, { 'Retry-After': '5' });
+      }
+      const lastId = await deps.log.lastId();
+      total += 1;
+      open.set(key, (open.get(key) ?? 0) + 1);
+      const controller = new AbortController();
+      streams.add(controller);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.on('close', () => controller.abort());
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
+      raw.write('retry: 2000\n\n');
+      try {
+        const end = await pumpEvents({
+          log: deps.log,
+          feed: deps.feed,
+          instanceId,
+          after: after === undefined ? undefined : Math.min(after, lastId),
+          sink: sinkOf(reply),
+          allowed: () => (instance === null ? Promise.resolve(true) : deps.auth.stillHolds(header, instance.id)),
+          recheckMs: deps.recheckMs ?? 5_000,
+          heartbeatMs: deps.heartbeatMs ?? 15_000,
+          signal: controller.signal,
+        });
+        if (end === 'revoked') raw.write('event: stream.closed\ndata: {"reason":"credentials_revoked"}\n\n');
+      } catch (err) {
+        request.log.warn({ err }, 'event stream failed');
+      } finally {
+        streams.delete(controller);
+        total -= 1;
+        const left = (open.get(key) ?? 1) - 1;
+        if (left === 0) open.delete(key);
+        else open.set(key, left);
+        raw.end();
+      }
+    },
+  );
+}
