@@ -211,6 +211,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       // The other nodes drop the credentials they keep in memory.
       store.signals?.signal(CREDENTIALS_CHANNEL);
     },
+    credentialsChanged: () => store.signals?.signal(CREDENTIALS_CHANNEL),
     cluster:
       leaseViews === undefined
         ? { owners: SINGLE_NODE, view: async () => singleNodeView(config.nodeId, await countInstances(store.db)) }

@@ -8,7 +8,7 @@ import { generateToken, hashToken } from '../domain/tokens.js';
 import type { EngineName } from '../engines/engine.js';
 import { parseInstanceConfig } from '../domain/instance-config.js';
 import type { Db } from '../store/database.js';
-import { deleteInstance, getInstance, insertInstance } from '../store/instances.js';
+import { deleteInstance, getInstance, insertInstance, replaceTokenHash } from '../store/instances.js';
 import { parseCloudConfig, parseCloudFields, type CloudSettings } from '../domain/cloud-config.js';
 import { insertUser, userExists } from '../store/users.js';
 import { ApiError } from '../domain/errors.js';
@@ -89,6 +89,14 @@ export class AdminService {
     }
     await this.created(id);
     return { user_id: userId, instance_id: id, instance_token: token, name: clean, engine: known };
+  }
+
+  /** A new token for the instance, shown once; the old one stops working at once. */
+  async rotateToken(instanceId: string): Promise<{ instance_id: string; instance_token: string }> {
+    const token = generateToken();
+    if (!(await replaceTokenHash(this.db, instanceId, hashToken(token))))
+      throw new ApiError(404, 'instance_not_found', 'No instance with this instance_id exists');
+    return { instance_id: instanceId, instance_token: token };
   }
 
   /** Replaces some settings of a cloud instance (a new access token, say); the others stay. */

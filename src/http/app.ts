@@ -22,6 +22,7 @@ import type { WhatsAppStatements } from '../store/whatsapp.js';
 import type { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
 import type { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { adminRoutes } from './routes/admin.js';
+import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { eventRoutes, type EventRouteDeps } from './routes/events.js';
 import { cloudWebhookRoutes } from './routes/cloud-webhook.js';
 import type { CloudInbound } from '../engines/cloud/inbound.js';
@@ -92,6 +93,8 @@ export interface AppDeps {
   /** The engine of an engine name, for its capabilities (linking, contact lookup). */
   engineOf: (name: string) => Engine | undefined;
   instanceDeleted: (instanceId: string) => void;
+  /** An instance token was replaced: the other nodes drop the credentials they keep. */
+  credentialsChanged: () => void;
   access: AccessDeps;
   sending: SendingDeps;
   inbox: SandboxInboxStatements;
@@ -208,6 +211,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
     });
     cloudWebhookRoutes(api, { inbound: deps.cloud });
+    adminInstanceRoutes(api, {
+      admin: deps.admin,
+      adminToken: access.adminToken,
+      tokenFailures: access.tokenFailures,
+      db: deps.db,
+      auth: deps.auth,
+      credentialsChanged: deps.credentialsChanged,
+    });
     eventRoutes(api, { ...deps.events, auth: deps.auth, adminToken: access.adminToken, tokenFailures: access.tokenFailures });
     webhookRoutes(api, {
       auth: deps.auth,
