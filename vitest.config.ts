@@ -5,9 +5,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * again on PostgreSQL (CONNEXA_TEST_DIALECT=postgres; see
  * test/helpers/test-db.ts); then, alone and one file at a time, the cluster
  * tests (several nodes on one PostgreSQL, each a process: their lease
- * heartbeats must not starve behind other tests). scripts/test.mjs turns the
- * PostgreSQL projects on when PostgreSQL answers (CONNEXA_TEST_POSTGRES=1)
- * and says so when it does not.
+ * heartbeats must not starve behind other tests). The dashboard's tests run
+ * in Chromium (project `browser`, CONNEXA_TEST_BROWSER=1). scripts/test.mjs
+ * turns the PostgreSQL projects on when PostgreSQL answers
+ * (CONNEXA_TEST_POSTGRES=1) and the browser project when Chromium is there,
+ * and says so when either is not.
  */
 const DATABASE_TESTS = [
   'test/store/**/*.test.ts',
@@ -31,7 +33,10 @@ export default defineConfig({
   test: {
     ...shared,
     projects: [
-      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/cluster/**'] } },
+      { test: { ...shared, name: 'sqlite', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/cluster/**', 'test/browser/**'] } },
+      ...(process.env['CONNEXA_TEST_BROWSER'] === '1'
+        ? [{ test: { ...shared, name: 'browser', include: ['test/browser/**/*.test.ts'], fileParallelism: false, testTimeout: 60_000 } }]
+        : []),
       ...(process.env['CONNEXA_TEST_POSTGRES'] === '1'
         ? [
             { test: { ...shared, name: 'postgres', include: DATABASE_TESTS, env: { CONNEXA_TEST_DIALECT: 'postgres' } } },

@@ -22,6 +22,7 @@ import type { WhatsAppStatements } from '../store/whatsapp.js';
 import type { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
 import type { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { adminRoutes } from './routes/admin.js';
+import { dashboardRoutes, defaultDashboardDir } from './dashboard.js';
 import { adminInstanceRoutes } from './routes/admin-instances.js';
 import { eventRoutes, type EventRouteDeps } from './routes/events.js';
 import { cloudWebhookRoutes } from './routes/cloud-webhook.js';
@@ -103,6 +104,8 @@ export interface AppDeps {
   cluster: { owners: OwnerDirectory; view: () => Promise<ClusterView> };
   /** Meta's webhooks for cloud instances, and their received files. */
   cloud: CloudInbound;
+  /** Where the built dashboard is (dist/web unless given). */
+  dashboardDir?: string;
   /** The live event stream: the log, the node's feed of it, the caps on open streams. */
   events: Pick<EventRouteDeps, 'log' | 'feed' | 'maxStreams' | 'maxStreamsPerInstance' | 'recheckMs'>;
 }
@@ -210,6 +213,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       });
       contactRoutes(scope, { auth: deps.auth, engineOf: deps.engineOf });
     });
+    dashboardRoutes(api, deps.dashboardDir ?? defaultDashboardDir());
     cloudWebhookRoutes(api, { inbound: deps.cloud });
     adminInstanceRoutes(api, {
       admin: deps.admin,

@@ -1,0 +1,71 @@
+/**
+ * Debian's Chromium, headless, driven by playwright-core; screenshots go to
+ * test-artifacts/screenshots. A page fails its test on any Content-Security-
+ * Policy violation or page error, and the addresses it requested are kept (a
+ * token must never appear in one).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const SCREENSHOTS = path.resolve('test-artifacts', 'screenshots');
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env['CONNEXA_TEST_CHROMIUM'] ?? '/usr/bin/chromium', args: FLAGS, timeout: 30_000 });
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Console errors and page errors (CSP violations among them). */
+  problems: string[];
+  /** Every address the page requested. */
+  requests: string[];
+  screenshot(name: string): Promise<void>;
+}
+
+export async function openPage(browser: Browser, viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const problems: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  page.on('request', (r) => requests.push(r.url()));
+  // Confirmations (delete, rotate, log out) are accepted, as a person would.
+  page.on('dialog', (d) => void d.accept());
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return {
+    page,
+    problems,
+    requests,
+    screenshot: async (name) => {
+      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    },
+  };
+}
+
+/** axe-core's serious and critical violations on the page as it is now. */
+export async function accessibilityViolations(page: Page): Promise<{ id: string; impact: string; help: string; targets: string[] }[]> {
+  const source = fs.readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
+  // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+  await page.evaluate(source);
+  const result = (await page.evaluate("axe.run(document, { resultTypes: ['violations'] })")) as {
+    violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[];
+  };
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}
