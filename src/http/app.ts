@@ -222,6 +222,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       db: deps.db,
       auth: deps.auth,
       credentialsChanged: deps.credentialsChanged,
+      engineOf: deps.engineOf,
     });
     eventRoutes(api, { ...deps.events, auth: deps.auth, adminToken: access.adminToken, tokenFailures: access.tokenFailures });
     webhookRoutes(api, {

@@ -37,7 +37,14 @@ describe('the admin instance list', () => {
     expect(seen).toEqual(tenants.map((t) => t.instanceId).reverse());
     const one = await admin('GET', `/api/v1/admin/instances?user_id=${tenants[0]!.userId}`);
     expect(one.body['instances']).toEqual([
-      expect.objectContaining({ instance_id: tenants[0]!.instanceId, user_id: tenants[0]!.userId, user_name: 'Test', engine: 'sandbox', name: 'main' }),
+      expect.objectContaining({
+        instance_id: tenants[0]!.instanceId,
+        user_id: tenants[0]!.userId,
+        user_name: 'Test',
+        engine: 'sandbox',
+        name: 'main',
+        state: 'connected',
+      }),
     ]);
   });
 

@@ -24,9 +24,14 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env['CONNEXA_TEST_CHROMIUM'] ?? '/usr/bin/chromium', args: FLAGS, timeout: 30_000 });
 }
 
+/** Answers the dashboard expects as part of its work: no webhook set yet, a QR code not ready. */
+function expectedRefusal(status: number, pathname: string): boolean {
+  return (status === 404 && pathname === '/api/v1/instance/webhook') || (status === 409 && pathname === '/api/v1/instance/qr');
+}
+
 export interface WatchedPage {
   page: Page;
-  /** Console errors and page errors (CSP violations among them). */
+  /** Console errors, page errors (CSP violations among them) and refused requests the dashboard does not expect. */
   problems: string[];
   /** Every address the page requested. */
   requests: string[];
@@ -40,7 +45,11 @@ export async function openPage(browser: Browser, viewport = { width: 1280, heigh
   const problems: string[] = [];
   const requests: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
+    // Failed requests are judged below by their answer.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !expectedRefusal(r.status(), new URL(r.url()).pathname)) problems.push(`${r.status()} ${r.url()}`);
   });
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('request', (r) => requests.push(r.url()));

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminService } from '../../admin/service.js';
 import { fieldError } from '../../domain/errors.js';
+import type { Engine } from '../../engines/engine.js';
 import type { Db } from '../../store/database.js';
 import { listInstances } from '../../store/instances.js';
 import type { AuthFailures } from '../auth-failures.js';
@@ -21,6 +22,7 @@ export interface AdminInstanceRouteDeps {
   auth: InstanceAuthenticator;
   /** Tells the other nodes to drop the credentials they keep in memory. */
   credentialsChanged: () => void;
+  engineOf: (name: string) => Engine | undefined;
 }
 
 const UUID_PATTERN = '^[0-9a-fA-F-]{36}$';
@@ -88,7 +90,8 @@ export function adminInstanceRoutes(app: FastifyInstance, deps: AdminInstanceRou
           user_name: r.user_name,
           name: r.name,
           engine: r.engine,
-          state: r.state,
+          // An engine that links no number is connected unless it stored a failure (a Cloud API token refused).
+          state: deps.engineOf(r.engine)?.capabilities.linking === true || r.state === 'failed' ? r.state : 'connected',
           phone: r.phone,
           created_at: new Date(r.created_at).toISOString(),
         })),

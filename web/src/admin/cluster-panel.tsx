@@ -40,7 +40,7 @@ export function ClusterPanel({ api }: { api: Api }) {
         Database: <strong>{view.database}</strong>; this answer came from node <code>{view.node_id}</code>.
         {view.database === 'sqlite' && ' One node (SQLite): leases are kept on PostgreSQL only.'}
       </p>
-      <TableFrame label="Nodes">
+      <TableFrame label="Node list">
         <table>
           <thead>
             <tr>
@@ -70,7 +70,7 @@ export function ClusterPanel({ api }: { api: Api }) {
       {view.moves.length > 0 && (
         <>
           <h2>Lease moves</h2>
-          <TableFrame label="Lease moves">
+          <TableFrame label="Lease move list">
             <table>
               <thead>
                 <tr>

@@ -110,23 +110,25 @@ export function InstancesPanel({ api, bus }: { api: Api; bus: EventBus }) {
                   <Badge status={i.state} /> {i.phone !== null && `+${i.phone}`}
                 </td>
                 <td>{when(i.created_at)}</td>
-                <td class="actions">
-                  <button type="button" class="secondary" aria-label={`Rotate the token of ${i.name} (${i.instance_id})`} onClick={() => rotate(i)}>
-                    Rotate token
-                  </button>
-                  {i.engine === 'cloud' && (
-                    <button
-                      type="button"
-                      class="secondary"
-                      aria-expanded={editing === i.instance_id}
-                      onClick={() => setEditing(editing === i.instance_id ? undefined : i.instance_id)}
-                    >
-                      Cloud API settings
+                <td>
+                  <div class="actions">
+                    <button type="button" class="secondary" aria-label={`Rotate token of ${i.name} (${i.instance_id})`} onClick={() => rotate(i)}>
+                      Rotate token
                     </button>
-                  )}
-                  <button type="button" class="danger" aria-label={`Delete ${i.name} (${i.instance_id})`} onClick={() => remove(i)}>
-                    Delete
-                  </button>
+                    {i.engine === 'cloud' && (
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-expanded={editing === i.instance_id}
+                        onClick={() => setEditing(editing === i.instance_id ? undefined : i.instance_id)}
+                      >
+                        Cloud API settings
+                      </button>
+                    )}
+                    <button type="button" class="danger" aria-label={`Delete ${i.name} (${i.instance_id})`} onClick={() => remove(i)}>
+                      Delete
+                    </button>
+                  </div>
                   {editing === i.instance_id && <CloudSettings api={api} instanceId={i.instance_id} onDone={() => setEditing(undefined)} />}
                 </td>
               </tr>

@@ -108,6 +108,13 @@ export function StatusPanel({ api, bus, onState }: { api: Api; bus: EventBus; on
       </dl>
       <ErrorNote error={error} />
       {notice !== undefined && <Notice>{notice}</Notice>}
+      {links && ['disconnected', 'failed', 'logged_out'].includes(state.state) && (
+        <div class="actions">
+          <button type="button" onClick={() => void loadQr().then(load)}>
+            Link a phone (show the QR code)
+          </button>
+        </div>
+      )}
       {links && state.state === 'qr' && (
         <div class="qr">
           <h3>Link a phone</h3>
