@@ -74,7 +74,14 @@ describe('the dashboard, signed in as an instance', () => {
         .textContent({ timeout: 50 })
         .catch(() => null);
       await page.getByRole('button', { name: 'Send', exact: true }).last().click();
-      await page.waitForFunction(`document.querySelector('[data-testid="sent-id"]')?.textContent !== ${JSON.stringify(before)}`);
+      await expect
+        .poll(() =>
+          page
+            .getByTestId('sent-id')
+            .textContent({ timeout: 100 })
+            .catch(() => null),
+        )
+        .not.toBe(before);
       ids.push((await page.getByTestId('sent-id').textContent()) ?? '');
     };
     const attach = (name: string) => async () => {

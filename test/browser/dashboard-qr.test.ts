@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
 import { startTestGateway, waitFor, type Tenant, type TestGateway } from '../helpers/gateway.js';
-import { accessibilityViolations, launchBrowser, openPage } from '../helpers/browser.js';
+import { accessibilityViolations, launchBrowser, naturalWidth, openPage } from '../helpers/browser.js';
 
 const OWN = '5544000000000';
 let wa: FakeWhatsAppServer;
@@ -45,19 +45,27 @@ describe('linking a number from the dashboard', () => {
     conn.pairDevice(['ref-one']);
     const img = page.getByRole('img', { name: 'QR code to link WhatsApp' });
     await img.waitFor();
-    await page.waitForFunction("document.querySelector('.qr img')?.naturalWidth > 0");
-    expect(await page.evaluate("document.querySelector('.qr img').naturalWidth")).toBe(320);
+    await expect.poll(() => naturalWidth(img)).toBe(320);
     expect(await accessibilityViolations(page)).toEqual([]);
     await w.screenshot('link-qr');
 
-    // The phone scans the code the API shows (the same one the image carries).
+    // A new code (here: the connection restarted, the server sends new refs) replaces the one shown, live.
+    const firstSrc = await img.getAttribute('src');
+    const reconnecting = wa.nextConnection();
+    await page.getByRole('button', { name: 'Restart connection' }).click();
+    const conn2 = await reconnecting;
+    conn2.pairDevice(['ref-two']);
     const qr = await waitFor(async () => {
       const r = await g.get(t, '/api/v1/instance/qr');
-      return typeof r.body['code'] === 'string' ? r.body['code'] : undefined;
+      return typeof r.body['code'] === 'string' && r.body['code'].includes('ref-two') ? r.body['code'] : undefined;
     });
-    expect(qr).toContain('ref-one');
+    await expect.poll(() => img.getAttribute('src'), { timeout: 10_000 }).not.toBe(firstSrc);
+    await expect.poll(() => naturalWidth(img)).toBe(320);
+    await w.screenshot('link-qr-rotated');
+
+    // The phone scans the code the API shows (the same one the image carries).
     const login = wa.nextConnection();
-    await conn.pairSuccess(qr, OWN);
+    await conn2.pairSuccess(qr, OWN);
     (await login).loginSuccess();
 
     await page

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = path.resolve('test-artifacts', 'screenshots');
 const FLAGS = [
@@ -77,4 +77,13 @@ export async function accessibilityViolations(page: Page): Promise<{ id: string;
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/**
+ * The natural width of an image (0 until it has loaded). Waits poll from the
+ * test through the DevTools protocol: a string predicate run in the page
+ * would need eval, which the dashboard's policy forbids.
+ */
+export function naturalWidth(img: Locator): Promise<number> {
+  return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
