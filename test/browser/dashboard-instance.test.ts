@@ -146,6 +146,36 @@ describe('the dashboard, signed in as an instance', () => {
     await phone.page.context().close();
   });
 
+  it('is usable with the keyboard alone', async () => {
+    const k = await openPage(browser);
+    const { page } = k;
+    await page.goto(g.url + '/');
+    const focused = () => page.locator(':focus');
+    // Tab until `match` has the focus (a bounded number of presses), as a keyboard user would.
+    const tabTo = async (match: () => Promise<boolean>) => {
+      for (let i = 0; i < 15; i++) {
+        await page.keyboard.press('Tab');
+        if (await match()) return;
+      }
+      throw new Error('never reached by Tab');
+    };
+    await tabTo(async () => (await focused().getAttribute('name')) === 'user_id');
+    await page.keyboard.type(t.userId);
+    await page.keyboard.press('Tab');
+    expect(await focused().getAttribute('name')).toBe('token');
+    await page.keyboard.type(t.token);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'State' }).waitFor();
+    await tabTo(async () => (await focused().textContent()) === 'Messages');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Message log' }).waitFor();
+    await tabTo(async () => (await focused().textContent()) === 'Timeline');
+    await page.keyboard.press('Enter');
+    await page.locator('.timeline').first().waitFor();
+    expect(k.problems).toEqual([]);
+    await page.context().close();
+  });
+
   it('kept to its policy: no CSP violation or page error, no token in any address', () => {
     expect(w.problems).toEqual([]);
     expect(w.requests.length).toBeGreaterThan(5);
