@@ -196,6 +196,8 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   };
   const auth = new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions));
   const eventLog = new EventLogStatements(store);
+  // Open event streams end as the HTTP server stops.
+  const streamsEnd = new AbortController();
   const app = buildApp({
     logger,
     db: store.db,
@@ -255,6 +257,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       maxStreams: config.events.maxStreams,
       maxStreamsPerInstance: config.events.maxStreamsPerInstance,
       recheckMs: config.events.recheckMs,
+      shutdown: streamsEnd.signal,
     },
   });
 
@@ -340,10 +343,14 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     },
     stop: async () => {
       readiness.shuttingDown = true;
+      streamsEnd.abort();
       // Requests in flight finish; their keep-alive connections are closed as
       // soon as they go idle, so a busy client cannot hold the stop open.
       const closing = app.close();
-      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      const sweep = setInterval(() => {
+        app.server.closeIdleConnections();
+        app.closeSilentConnections();
+      }, 50);
       await closing;
       clearInterval(sweep);
       logger.debug('http server closed; draining accepted messages');

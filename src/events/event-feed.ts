@@ -6,7 +6,9 @@
  * at the first missing id and waits for it, for `gapGraceMs` (an id whose
  * transaction rolled back never appears). SQLite commits one transaction at a
  * time in id order: no wait (`gapGraceMs` 0). The log is polled only while
- * someone listens.
+ * someone listens; the first listener starts at the newest id (on PostgreSQL
+ * an event whose transaction is still open then is seen only by clients that
+ * resume from an id below it).
  */
 import type { Logger } from 'pino';
 import type { EventLogStatements } from '../store/event-log.js';
@@ -53,6 +55,9 @@ export class EventFeed {
       if (this.listeners.size === 0 && this.timer !== undefined) {
         clearInterval(this.timer);
         this.timer = undefined;
+        // Unwatched, the horizon goes stale: the next listener starts from the log's newest event.
+        this.horizon = undefined;
+        this.gap = undefined;
       }
     };
   }

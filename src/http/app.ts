@@ -47,6 +47,7 @@ import { clientErrorHandler, frameworkErrors, registerRequestGuards } from './fr
 import { registerJsonBody } from './json-body.js';
 import { registerMediaBody } from './media-body.js';
 import { registerOpenApi, type RouteRecord } from './openapi.js';
+import { trackSilentConnections } from './silent-connections.js';
 
 /** The API's version in its reference (the contract's routes live under /api/v1). */
 const API_VERSION = '1.0.0';
@@ -55,6 +56,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route, with whether it documents its responses (see openapi.ts). */
     routeTable: RouteRecord[];
+    /** Closes the connections that never sent a request (a graceful stop calls it). */
+    closeSilentConnections: () => void;
   }
 }
 
@@ -107,7 +110,7 @@ export interface AppDeps {
   /** Where the built dashboard is (dist/web unless given). */
   dashboardDir?: string;
   /** The live event stream: the log, the node's feed of it, the caps on open streams. */
-  events: Pick<EventRouteDeps, 'log' | 'feed' | 'maxStreams' | 'maxStreamsPerInstance' | 'recheckMs'>;
+  events: Pick<EventRouteDeps, 'log' | 'feed' | 'maxStreams' | 'maxStreamsPerInstance' | 'recheckMs' | 'shutdown'>;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;
@@ -137,6 +140,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ...serverTimeouts(access.connectionLimits),
   });
   capConnections(app.server, access.connectionLimits, access.trustedProxies);
+  app.decorate('closeSilentConnections', trackSilentConnections(app.server));
   registerBodyLimits(app, access.connectionLimits);
   app.decorateRequest('instance', null);
   registerJsonBody(app);

@@ -6,6 +6,7 @@
  * token sees every instance; bad input is a clear error; a stream ends when
  * its credentials stop holding; streams per instance are capped.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startTestGateway, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { openEventStream, type EventStream } from '../helpers/sse.js';
@@ -109,6 +110,22 @@ describe('GET /api/v1/events', () => {
     await new Promise((r) => setTimeout(r, 100));
     const again = await stream(u.auth);
     expect(again.status).toBe(200);
+  });
+
+  it('ends open streams when the gateway stops, without holding the shutdown', async () => {
+    // A held stream, or a connection left open without a request, would keep the shutdown waiting past the test's timeout.
+    const other = await startTestGateway({ CONNEXA_EVENTS_POLL_MS: '20', CONNEXA_SHUTDOWN_GRACE_MS: '120000', CONNEXA_HTTP_IDLE_TIMEOUT_S: '120' });
+    const u = await other.tenant();
+    const dropped = await openEventStream(other.url, u.auth);
+    dropped.close();
+    const s = await openEventStream(other.url, u.auth);
+    open.push(s);
+    const silent = net.connect(Number(new URL(other.url).port), '127.0.0.1');
+    await new Promise((resolve) => silent.once('connect', resolve));
+    await other.stop();
+    silent.destroy();
+    await s.ended;
+    expect(s.notices).toEqual([]);
   });
 
   it('ends the stream once its credentials stop holding (instance deleted)', async () => {

@@ -52,6 +52,17 @@ describe('the event feed', () => {
     expect((await log.read(undefined, start - 1, start + 1, 10)).map((e) => e.type)).toEqual(['a', 'b']);
   });
 
+  it('starts again at the newest event once nobody listened for a while', async () => {
+    const feed = feedOf(0);
+    const stop = feed.subscribe(() => {});
+    const start = await feed.current();
+    stop();
+    await append('while nobody listens');
+    await append('nor now');
+    feed.subscribe(() => {})();
+    expect(await feed.current()).toBe(start + 2);
+  });
+
   it.runIf(onPostgres)('waits below an id whose transaction commits after a later one', async () => {
     const feed = feedOf(3_000);
     const start = await feed.current();

@@ -26,6 +26,8 @@ export interface EventRouteDeps {
   maxStreamsPerInstance: number;
   heartbeatMs?: number;
   recheckMs?: number;
+  /** Aborted when the gateway stops: every open stream ends (they would hold the HTTP server's close). */
+  shutdown: AbortSignal;
 }
 
 interface EventsRequest {
@@ -68,7 +70,7 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
   const open = new Map<string, number>();
   let total = 0;
   const streams = new Set<AbortController>();
-  app.addHook('preClose', async () => {
+  deps.shutdown.addEventListener('abort', () => {
     for (const s of streams) s.abort();
   });
 
@@ -105,6 +107,8 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
       }
       const instanceId = instance?.id ?? request.query.instance_id?.toLowerCase();
       const key = instanceId ?? ALL;
+      if (deps.shutdown.aborted)
+        throw new ApiError(503, 'shutting_down', 'The server is shutting down; connect to another node or retry', undefined, { 'Retry-After': '5' });
       if (total >= deps.maxStreams || (open.get(key) ?? 0) >= deps.maxStreamsPerInstance) {
         throw new ApiError(429, 'too_many_streams', 'Too many event streams are open; close one first', undefined, { 'Retry-After': '5' });
       }
@@ -115,7 +119,11 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
       streams.add(controller);
       reply.hijack();
       const raw = reply.raw;
-      raw.on('close', () => controller.abort());
+      let clientLeft = false;
+      raw.on('close', () => {
+        clientLeft = !raw.writableFinished;
+        controller.abort();
+      });
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
@@ -143,7 +151,9 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         const left = (open.get(key) ?? 1) - 1;
         if (left === 0) open.delete(key);
         else open.set(key, left);
-        raw.end();
+        // A client that left may keep its half of the connection open: nothing more goes over it.
+        if (clientLeft) request.raw.socket.destroy();
+        else raw.end();
       }
     },
   );
