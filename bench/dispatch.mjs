@@ -93,7 +93,8 @@ async function main() {
 
   const dataDir = path.join(tmpRoot, 'data');
   fs.mkdirSync(dataDir);
-  const env = gatewayEnv(dataDir, await freePort());
+  // The loader's 256 connections, plus the setup's and the probe's, all come from 127.0.0.1.
+  const env = { ...gatewayEnv(dataDir, await freePort()), CONNEXA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '100000' };
   const dbFile = path.join(dataDir, 'connexa.db');
   const base = `http://127.0.0.1:${env.CONNEXA_PORT}`;
   const log = path.join(tmpRoot, 'gateway.log');

@@ -39,15 +39,18 @@ import { openStorage } from './wiring/storage.js';
 import { buildWebhooks } from './wiring/webhooks.js';
 import { EventFeed } from './events/event-feed.js';
 import { EventLogStatements } from './store/event-log.js';
+import { StreamInterest } from './events/stream-interest.js';
 import { buildWhatsApp } from './wiring/whatsapp.js';
 import { buildCloud } from './wiring/cloud.js';
-import { buildCluster, CREDENTIALS_CHANNEL, LEASES_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
+import { buildCluster, CREDENTIALS_CHANNEL, EVENT_STREAMS_CHANNEL, LEASES_CHANNEL, WORK_CHANNEL } from './wiring/cluster.js';
 import { OWNS_ALL, SINGLE_NODE } from './domain/ownership.js';
 import { clusterOwners } from './cluster/owners.js';
 import { clusterView, singleNodeView } from './cluster/view.js';
 import { countInstances } from './store/instances.js';
 import { LeaseStatements } from './store/leases.js';
 
+/** How often a node reads which instances' events are streamed (a new stream also signals at once). */
+const INTEREST_REFRESH_MS = 1_000;
 /** Sent WhatsApp messages are kept this long for recipients' retry requests. */
 const SENT_KEPT_MS = 7 * 24 * 60 * 60_000;
 /** Cloud API message ids and statuses: Meta retries a webhook for up to 7 days, a status may come later still. */
@@ -104,7 +107,9 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   const keeper = cluster?.keeper;
   if (keeper !== undefined) leasesHeld = () => keeper.count;
   const ownership = keeper ?? OWNS_ALL;
-  const webhooks = buildWebhooks(store, sealer, metrics, config.webhooks, logger, keeper && { nodeId: keeper.nodeId, ownership: keeper });
+  const eventLog = new EventLogStatements(store);
+  const interest = new StreamInterest(eventLog, config.events.keptMs, logger.child({ component: 'events' }));
+  const webhooks = buildWebhooks(store, sealer, metrics, config.webhooks, logger, interest, keeper && { nodeId: keeper.nodeId, ownership: keeper });
   const receiptStatements = new ReceiptStatements(store, webhooks.outbox);
   const receipts = {
     record: (batch: Receipt[]): Promise<void> => {
@@ -195,7 +200,6 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
     ...(sharedLimiter !== undefined ? { shared: sharedLimiter } : {}),
   };
   const auth = new InstanceAuthenticator(store.db, new AuthFailures(authFailureOptions));
-  const eventLog = new EventLogStatements(store);
   // Open event streams end as the HTTP server stops.
   const streamsEnd = new AbortController();
   const app = buildApp({
@@ -258,6 +262,11 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
       maxStreamsPerInstance: config.events.maxStreamsPerInstance,
       recheckMs: config.events.recheckMs,
       shutdown: streamsEnd.signal,
+      streamOpened: async (subject) => {
+        const known = interest.wants(subject);
+        await interest.touch(subject);
+        if (!known) store.signals?.signal(EVENT_STREAMS_CHANNEL);
+      },
     },
   });
 
@@ -266,6 +275,16 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
   };
   const sending = config.dispatch.enabled;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let interestTimer: NodeJS.Timeout | undefined;
+  life.add({
+    name: 'event stream interest',
+    start: async () => {
+      await interest.refresh();
+      interestTimer = setInterval(() => void interest.refresh(), INTEREST_REFRESH_MS);
+      await store.signals?.listen(EVENT_STREAMS_CHANNEL, () => void interest.refresh());
+    },
+    stop: () => clearInterval(interestTimer),
+  });
   life.add({
     name: 'engines',
     start: async () => {
@@ -325,6 +344,7 @@ export async function startGateway(config: Config, { logger, print, whatsappConn
         prune('Cloud API statuses', () => cloud.statements.prune(Date.now() - CLOUD_STATUSES_KEPT_MS));
         prune('webhook events', () => webhooks.deliveries.pruneFinished(Date.now() - WEBHOOK_EVENTS_KEPT_MS));
         prune('the event log', () => eventLog.pruneBefore(Date.now() - config.events.keptMs));
+        prune('event streams', () => eventLog.pruneStreams(Date.now() - config.events.keptMs));
         if (leaseViews !== undefined) prune('lease moves and silent nodes', () => leaseViews.prune(WEBHOOK_EVENTS_KEPT_MS, 24 * 60 * 60_000));
       };
       pruneAll();

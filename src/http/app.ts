@@ -110,7 +110,7 @@ export interface AppDeps {
   /** Where the built dashboard is (dist/web unless given). */
   dashboardDir?: string;
   /** The live event stream: the log, the node's feed of it, the caps on open streams. */
-  events: Pick<EventRouteDeps, 'log' | 'feed' | 'maxStreams' | 'maxStreamsPerInstance' | 'recheckMs' | 'shutdown'>;
+  events: Pick<EventRouteDeps, 'log' | 'feed' | 'maxStreams' | 'maxStreamsPerInstance' | 'recheckMs' | 'shutdown' | 'streamOpened'>;
 }
 
 const TEXT_BODY_LIMIT = 64 * 1024;

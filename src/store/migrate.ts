@@ -21,6 +21,7 @@ import { migration012 } from './migrations/012_cluster.js';
 import * as m013 from './migrations/013_cloud.js';
 import { migration014 } from './migrations/014_message_list.js';
 import * as m015 from './migrations/015_event_log.js';
+import * as m016 from './migrations/016_event_streams.js';
 
 const migrations = (store: Store): Record<string, Migration> => ({
   '001_initial': m001,
@@ -38,6 +39,7 @@ const migrations = (store: Store): Record<string, Migration> => ({
   '013_cloud': m013,
   '014_message_list': migration014(store.dialect),
   '015_event_log': m015,
+  '016_event_streams': m016,
 });
 
 export type MigrateOutcome = { ok: true; applied: string[] } | { ok: false; reason: string };

@@ -215,6 +215,11 @@ export interface EventLogTable {
   created_at: number;
 }
 
+export interface EventStreamsTable {
+  subject: string;
+  seen_at: number;
+}
+
 export interface WaCredsTable {
   instance_id: string;
   sealed: Buffer;
@@ -256,6 +261,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   event_log: EventLogTable;
+  event_streams: EventStreamsTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 

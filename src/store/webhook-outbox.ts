@@ -6,7 +6,7 @@
  * the log holds every event with that same body (the live event stream).
  */
 import type { Sql } from './database.js';
-import { EventLogStatements } from './event-log.js';
+import { EventLogStatements, type EventLogFilter } from './event-log.js';
 
 export const WEBHOOK_EVENT_TYPES = [
   'message.sent',
@@ -41,9 +41,16 @@ const INSERT = `INSERT INTO webhook_events (event_id, instance_id, type, body, s
   SELECT ?, w.instance_id, ?, ?, 'pending', 0, ?, ? FROM webhook_endpoints w
   WHERE w.instance_id = ? AND (w.events IS NULL OR w.events LIKE ?)`;
 const MESSAGE = `SELECT instance_id, recipient, type, provider_id FROM messages WHERE id = ?`;
+// When no instance's events are streamed: only messages of instances with an endpoint are read.
+const MESSAGE_WITH_ENDPOINT = `SELECT m.instance_id, m.recipient, m.type, m.provider_id FROM messages m
+  JOIN webhook_endpoints w ON w.instance_id = m.instance_id WHERE m.id = ?`;
 
 export class WebhookOutboxStatements {
-  constructor(private readonly newId: () => string) {}
+  constructor(
+    private readonly newId: () => string,
+    /** Which instances' events go to the event log (the live stream's). */
+    private readonly logged: EventLogFilter,
+  ) {}
 
   /** A message changed status: `message.sent|delivered|read|failed`. */
   async message(
@@ -53,7 +60,10 @@ export class WebhookOutboxStatements {
     at: number,
     error?: { code: string; message: string },
   ): Promise<void> {
-    const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null }>(MESSAGE, [messageId]);
+    const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null }>(
+      this.logged.anyone() ? MESSAGE : MESSAGE_WITH_ENDPOINT,
+      [messageId],
+    );
     if (m === undefined) return;
     await this.insert(tx, m.instance_id, `message.${status}`, at, {
       message_id: messageId,
@@ -73,7 +83,7 @@ export class WebhookOutboxStatements {
   private async insert(tx: Sql, instanceId: string, type: WebhookEventType, at: number, data: Record<string, unknown>): Promise<void> {
     const id = `evt_${this.newId()}`;
     const body = JSON.stringify({ id, type, created_at: new Date(at).toISOString(), instance_id: instanceId, data });
-    await EventLogStatements.append(tx, instanceId, type, body, at);
+    if (this.logged.wants(instanceId)) await EventLogStatements.append(tx, instanceId, type, body, at);
     await tx.run(INSERT, [id, type, body, at, at, instanceId, `%"${type}"%`]);
   }
 }

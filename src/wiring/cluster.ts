@@ -17,6 +17,8 @@ export const WORK_CHANNEL = 'connexa_work';
 export const LEASES_CHANNEL = 'connexa_leases';
 /** The channel an instance's deletion signals, so every node drops the credentials it keeps in memory. */
 export const CREDENTIALS_CHANNEL = 'connexa_credentials';
+/** A node opened an event stream of an instance no stream asked for before: the others log its events too. */
+export const EVENT_STREAMS_CHANNEL = 'connexa_event_streams';
 
 /** The parts a lease change reaches, bound once they are built. */
 export interface LeaseTargets {

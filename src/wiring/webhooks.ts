@@ -6,6 +6,7 @@ import type { Sealer } from '../crypto/sealer.js';
 import { UuidV7, uuidV7Time } from '../domain/uuid7.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/database.js';
+import type { EventLogFilter } from '../store/event-log.js';
 import { WebhookDeliveryStatements } from '../store/webhook-deliveries.js';
 import { WebhookEndpointStatements } from '../store/webhook-endpoints.js';
 import { WebhookOutboxStatements } from '../store/webhook-outbox.js';
@@ -25,6 +26,8 @@ export function buildWebhooks(
   metrics: Metrics,
   config: Config['webhooks'],
   logger: Logger,
+  /** Which instances' events also go to the event log (the live stream's). */
+  logged: EventLogFilter,
   cluster?: { nodeId: string; ownership: Ownership },
 ): Webhooks {
   const eventIds = new UuidV7();
@@ -49,5 +52,5 @@ export function buildWebhooks(
     },
     logger.child({ component: 'webhooks' }),
   );
-  return { outbox: new WebhookOutboxStatements(() => eventIds.next()), endpoints, deliveries, deliverer };
+  return { outbox: new WebhookOutboxStatements(() => eventIds.next(), logged), endpoints, deliveries, deliverer };
 }

@@ -1,6 +1,7 @@
 /**
  * The live event stream on a cluster: two nodes on one PostgreSQL. A stream
- * opened on the node that does not own the instance carries the same events,
+ * opened on the node that does not own the instance makes the owner log the
+ * instance's events, and carries the same events,
  * in the same order, as one on the owner; a client that drops its stream on one
  * node and resumes on the other with Last-Event-ID misses nothing and gets
  * nothing twice.
@@ -43,8 +44,11 @@ describe.skipIf(!onPostgres)('event streams on several nodes', () => {
         expect((await callAs(node, t.auth, '/api/v1/message/text', { phone: '5544999990001', data: { text: `m${i}` } })).status).toBe(200);
     };
 
-    const onOwner = await open(owner);
+    // The first stream opens on the node that does not send: the owner learns of it from the database
+    // (signalled at once, read again every second at the latest).
     const onOther = await open(other);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const onOwner = await open(owner);
     await send(other, 5);
     await onOwner.waitForCount(15, 20_000);
     await onOther.waitForCount(15, 20_000);

@@ -16,6 +16,7 @@ import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements, type Outcome } from '../../src/store/outcomes.js';
 import { ReceiptStatements, type Receipt } from '../../src/store/receipts.js';
 import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
+import { NOT_STREAMED } from '../helpers/event-log.js';
 import { tempDir } from '../helpers/gateway.js';
 import { onPostgres, openTestStore } from '../helpers/test-db.js';
 
@@ -71,7 +72,7 @@ beforeEach(async () => {
     })
     .execute();
   let n = 0;
-  const webhooks = new WebhookOutboxStatements(() => String(++n));
+  const webhooks = new WebhookOutboxStatements(() => String(++n), NOT_STREAMED);
   outcomes = new OutcomeStatements(store, webhooks);
   receipts = new ReceiptStatements(store, webhooks);
   await new AcceptStatements(store).insert([{ id: 'm1', instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1000, media: undefined }]);

@@ -12,6 +12,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { WebhookDeliveryStatements } from '../../src/store/webhook-deliveries.js';
 import { WebhookEndpointStatements } from '../../src/store/webhook-endpoints.js';
 import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
+import { NOT_STREAMED } from '../helpers/event-log.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
@@ -33,7 +34,9 @@ it('a late failed attempt leaves a dropped event dropped', async () => {
   const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
   const endpoints = new WebhookEndpointStatements(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, 'https://hooks.example.com/x', null, generateWebhookSecret(), 1_000);
-  await store.writeTx(false, (tx) => new WebhookOutboxStatements(() => 'e1').instance(tx, instanceId, 'instance.connected', 1_000, { phone: null }));
+  await store.writeTx(false, (tx) =>
+    new WebhookOutboxStatements(() => 'e1', NOT_STREAMED).instance(tx, instanceId, 'instance.connected', 1_000, { phone: null }),
+  );
   const deliveries = new WebhookDeliveryStatements(store);
   const [event] = await deliveries.dueHeads(2_000, [], 10);
   expect(event).toBeDefined();

@@ -17,6 +17,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { WebhookDeliveryStatements } from '../../src/store/webhook-deliveries.js';
 import { WebhookEndpointStatements } from '../../src/store/webhook-endpoints.js';
 import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
+import { NOT_STREAMED } from '../helpers/event-log.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
 import { tempDir, waitFor } from '../helpers/gateway.js';
@@ -63,7 +64,7 @@ it('never has more than maxConcurrent deliveries open, and delivers everything',
   const user = await admin.createUser('u');
   const endpoints = new WebhookEndpointStatements(db, new Sealer(randomBytes(32)));
   let n = 0;
-  const outbox = new WebhookOutboxStatements(() => `e${++n}`);
+  const outbox = new WebhookOutboxStatements(() => `e${++n}`, NOT_STREAMED);
   for (let i = 0; i < 10; i++) {
     const id = (await admin.createInstance(user.user_id, `i${i}`, 'sandbox')).instance_id;
     await endpoints.put(id, `http://127.0.0.1:${port}/hook`, null, generateWebhookSecret(), Date.now());

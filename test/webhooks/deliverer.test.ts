@@ -12,6 +12,7 @@ import { migrate } from '../../src/store/migrate.js';
 import { WebhookDeliveryStatements } from '../../src/store/webhook-deliveries.js';
 import { WebhookEndpointStatements } from '../../src/store/webhook-endpoints.js';
 import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
+import { NOT_STREAMED } from '../helpers/event-log.js';
 import { WebhookDeliverer } from '../../src/webhooks/deliverer.js';
 import { MAX_DELIVERY_ATTEMPTS } from '../../src/webhooks/schedule.js';
 import { generateWebhookSecret } from '../../src/webhooks/signature.js';
@@ -60,7 +61,9 @@ afterEach(async () => {
 async function setup(url: string, allowPrivateNetworks: boolean, lookup?: (host: string) => Promise<{ address: string; family: 4 | 6 }[]>, retryScale = 1e-6) {
   const endpoints = new WebhookEndpointStatements(store, new Sealer(randomBytes(32)));
   await endpoints.put(instanceId, url, null, generateWebhookSecret(), Date.now());
-  await store.writeTx(false, (tx) => new WebhookOutboxStatements(() => 'e1').instance(tx, instanceId, 'instance.connected', Date.now(), { phone: null }));
+  await store.writeTx(false, (tx) =>
+    new WebhookOutboxStatements(() => 'e1', NOT_STREAMED).instance(tx, instanceId, 'instance.connected', Date.now(), { phone: null }),
+  );
   const deliveries = new WebhookDeliveryStatements(store);
   deliverer = new WebhookDeliverer(
     deliveries,

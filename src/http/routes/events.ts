@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, fieldError } from '../../domain/errors.js';
 import type { EventFeed } from '../../events/event-feed.js';
 import { pumpEvents, type EventSink } from '../../events/event-pump.js';
-import type { EventLogStatements } from '../../store/event-log.js';
+import { ALL_INSTANCES, type EventLogStatements } from '../../store/event-log.js';
 import type { AuthFailures } from '../auth-failures.js';
 import { bearerAuthHook } from '../bearer-auth.js';
 import { errorSchema } from '../error-handler.js';
@@ -28,14 +28,16 @@ export interface EventRouteDeps {
   recheckMs?: number;
   /** Aborted when the gateway stops: every open stream ends (they would hold the HTTP server's close). */
   shutdown: AbortSignal;
+  /** A stream of this subject (an instance id, or `*` for all) is open: its events are written to the log from now on. */
+  streamOpened: (subject: string) => Promise<void>;
 }
+
+const STILL_OPEN_MS = 60_000;
 
 interface EventsRequest {
   Querystring: { instance_id?: string };
   Headers: { 'last-event-id'?: string };
 }
-
-const ALL = '*';
 
 function lastEventId(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
@@ -106,12 +108,13 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         throw fieldError('instance_id', 'not_allowed', 'instance_id is for the admin token; instance credentials stream their own instance');
       }
       const instanceId = instance?.id ?? request.query.instance_id?.toLowerCase();
-      const key = instanceId ?? ALL;
+      const key = instanceId ?? ALL_INSTANCES;
       if (deps.shutdown.aborted)
         throw new ApiError(503, 'shutting_down', 'The server is shutting down; connect to another node or retry', undefined, { 'Retry-After': '5' });
       if (total >= deps.maxStreams || (open.get(key) ?? 0) >= deps.maxStreamsPerInstance) {
         throw new ApiError(429, 'too_many_streams', 'Too many event streams are open; close one first', undefined, { 'Retry-After': '5' });
       }
+      await deps.streamOpened(key);
       const lastId = await deps.log.lastId();
       total += 1;
       open.set(key, (open.get(key) ?? 0) + 1);
@@ -130,6 +133,8 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         'x-accel-buffering': 'no',
       });
       raw.write('retry: 2000\n\n');
+      // While it stays open, the stream says so now and then: its events stay wanted.
+      const stillOpen = setInterval(() => void deps.streamOpened(key).catch(() => undefined), STILL_OPEN_MS);
       try {
         const end = await pumpEvents({
           log: deps.log,
@@ -146,6 +151,7 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
       } catch (err) {
         request.log.warn({ err }, 'event stream failed');
       } finally {
+        clearInterval(stillOpen);
         streams.delete(controller);
         total -= 1;
         const left = (open.get(key) ?? 1) - 1;
