@@ -84,7 +84,7 @@ export interface Config {
   };
   /** The live event stream (GET /api/v1/events) and the event log it reads. */
   events: {
-    /** Events are kept this long: a stream resumes from any of them. */
+    /** Events are kept this long: a stream resumes from each of them. */
     keptMs: number;
     /** How often a node looks for new events while a stream is open. */
     pollMs: number;

@@ -1,7 +1,7 @@
 /**
  * How far the event log can be read without missing an event: the horizon.
  * Ids are handed out when a transaction inserts, and on PostgreSQL several
- * transactions commit in any order, so a reader that moved past a missing id
+ * transactions commit out of id order, so a reader that moved past a missing id
  * could skip an event committed a moment later. The horizon therefore stops
  * at the first missing id and waits for it, for `gapGraceMs` (an id whose
  * transaction rolled back never appears). SQLite commits one transaction at a

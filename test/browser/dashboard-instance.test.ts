@@ -3,7 +3,7 @@
  * type sent from the form (files read into base64), each badge reaching `read`
  * in the message log without a reload (the live event stream), the timeline,
  * the sandbox inbox, a phone-sized screen; no Content-Security-Policy
- * violation, no token in any address or in local storage; axe finds no serious
+ * violation, no token in an address or in local storage; axe finds no serious
  * or critical violation on the main pages.
  */
 import fs from 'node:fs';
@@ -176,7 +176,7 @@ describe('the dashboard, signed in as an instance', () => {
     await page.context().close();
   });
 
-  it('kept to its policy: no CSP violation or page error, no token in any address', () => {
+  it('kept to its policy: no CSP violation or page error, no token in an address', () => {
     expect(w.problems).toEqual([]);
     expect(w.requests.length).toBeGreaterThan(5);
     for (const url of w.requests) {

@@ -1,6 +1,6 @@
 /**
  * Debian's Chromium, headless, driven by playwright-core; screenshots go to
- * test-artifacts/screenshots. A page fails its test on any Content-Security-
+ * test-artifacts/screenshots. A page fails its test on a Content-Security-
  * Policy violation or page error, and the addresses it requested are kept (a
  * token must never appear in one).
  */

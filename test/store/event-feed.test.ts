@@ -1,7 +1,7 @@
 /**
  * The event feed's horizon: how far the log can be read without missing an
  * event. It follows the log on both databases; on PostgreSQL, where ids are
- * taken at insert and transactions commit in any order, it stops below an id
+ * taken at insert and transactions commit out of id order, it stops below an id
  * whose transaction has not committed yet (a later id committed meanwhile
  * waits with it), and passes an id that never appears (a rollback) once the
  * grace time is over.

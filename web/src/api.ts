@@ -1,5 +1,5 @@
 /**
- * The dashboard calls the public API like any program, with the same
+ * The dashboard calls the public API as a program does, with the same
  * credentials: HTTP Basic (user_id:instance_token) or Bearer (admin token),
  * always in a header, never in a URL.
  */

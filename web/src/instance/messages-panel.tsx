@@ -124,7 +124,7 @@ export function MessagesPanel({ api, bus }: { api: Api; bus: EventBus }) {
         <label>
           Status
           <select name="status" value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
-            <option value="">any</option>
+            <option value="">all</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}

@@ -1,4 +1,4 @@
-/** Sends any of the five types, media from a URL or a file (sent as base64), with an idempotency key. */
+/** Sends each of the five types, media from a URL or a file (sent as base64), with an idempotency key. */
 import { useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
 import { ErrorNote, Notice } from '../ui.js';
