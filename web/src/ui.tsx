@@ -1,4 +1,4 @@
-/** Small pieces the views share: status badges, error notes, time, a scrollable table frame. */
+/** Small pieces the views share: status badges, error notes, time, a scrollable table frame and its header. */
 import type { ComponentChildren } from 'preact';
 
 export function Badge({ status }: { status: string }) {
@@ -34,5 +34,20 @@ export function TableFrame({ label, children }: { label: string; children: Compo
     <div class="table-frame" tabIndex={0} role="region" aria-label={label}>
       {children}
     </div>
+  );
+}
+
+/** A table's header row: one column heading per name. */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) => (
+          <th scope="col" key={c}>
+            {c}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }

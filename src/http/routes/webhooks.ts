@@ -10,7 +10,7 @@ import { isPublicAddress } from '../../media/address-guard.js';
 import { checkMediaUrlSyntax } from '../../media/safe-fetch.js';
 import type { WebhookDeliveryStatements } from '../../store/webhook-deliveries.js';
 import type { WebhookEndpointStatements } from '../../store/webhook-endpoints.js';
-import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../../store/webhook-outbox.js';
+import { isWebhookEventType, WEBHOOK_EVENT_TYPES } from '../../domain/webhook-events.js';
 import type { WebhookEventRow } from '../../store/schema.js';
 import { generateWebhookSecret, SECRET_PREFIX } from '../../webhooks/signature.js';
 import { errorSchema } from '../error-handler.js';

@@ -1,7 +1,7 @@
 /** The nodes sharing the database, the instances each holds, and the latest lease moves. */
 import { useEffect, useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
-import { ErrorNote, TableFrame, when } from '../ui.js';
+import { ErrorNote, TableFrame, when, TableHead } from '../ui.js';
 
 interface ClusterView {
   database: string;
@@ -42,15 +42,7 @@ export function ClusterPanel({ api }: { api: Api }) {
       </p>
       <TableFrame label="Node list">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Node</th>
-              <th scope="col">Alive</th>
-              <th scope="col">Instances held</th>
-              <th scope="col">Started</th>
-              <th scope="col">Last heartbeat</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Node', 'Alive', 'Instances held', 'Started', 'Last heartbeat']} />
           <tbody>
             {view.nodes.map((n) => (
               <tr key={n.node_id}>
@@ -72,15 +64,7 @@ export function ClusterPanel({ api }: { api: Api }) {
           <h2>Lease moves</h2>
           <TableFrame label="Lease move list">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Instance</th>
-                  <th scope="col">From</th>
-                  <th scope="col">To</th>
-                  <th scope="col">Why</th>
-                </tr>
-              </thead>
+              <TableHead columns={['When', 'Instance', 'From', 'To', 'Why']} />
               <tbody>
                 {view.moves.map((m) => (
                   <tr key={`${m.instance_id}-${m.epoch}`}>

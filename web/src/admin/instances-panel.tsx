@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
 import { debounce, useEvents, type EventBus } from '../bus.js';
-import { Badge, ErrorNote, Notice, TableFrame, when } from '../ui.js';
+import { Badge, ErrorNote, Notice, TableFrame, when, TableHead } from '../ui.js';
 import { CloudSettings } from './cloud-settings.js';
 
 export interface ListedInstance {
@@ -84,16 +84,7 @@ export function InstancesPanel({ api, bus }: { api: Api; bus: EventBus }) {
       )}
       <TableFrame label="Instances">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Instance</th>
-              <th scope="col">User</th>
-              <th scope="col">Engine</th>
-              <th scope="col">State</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Instance', 'User', 'Engine', 'State', 'Created', 'Actions']} />
           <tbody>
             {instances.map((i) => (
               <tr key={i.instance_id} data-instance-id={i.instance_id}>

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
 import { debounce, useEvents, type EventBus } from '../bus.js';
-import { ErrorNote, TableFrame, when } from '../ui.js';
+import { ErrorNote, TableFrame, when, TableHead } from '../ui.js';
 
 interface Entry {
   id: number;
@@ -39,15 +39,7 @@ export function InboxPanel({ api, bus }: { api: Api; bus: EventBus }) {
       ) : (
         <TableFrame label="Sandbox inbox">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Phone</th>
-                <th scope="col">Type</th>
-                <th scope="col">Content</th>
-                <th scope="col">Delivered</th>
-                <th scope="col">Read</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Phone', 'Type', 'Content', 'Delivered', 'Read']} />
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id}>

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
 import { debounce, useEvents, type EventBus } from '../bus.js';
-import { Badge, ErrorNote, TableFrame, when } from '../ui.js';
+import { Badge, ErrorNote, TableFrame, when, TableHead } from '../ui.js';
 
 interface Message {
   message_id: string;
@@ -147,15 +147,7 @@ export function MessagesPanel({ api, bus }: { api: Api; bus: EventBus }) {
       ) : (
         <TableFrame label="Messages">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Accepted</th>
-                <th scope="col">Phone</th>
-                <th scope="col">Type</th>
-                <th scope="col">Status</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Accepted', 'Phone', 'Type', 'Status', 'Details']} />
             <tbody>
               {messages.map((m) => (
                 <tr key={m.message_id} data-message-id={m.message_id}>

@@ -2,25 +2,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiFailure, describeError, type Api } from '../api.js';
 import { debounce, useEvents, type EventBus } from '../bus.js';
-import { Badge, ErrorNote, Notice, TableFrame, when } from '../ui.js';
-
-// The event types a webhook can subscribe to (README, "Webhooks").
-const EVENT_TYPES = [
-  'message.sent',
-  'message.delivered',
-  'message.read',
-  'message.failed',
-  'message.received',
-  'message.reaction',
-  'message.edited',
-  'message.deleted',
-  'instance.qr',
-  'instance.connected',
-  'instance.disconnected',
-  'instance.logged_out',
-  'instance.restricted',
-  'instance.unrestricted',
-];
+import { WEBHOOK_EVENT_TYPES } from '../../../src/domain/webhook-events.js';
+import { Badge, ErrorNote, Notice, TableFrame, when, TableHead } from '../ui.js';
 
 interface Endpoint {
   url: string;
@@ -131,7 +114,7 @@ export function WebhooksPanel({ api, bus }: { api: Api; bus: EventBus }) {
         <fieldset>
           <legend>Events (none ticked: all)</legend>
           <div class="checks">
-            {EVENT_TYPES.map((t) => (
+            {WEBHOOK_EVENT_TYPES.map((t) => (
               <label key={t}>
                 <input type="checkbox" checked={events.includes(t)} onChange={() => toggle(t)} /> {t}
               </label>
@@ -158,16 +141,7 @@ export function WebhooksPanel({ api, bus }: { api: Api; bus: EventBus }) {
       ) : (
         <TableFrame label="Webhook deliveries">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Event</th>
-                <th scope="col">Delivery</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last answer</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Created', 'Event', 'Delivery', 'Attempts', 'Last answer', 'Action']} />
             <tbody>
               {deliveries.map((d) => (
                 <tr key={d.id} data-delivery-id={d.id}>
