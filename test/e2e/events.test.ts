@@ -108,6 +108,8 @@ describe('GET /api/v1/events', () => {
     const scoped = await openEventStream(g.url, t.auth, undefined, `?instance_id=${t.instanceId}`);
     expect(scoped.status).toBe(400);
     expect(scoped.error).toMatchObject({ error: { code: 'not_allowed', details: [{ field: 'instance_id' }] } });
+    const notAnId = await openEventStream(g.url, ADMIN, undefined, '?instance_id=nope');
+    expect(notAnId.status).toBe(400);
     expect((await openEventStream(g.url, '')).status).toBe(401);
     expect((await openEventStream(g.url, 'Bearer wrong-token')).status).toBe(401);
     expect((await openEventStream(g.url, `Basic ${Buffer.from(`${t.userId}:cnx_wrong`).toString('base64')}`)).status).toBe(401);

@@ -90,7 +90,13 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
           'Server-sent events: the webhook envelopes (statuses, received messages, QR codes, connection changes) as they happen. Reconnect with Last-Event-ID to resume.',
         querystring: {
           type: 'object',
-          properties: { instance_id: { type: 'string', description: 'Admin token only: the events of this instance (all instances when absent)' } },
+          properties: {
+            instance_id: {
+              type: 'string',
+              pattern: '^[0-9a-fA-F-]{36}$',
+              description: 'Admin token only: the events of this instance (all instances when absent)',
+            },
+          },
         },
         headers: { type: 'object', properties: { 'last-event-id': { type: 'string', description: 'Resume after this event id' } } },
         response: {
@@ -114,28 +120,30 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
       if (total >= deps.maxStreams || (open.get(key) ?? 0) >= deps.maxStreamsPerInstance) {
         throw new ApiError(429, 'too_many_streams', 'Too many event streams are open; close one first', undefined, { 'Retry-After': '5' });
       }
-      await deps.streamOpened(key);
-      const lastId = await deps.log.lastId();
+      // Counted before the first wait, so requests arriving together cannot pass the cap together.
       total += 1;
       open.set(key, (open.get(key) ?? 0) + 1);
       const controller = new AbortController();
-      streams.add(controller);
-      reply.hijack();
-      const raw = reply.raw;
+      let stillOpen: NodeJS.Timeout | undefined;
       let clientLeft = false;
-      raw.on('close', () => {
-        clientLeft = !raw.writableFinished;
-        controller.abort();
-      });
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-accel-buffering': 'no',
-      });
-      raw.write('retry: 2000\n\n');
-      // While it stays open, the stream says so now and then: its events stay wanted.
-      const stillOpen = setInterval(() => void deps.streamOpened(key).catch(() => undefined), STILL_OPEN_MS);
+      const raw = reply.raw;
       try {
+        await deps.streamOpened(key);
+        const lastId = await deps.log.lastId();
+        streams.add(controller);
+        reply.hijack();
+        raw.on('close', () => {
+          clientLeft = !raw.writableFinished;
+          controller.abort();
+        });
+        raw.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-accel-buffering': 'no',
+        });
+        raw.write('retry: 2000\n\n');
+        // While it stays open, the stream says so now and then: its events stay wanted.
+        stillOpen = setInterval(() => void deps.streamOpened(key).catch(() => undefined), STILL_OPEN_MS);
         const end = await pumpEvents({
           log: deps.log,
           feed: deps.feed,
@@ -149,6 +157,8 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         });
         if (end === 'revoked') raw.write('event: stream.closed\ndata: {"reason":"credentials_revoked"}\n\n');
       } catch (err) {
+        // Before the stream began, the error is the answer; after, the stream just ends.
+        if (!reply.sent) throw err;
         request.log.warn({ err }, 'event stream failed');
       } finally {
         clearInterval(stillOpen);
@@ -157,9 +167,11 @@ export function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): void {
         const left = (open.get(key) ?? 1) - 1;
         if (left === 0) open.delete(key);
         else open.set(key, left);
-        // A client that left may keep its half of the connection open: nothing more goes over it.
-        if (clientLeft) request.raw.socket.destroy();
-        else raw.end();
+        if (reply.sent) {
+          // A client that left may keep its half of the connection open: nothing more goes over it.
+          if (clientLeft) request.raw.socket.destroy();
+          else raw.end();
+        }
       }
     },
   );
