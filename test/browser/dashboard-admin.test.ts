@@ -53,6 +53,8 @@ describe('the dashboard, signed in as the administrator', () => {
     expect((await g.get(t, '/api/v1/instance')).status).toBe(401);
     expect((await g.get({ ...t, token, auth: basic(t.userId, token) }, '/api/v1/instance')).status).toBe(200);
     expect(w.requests.some((u) => u.includes(token) || u.includes(ADMIN_TOKEN))).toBe(false);
+    // No stream of all instances: it would have every instance's events logged.
+    expect(w.requests.some((u) => u.includes('/api/v1/events'))).toBe(false);
     expect(w.problems).toEqual([]);
     await page.context().close();
   });

@@ -10,7 +10,8 @@ export interface Tab {
 export function Shell(props: {
   title: string;
   who: string;
-  stream: StreamState;
+  /** The live stream's state; none for a view that refreshes by itself. */
+  stream?: StreamState;
   tabs: Tab[];
   current: string;
   onTab: (id: string) => void;
@@ -28,9 +29,11 @@ export function Shell(props: {
         </div>
         <div class="who">
           <span>{props.who}</span>
-          <span class={`live live-${props.stream}`} role="status" aria-label={`Live updates: ${props.stream}`}>
-            {props.stream === 'live' ? 'live' : props.stream}
-          </span>
+          {props.stream !== undefined && (
+            <span class={`live live-${props.stream}`} role="status" aria-label={`Live updates: ${props.stream}`}>
+              {props.stream}
+            </span>
+          )}
           <button type="button" class="secondary" onClick={props.onSignOut}>
             Sign out
           </button>

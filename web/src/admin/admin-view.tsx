@@ -1,8 +1,12 @@
-/** The administrator's view: every instance (create, delete, rotate a token, Cloud API settings) and the cluster. */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+/**
+ * The administrator's view: every instance (create, delete, rotate a token,
+ * Cloud API settings) and the cluster. It refreshes by reading the list again
+ * rather than streaming every instance's events: a stream of all instances would
+ * have every event of every instance written to the event log for as long as
+ * events are kept.
+ */
+import { useMemo, useState } from 'preact/hooks';
 import { Api, type Credentials } from '../api.js';
-import { EventBus } from '../bus.js';
-import { followEvents, type StreamState } from '../events.js';
 import { Shell } from '../shell.js';
 import { ClusterPanel } from './cluster-panel.js';
 import { CreatePanel } from './create-panel.js';
@@ -10,10 +14,7 @@ import { InstancesPanel } from './instances-panel.js';
 
 export function AdminView({ credentials, onSignOut }: { credentials: Extract<Credentials, { kind: 'admin' }>; onSignOut: () => void }) {
   const api = useMemo(() => new Api(credentials), [credentials]);
-  const bus = useMemo(() => new EventBus(), []);
-  const [stream, setStream] = useState<StreamState>('connecting');
   const [tab, setTab] = useState('instances');
-  useEffect(() => followEvents(api, (e) => bus.emit(e), setStream), [api, bus]);
   const tabs = [
     { id: 'instances', label: 'Instances' },
     { id: 'create', label: 'New user or instance' },
@@ -21,8 +22,8 @@ export function AdminView({ credentials, onSignOut }: { credentials: Extract<Cre
   ];
   const titles: Record<string, string> = { instances: 'Instances', create: 'New user or instance', cluster: 'Cluster' };
   return (
-    <Shell title={titles[tab] ?? 'Admin'} who="administrator" stream={stream} tabs={tabs} current={tab} onTab={setTab} onSignOut={onSignOut}>
-      {tab === 'instances' && <InstancesPanel api={api} bus={bus} />}
+    <Shell title={titles[tab] ?? 'Admin'} who="administrator" tabs={tabs} current={tab} onTab={setTab} onSignOut={onSignOut}>
+      {tab === 'instances' && <InstancesPanel api={api} />}
       {tab === 'create' && <CreatePanel api={api} />}
       {tab === 'cluster' && <ClusterPanel api={api} />}
     </Shell>

@@ -1,7 +1,6 @@
 /** Every instance with its user and state; rotate a token (shown once), delete, change a Cloud API instance's settings. */
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
-import { debounce, useEvents, type EventBus } from '../bus.js';
 import { Badge, ErrorNote, Notice, TableFrame, when, TableHead } from '../ui.js';
 import { CloudSettings } from './cloud-settings.js';
 
@@ -16,7 +15,10 @@ export interface ListedInstance {
   created_at: string;
 }
 
-export function InstancesPanel({ api, bus }: { api: Api; bus: EventBus }) {
+/** How often the list is read again while shown. */
+const REFRESH_MS = 10_000;
+
+export function InstancesPanel({ api }: { api: Api }) {
   const [instances, setInstances] = useState<ListedInstance[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<string>();
@@ -33,9 +35,11 @@ export function InstancesPanel({ api, bus }: { api: Api; bus: EventBus }) {
       setError(describeError(err));
     }
   }, [api]);
-  useEffect(() => void load(), [load]);
-  const refresh = useMemo(() => debounce(() => void load(), 500), [load]);
-  useEvents(bus, (e) => e.type.startsWith('instance.') && refresh(), [refresh]);
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
 
   const more = async () => {
     if (cursor === null) return;
