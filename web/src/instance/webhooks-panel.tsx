@@ -5,6 +5,8 @@ import { debounce, useEvents, type EventBus } from '../bus.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../src/domain/webhook-events.js';
 import { Badge, ErrorNote, Notice, TableFrame, when, TableHead } from '../ui.js';
 
+const PENDING_RECHECK_MS = 1_500;
+
 interface Endpoint {
   url: string;
   events: string[] | null;
@@ -57,6 +59,12 @@ export function WebhooksPanel({ api, bus }: { api: Api; bus: EventBus }) {
   useEffect(() => void load(), [load]);
   const refresh = useMemo(() => debounce(() => void loadDeliveries().catch(() => {}), 500), [loadDeliveries]);
   useEvents(bus, () => refresh(), [refresh]);
+  // A delivery in flight ends without an event of its own: look again while one is pending.
+  useEffect(() => {
+    if (!deliveries.some((d) => d.status === 'pending')) return;
+    const timer = setTimeout(() => void loadDeliveries().catch(() => {}), PENDING_RECHECK_MS);
+    return () => clearTimeout(timer);
+  }, [deliveries, loadDeliveries]);
 
   const run = async (what: () => Promise<void>) => {
     setError(undefined);
