@@ -8,7 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, basic, startTestGateway, waitFor, type Tenant, type TestGateway } from '../helpers/gateway.js';
-import { accessibilityViolations, launchBrowser, openPage, type WatchedPage } from '../helpers/browser.js';
+import { accessibilityViolations, launchBrowser, openPage, signInAsInstance, type WatchedPage } from '../helpers/browser.js';
 import { receiver, type Receiver } from '../helpers/webhook-receiver.js';
 
 let g: TestGateway;
@@ -90,11 +90,7 @@ describe('the dashboard, webhooks of an instance', () => {
     const t = tenants[1]!;
     const w = await openPage(browser);
     const { page } = w;
-    await page.goto(g.url + '/');
-    await page.getByLabel('user_id', { exact: true }).fill(t.userId);
-    await page.getByLabel('instance_token', { exact: true }).fill(t.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'State' }).waitFor();
+    await signInAsInstance(page, g.url, t);
     await page.getByRole('button', { name: 'Webhooks' }).click();
     await page.getByLabel('Receiver URL').fill(hook.url);
     await page.getByLabel('message.read').check();

@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeWhatsAppServer } from '../fakes/whatsapp-server.js';
 import { startTestGateway, waitFor, type Tenant, type TestGateway } from '../helpers/gateway.js';
-import { accessibilityViolations, launchBrowser, naturalWidth, openPage } from '../helpers/browser.js';
+import { accessibilityViolations, launchBrowser, naturalWidth, openPage, signInAsInstance } from '../helpers/browser.js';
 
 const OWN = '5544000000000';
 let wa: FakeWhatsAppServer;
@@ -33,10 +33,7 @@ describe('linking a number from the dashboard', () => {
   it('renders the QR code, then shows the linked number without a reload', async () => {
     const w = await openPage(browser);
     const { page } = w;
-    await page.goto(g.url + '/');
-    await page.getByLabel('user_id', { exact: true }).fill(t.userId);
-    await page.getByLabel('instance_token', { exact: true }).fill(t.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInAsInstance(page, g.url, t);
     await page.evaluate("window.marker = 'no reload'");
 
     const registering = wa.nextConnection();

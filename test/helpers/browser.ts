@@ -87,3 +87,12 @@ export async function accessibilityViolations(page: Page): Promise<{ id: string;
 export function naturalWidth(img: Locator): Promise<number> {
   return img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth);
 }
+
+/** Opens the dashboard and signs in with an instance's credentials, as a person would; resolves once its state shows. */
+export async function signInAsInstance(page: Page, url: string, t: { userId: string; token: string }): Promise<void> {
+  await page.goto(url + '/');
+  await page.getByLabel('user_id', { exact: true }).fill(t.userId);
+  await page.getByLabel('instance_token', { exact: true }).fill(t.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'State' }).waitFor();
+}

@@ -1,6 +1,7 @@
 /** Every instance with its user and state; rotate a token (shown once), delete, change a Cloud API instance's settings. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { describeError, type Api } from '../api.js';
+import { useAction } from '../use-action.js';
 import { Badge, ErrorNote, Notice, TableFrame, when, TableHead } from '../ui.js';
 import { CloudSettings } from './cloud-settings.js';
 
@@ -21,8 +22,7 @@ const REFRESH_MS = 10_000;
 export function InstancesPanel({ api }: { api: Api }) {
   const [instances, setInstances] = useState<ListedInstance[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { error, setError, notice, setNotice, run } = useAction();
   const [token, setToken] = useState<{ instance: string; token: string }>();
   const [editing, setEditing] = useState<string>();
 
@@ -46,15 +46,6 @@ export function InstancesPanel({ api }: { api: Api }) {
     const r = await api.call<{ instances: ListedInstance[]; next_cursor: string | null }>('GET', `/api/v1/admin/instances?limit=100&cursor=${cursor}`);
     setInstances((list) => [...list, ...r.instances]);
     setCursor(r.next_cursor);
-  };
-  const run = async (what: () => Promise<void>) => {
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      await what();
-    } catch (err) {
-      setError(describeError(err));
-    }
   };
   const rotate = (i: ListedInstance) =>
     void run(async () => {

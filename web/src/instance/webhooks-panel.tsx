@@ -3,6 +3,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiFailure, describeError, type Api } from '../api.js';
 import { debounce, useEvents, type EventBus } from '../bus.js';
 import { WEBHOOK_EVENT_TYPES } from '../../../src/domain/webhook-events.js';
+import { useAction } from '../use-action.js';
 import { Badge, ErrorNote, Notice, TableFrame, when, TableHead } from '../ui.js';
 
 const PENDING_RECHECK_MS = 1_500;
@@ -33,8 +34,7 @@ export function WebhooksPanel({ api, bus }: { api: Api; bus: EventBus }) {
   const [secret, setSecret] = useState<string>();
   const [deliveries, setDeliveries] = useState<Delivery[]>([]);
   const [since, setSince] = useState('');
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { error, setError, notice, setNotice, run } = useAction();
 
   const loadDeliveries = useCallback(async () => {
     const r = await api.call<{ deliveries: Delivery[] }>('GET', '/api/v1/webhooks/deliveries?limit=50');
@@ -66,15 +66,6 @@ export function WebhooksPanel({ api, bus }: { api: Api; bus: EventBus }) {
     return () => clearTimeout(timer);
   }, [deliveries, loadDeliveries]);
 
-  const run = async (what: () => Promise<void>) => {
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      await what();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
   const save = (e: Event) => {
     e.preventDefault();
     void run(async () => {
