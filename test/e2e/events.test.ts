@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_TOKEN, startTestGateway, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
+import { ADMIN_TOKEN, startTestGateway, waitFor, waitForStatus, type Tenant, type TestGateway } from '../helpers/gateway.js';
 import { openEventStream, type EventStream } from '../helpers/sse.js';
 
 let g: TestGateway;
@@ -123,8 +123,11 @@ describe('GET /api/v1/events', () => {
     expect(fourth.error).toMatchObject({ error: { code: 'too_many_streams' } });
     three[0]!.close();
     await three[0]!.ended;
-    await new Promise((r) => setTimeout(r, 100));
-    const again = await stream(u.auth);
+    // The server lets go of the closed stream as soon as it sees the connection end.
+    const again = await waitFor(async () => {
+      const s = await stream(u.auth);
+      return s.status === 200 ? s : undefined;
+    });
     expect(again.status).toBe(200);
   });
 
