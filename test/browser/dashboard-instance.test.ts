@@ -147,29 +147,34 @@ describe('the dashboard, signed in as an instance', () => {
   });
 
   it('is usable with the keyboard alone', async () => {
+    // A message of its own, so the log has a timeline to open.
+    expect((await g.send(t, 'text', { phone: '5544999990002', data: { text: 'for the keyboard' } })).status).toBe(200);
     const k = await openPage(browser);
     const { page } = k;
     await page.goto(g.url + '/');
-    const focused = () => page.locator(':focus');
+    // What has the focus now (read at once: nothing may have it between two presses).
+    const focusedName = async () => String(await page.evaluate("document.activeElement?.getAttribute('name') ?? ''"));
+    const focusedText = async () => String(await page.evaluate("document.activeElement?.textContent ?? ''"));
     // Tab until `match` has the focus (a bounded number of presses), as a keyboard user would.
     const tabTo = async (match: () => Promise<boolean>) => {
-      for (let i = 0; i < 15; i++) {
+      for (let i = 0; i < 30; i++) {
         await page.keyboard.press('Tab');
         if (await match()) return;
       }
       throw new Error('never reached by Tab');
     };
-    await tabTo(async () => (await focused().getAttribute('name')) === 'user_id');
+    await tabTo(async () => (await focusedName()) === 'user_id');
     await page.keyboard.type(t.userId);
     await page.keyboard.press('Tab');
-    expect(await focused().getAttribute('name')).toBe('token');
+    expect(await focusedName()).toBe('token');
     await page.keyboard.type(t.token);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'State' }).waitFor();
-    await tabTo(async () => (await focused().textContent()) === 'Messages');
+    await tabTo(async () => (await focusedText()) === 'Messages');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Message log' }).waitFor();
-    await tabTo(async () => (await focused().textContent()) === 'Timeline');
+    await page.locator('tr[data-message-id]').first().waitFor();
+    await tabTo(async () => (await focusedText()) === 'Timeline');
     await page.keyboard.press('Enter');
     await page.locator('.timeline').first().waitFor();
     expect(k.problems).toEqual([]);
