@@ -22,10 +22,6 @@ export class StreamInterest implements EventLogFilter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  anyone(): boolean {
-    return this.subjects.size > 0;
-  }
-
   wants(instanceId: string): boolean {
     return this.subjects.has(ALL_INSTANCES) || this.subjects.has(instanceId);
   }

@@ -14,8 +14,6 @@ export const ALL_INSTANCES = '*';
 
 /** Which instances' events are written to the log (events/stream-interest.ts keeps it). */
 export interface EventLogFilter {
-  /** Whether some instance's events are wanted at all (the common case is none: nothing to read). */
-  anyone(): boolean;
   wants(instanceId: string): boolean;
 }
 

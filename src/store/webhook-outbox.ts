@@ -3,7 +3,8 @@
  * as the state change they report (pass that transaction). The outbox holds an
  * event only for an instance whose endpoint subscribes to its type, with the
  * exact body that will be signed and delivered (the same on every attempt);
- * the log holds every event with that same body (the live event stream).
+ * the log holds the same body for the instances someone streams (the live
+ * event stream). A status change of an instance with neither writes nothing.
  */
 import type { Sql } from './database.js';
 import { EventLogStatements, type EventLogFilter } from './event-log.js';
@@ -20,10 +21,9 @@ import type { WebhookEventType } from '../domain/webhook-events.js';
 const INSERT = `INSERT INTO webhook_events (event_id, instance_id, type, body, status, attempts, next_attempt_at, created_at)
   SELECT ?, w.instance_id, ?, ?, 'pending', 0, ?, ? FROM webhook_endpoints w
   WHERE w.instance_id = ? AND (w.events IS NULL OR w.events LIKE ?)`;
-const MESSAGE = `SELECT instance_id, recipient, type, provider_id FROM messages WHERE id = ?`;
-// When no instance's events are streamed: only messages of instances with an endpoint are read.
-const MESSAGE_WITH_ENDPOINT = `SELECT m.instance_id, m.recipient, m.type, m.provider_id FROM messages m
-  JOIN webhook_endpoints w ON w.instance_id = m.instance_id WHERE m.id = ?`;
+// The message, and whether its instance has an endpoint: one primary-key read either way.
+const MESSAGE = `SELECT m.instance_id, m.recipient, m.type, m.provider_id,
+  EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.instance_id = m.instance_id) AS hooked FROM messages m WHERE m.id = ?`;
 
 export class WebhookOutboxStatements {
   constructor(
@@ -40,11 +40,12 @@ export class WebhookOutboxStatements {
     at: number,
     error?: { code: string; message: string },
   ): Promise<void> {
-    const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null }>(
-      this.logged.anyone() ? MESSAGE : MESSAGE_WITH_ENDPOINT,
-      [messageId],
-    );
+    const m = await tx.get<{ instance_id: string; recipient: string; type: string; provider_id: string | null; hooked: number | boolean }>(MESSAGE, [
+      messageId,
+    ]);
     if (m === undefined) return;
+    const hooked = m.hooked === true || Number(m.hooked) === 1;
+    if (!hooked && !this.logged.wants(m.instance_id)) return;
     await this.insert(tx, m.instance_id, `message.${status}`, at, {
       message_id: messageId,
       phone: m.recipient,
