@@ -10,13 +10,13 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const ALL = ['accept', 'dispatch', 'store', 'webhooks', 'media'];
-// src/store in two halves (the queue's statements, the rest), each with its own report: see stryker.config.mjs.
-const PARTS = ['store-queue', 'store-rest'];
+// src/store in parts, each with its own report (see stryker.config.mjs); `store` alone runs them all.
+const PARTS = ['store-queue', 'store-whatsapp', 'store-engines', 'store-hooks', 'store-files', 'store-drivers'];
 const args = process.argv.slice(2);
 const reportOnly = args.includes('--report');
 const folders = args.filter((a) => !a.startsWith('--'));
 for (const f of folders) if (!ALL.includes(f) && !PARTS.includes(f)) throw new Error(`unknown folder ${f}: one of ${[...ALL, ...PARTS].join(', ')}`);
-const chosen = folders.length > 0 ? folders : ALL;
+const chosen = (folders.length > 0 ? folders : ALL).flatMap((f) => (f === 'store' ? PARTS : [f]));
 
 if (!reportOnly) {
   // Some tests run the built CLI (dist/): build it from the unmutated source first.
@@ -29,18 +29,23 @@ if (!reportOnly) {
   }
 }
 
-/** Counts by Stryker's statuses; the score is killed + timeout over every valid mutant. */
-function summary(folder) {
-  const file = `reports/mutation/${folder}/mutation.json`;
-  if (!fs.existsSync(file)) return undefined;
-  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+/** Counts by Stryker's statuses over the reports of the given parts; the score is killed + timeout over every valid mutant. */
+function summary(folder, parts = [folder]) {
+  const files = parts.map((p) => `reports/mutation/${p}/mutation.json`);
+  if (!files.every((f) => fs.existsSync(f))) return undefined;
   const n = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, CompileError: 0, RuntimeError: 0 };
-  for (const { mutants } of Object.values(report.files)) for (const m of mutants) n[m.status] = (n[m.status] ?? 0) + 1;
+  for (const file of files) {
+    const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const { mutants } of Object.values(report.files)) for (const m of mutants) n[m.status] = (n[m.status] ?? 0) + 1;
+  }
   const valid = n.Killed + n.Timeout + n.Survived + n.NoCoverage;
-  return { folder, ...n, score: valid === 0 ? 100 : (100 * (n.Killed + n.Timeout)) / valid, at: fs.statSync(file).mtime.toISOString() };
+  const at = files.map((f) => fs.statSync(f).mtime.toISOString()).sort()[0];
+  return { folder, ...n, score: valid === 0 ? 100 : (100 * (n.Killed + n.Timeout)) / valid, at };
 }
 
-const rows = [...ALL, ...PARTS].map(summary).filter((r) => r !== undefined);
+// src/store: its own report from a whole-folder run, else the sum of its parts once every part has one.
+const store = summary('store') ?? summary('store', PARTS);
+const rows = [...ALL.filter((f) => f !== 'store').map((f) => summary(f)), store, ...PARTS.map((p) => summary(p))].filter((r) => r !== undefined);
 console.log('\n| folder | score | killed | timeout | survived | no coverage | ignored (static) | report date |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
