@@ -16,7 +16,6 @@ import { OutboxStatements } from '../../src/store/outbox.js';
 import { OutcomeStatements, type Outcome } from '../../src/store/outcomes.js';
 import { ReceiptStatements, type Receipt } from '../../src/store/receipts.js';
 import { WebhookOutboxStatements } from '../../src/store/webhook-outbox.js';
-import { NOT_STREAMED } from '../helpers/event-log.js';
 import { tempDir } from '../helpers/gateway.js';
 import { onPostgres, openTestStore } from '../helpers/test-db.js';
 
@@ -24,6 +23,8 @@ let dir: string;
 let store: Store;
 let outcomes: OutcomeStatements;
 let receipts: ReceiptStatements;
+let instanceId: string;
+let streamed = false;
 
 async function snapshot(id: string): Promise<{ status: string; timeline: string[]; queued: boolean; webhooks: string[] }> {
   const row = await store.db.selectFrom('messages').select('status').where('id', '=', id).executeTakeFirstOrThrow();
@@ -55,7 +56,8 @@ beforeEach(async () => {
   store = await openTestStore(dir);
   expect((await migrate(store)).ok).toBe(true);
   const admin = new AdminService(store.db, ['sandbox']);
-  const instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
+  instanceId = (await admin.createInstance((await admin.createUser('u')).user_id, 'i', 'sandbox')).instance_id;
+  streamed = false;
   await store.db
     .insertInto('webhook_endpoints')
     .values({
@@ -72,7 +74,7 @@ beforeEach(async () => {
     })
     .execute();
   let n = 0;
-  const webhooks = new WebhookOutboxStatements(() => String(++n), NOT_STREAMED);
+  const webhooks = new WebhookOutboxStatements(() => String(++n), { wants: (id) => streamed && id === instanceId });
   outcomes = new OutcomeStatements(store, webhooks);
   receipts = new ReceiptStatements(store, webhooks);
   await new AcceptStatements(store).insert([{ id: 'm1', instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1000, media: undefined }]);
@@ -126,5 +128,38 @@ describe('a status change and its webhook event commit together', () => {
     await breakWebhookOutbox();
     await expect(receipts.apply([{ messageId: 'm1', status: 'delivered', at: 1300 }])).rejects.toThrow(/webhook outbox unavailable/);
     expect(await snapshot('m1')).toEqual({ status: 'sending', timeline: ['sending'], queued: true, webhooks: [] });
+  });
+});
+
+describe('the event of a status change', () => {
+  const bodies = async (table: 'webhook_events' | 'event_log') =>
+    (await store.db.selectFrom(table).select('body').orderBy('id').execute()).map((r) => JSON.parse(r.body) as { type: string; data: unknown });
+
+  it('tells the message, and why it failed (the error is null until then)', async () => {
+    await outcomes.record([SENT]);
+    await receipts.apply([{ messageId: 'm1', status: 'failed', at: 1300, code: 'provider_failed', reason: 'WhatsApp refused it' }]);
+    expect((await bodies('webhook_events')).map((b) => [b.type, b.data])).toEqual([
+      ['message.sent', { message_id: 'm1', phone: '554499999999', type: 'text', status: 'sent', provider_message_id: 'P1', error: null }],
+      [
+        'message.failed',
+        {
+          message_id: 'm1',
+          phone: '554499999999',
+          type: 'text',
+          status: 'failed',
+          provider_message_id: 'P1',
+          error: { code: 'provider_failed', message: 'WhatsApp refused it' },
+        },
+      ],
+    ]);
+  });
+
+  it('goes to the event log only while the instance is streamed, with the body the webhook gets', async () => {
+    await outcomes.record([SENT]);
+    streamed = true;
+    await receipts.apply([{ messageId: 'm1', status: 'delivered', at: 1300 }]);
+    const hooked = await bodies('webhook_events');
+    expect(hooked.map((b) => b.type)).toEqual(['message.sent', 'message.delivered']);
+    expect(await bodies('event_log')).toEqual([hooked[1]]);
   });
 });
