@@ -11,7 +11,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * (CONNEXA_TEST_POSTGRES=1) and the browser project when Chromium is there,
  * and says so when either is not.
  */
-const DATABASE_TESTS = [
+export const DATABASE_TESTS = [
   'test/store/**/*.test.ts',
   'test/dispatch/**/*.test.ts',
   'test/webhooks/**/*.test.ts',

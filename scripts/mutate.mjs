@@ -11,7 +11,9 @@ import fs from 'node:fs';
 
 const ALL = ['accept', 'dispatch', 'store', 'webhooks', 'media'];
 // src/store in parts, each with its own report (see stryker.config.mjs); `store` alone runs them all.
-const PARTS = ['store-queue', 'store-whatsapp', 'store-engines', 'store-hooks', 'store-files', 'store-drivers'];
+const PARTS = ['store-queue', 'store-whatsapp', 'store-engines', 'store-hooks', 'store-files', 'store-drivers', 'store-postgres'];
+// Parts whose code runs only on PostgreSQL: their tests run on PostgreSQL (CONNEXA_TEST_POSTGRES_URL, else 127.0.0.1:5432).
+const ON_POSTGRES = ['store-postgres'];
 const args = process.argv.slice(2);
 const reportOnly = args.includes('--report');
 const folders = args.filter((a) => !a.startsWith('--'));
@@ -24,7 +26,8 @@ if (!reportOnly) {
   if (build.status !== 0) process.exit(build.status ?? 1);
   for (const folder of chosen) {
     console.log(`\n== mutating src/${folder}`);
-    const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, MUTATE_FOLDER: folder } });
+    const dialect = ON_POSTGRES.includes(folder) ? { CONNEXA_TEST_DIALECT: 'postgres' } : {};
+    const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, MUTATE_FOLDER: folder, ...dialect } });
     if (run.status !== 0) process.exit(run.status ?? 1);
   }
 }
