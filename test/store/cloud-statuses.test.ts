@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
 import type { Store } from '../../src/store/database.js';
 import { CloudStatements } from '../../src/store/cloud.js';
+import { AcceptStatements } from '../../src/store/messages.js';
 import { tempDir } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
 
@@ -59,5 +60,34 @@ describe('Cloud API statuses', () => {
       [0, 'wamid.audio'],
       [1, 'wamid.text'],
     ]);
+  });
+
+  it("the message shows its first part's wamid from the moment Graph answered it; a later part's never", async () => {
+    await new AcceptStatements(store).insert([{ id: 'm3', instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1, media: undefined }]);
+    const providerId = async () => (await store.db.selectFrom('messages').select('provider_id').where('id', '=', 'm3').executeTakeFirstOrThrow()).provider_id;
+    await rows.recordSend(instanceId, [{ messageId: 'm3', wamid: 'wamid.second', part: 1, waId: null }], 2);
+    expect(await providerId()).toBeNull();
+    await rows.recordSend(instanceId, [{ messageId: 'm3', wamid: 'wamid.first', part: 0, waId: null }], 3);
+    expect(await providerId()).toBe('wamid.first');
+  });
+
+  it("reads again the statuses kept for a message's first part", async () => {
+    await rows.recordSend(instanceId, [{ messageId: 'm4', wamid: 'wamid.C', part: 0, waId: null }], 1);
+    await rows.recordStatuses(instanceId, [status('wamid.C', 'delivered', 5)], 6);
+    expect(await rows.statusesOf(instanceId, 'wamid.C')).toEqual([
+      { wamid: 'wamid.C', status: 'delivered', at: 5, error_code: null, error_reason: null, message_id: 'm4' },
+    ]);
+    expect(await rows.statusesOf(instanceId, 'wamid.unknown')).toEqual([]);
+  });
+
+  it('forgets statuses and sends older than a time, and counts both', async () => {
+    await rows.recordSend(instanceId, [{ messageId: 'm5', wamid: 'wamid.old', part: 0, waId: null }], 100);
+    await rows.recordStatuses(instanceId, [status('wamid.old', 'sent', 101), status('wamid.stranger', 'sent', 101)], 101);
+    await rows.recordSend(instanceId, [{ messageId: 'm6', wamid: 'wamid.new', part: 0, waId: null }], 300);
+    await rows.recordStatuses(instanceId, [status('wamid.new', 'sent', 301)], 301);
+    expect(await rows.prune(200)).toBe(3);
+    expect([...(await rows.sentParts(instanceId, 'm5'))]).toEqual([]);
+    expect(await rows.statusesOf(instanceId, 'wamid.new')).toEqual([expect.objectContaining({ status: 'sent', message_id: 'm6' })]);
+    expect(await rows.prune(200)).toBe(0);
   });
 });
