@@ -7,7 +7,7 @@ const FOLDERS = ['accept', 'dispatch', 'store', 'webhooks', 'media'];
 const out = folder === undefined ? 'reports/mutation' : `reports/mutation/${folder}`;
 // src/store takes hours on two cores: it runs as parts, each with its own report and
 // incremental file, small enough to finish within a working session.
-const STORE_PARTS = {
+export const STORE_PARTS = {
   'store-queue': [
     'outbox',
     'outcomes',

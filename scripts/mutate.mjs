@@ -8,10 +8,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { STORE_PARTS } from '../stryker.config.mjs';
 
 const ALL = ['accept', 'dispatch', 'store', 'webhooks', 'media'];
 // src/store in parts, each with its own report (see stryker.config.mjs); `store` alone runs them all.
-const PARTS = ['store-queue', 'store-whatsapp', 'store-engines', 'store-hooks', 'store-files', 'store-drivers', 'store-postgres'];
+const PARTS = Object.keys(STORE_PARTS);
 // Parts whose code runs only on PostgreSQL: their tests run on PostgreSQL (CONNEXA_TEST_POSTGRES_URL, else 127.0.0.1:5432).
 const ON_POSTGRES = ['store-postgres'];
 const args = process.argv.slice(2);
@@ -32,18 +33,29 @@ if (!reportOnly) {
   }
 }
 
+/** Whether `source` (src/store/…) is one of the part's files: names, or `folder/*` for a folder's files. */
+function inPart(part, source) {
+  const name = source.replace(/^src\/store\//, '').replace(/\.ts$/, '');
+  return STORE_PARTS[part].some((f) => (f.endsWith('/*') ? name.startsWith(f.slice(0, -1)) && !name.slice(f.length - 1).includes('/') : name === f));
+}
+
 /** Counts by Stryker's statuses over the reports of the given parts; the score is killed + timeout over every valid mutant. */
 function summary(folder, parts = [folder]) {
-  const files = parts.map((p) => `reports/mutation/${p}/mutation.json`);
-  if (!files.every((f) => fs.existsSync(f))) return undefined;
+  if (!parts.every((p) => fs.existsSync(`reports/mutation/${p}/mutation.json`))) return undefined;
   const n = { Killed: 0, Timeout: 0, Survived: 0, NoCoverage: 0, Ignored: 0, CompileError: 0, RuntimeError: 0 };
-  for (const file of files) {
+  const dates = [];
+  for (const part of parts) {
+    const file = `reports/mutation/${part}/mutation.json`;
+    dates.push(fs.statSync(file).mtime.toISOString());
     const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-    for (const { mutants } of Object.values(report.files)) for (const m of mutants) n[m.status] = (n[m.status] ?? 0) + 1;
+    for (const [source, { mutants }] of Object.entries(report.files)) {
+      // A report written before a file moved to another part does not count it twice.
+      if (part in STORE_PARTS && !inPart(part, source)) continue;
+      for (const m of mutants) n[m.status] = (n[m.status] ?? 0) + 1;
+    }
   }
   const valid = n.Killed + n.Timeout + n.Survived + n.NoCoverage;
-  const at = files.map((f) => fs.statSync(f).mtime.toISOString()).sort()[0];
-  return { folder, ...n, score: valid === 0 ? 100 : (100 * (n.Killed + n.Timeout)) / valid, at };
+  return { folder, ...n, score: valid === 0 ? 100 : (100 * (n.Killed + n.Timeout)) / valid, at: dates.sort()[0] };
 }
 
 // src/store: its own report from a whole-folder run, else the sum of its parts once every part has one.
