@@ -87,6 +87,19 @@ describe('Baileys auth state in the database', () => {
     expect(await store.db.selectFrom('wa_creds').selectAll().where('instance_id', '=', a).execute()).toEqual([]);
   });
 
+  it("clear (Baileys' keys.clear) drops this session's keys, keeps its creds, and leaves other instances alone", async () => {
+    const auth = new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key));
+    const [sa, sb] = [await auth.load(a), await auth.load(b)];
+    for (const s of [sa, sb]) {
+      await s.saveCreds();
+      await s.state.keys.set({ 'pre-key': { '1': { private: randomBytes(32), public: randomBytes(32) } } });
+    }
+    await sa.state.keys.clear?.();
+    expect(await sa.state.keys.get('pre-key', ['1'])).toEqual({});
+    expect(Object.keys(await sb.state.keys.get('pre-key', ['1']))).toEqual(['1']);
+    expect((await store.db.selectFrom('wa_creds').select('instance_id').execute()).map((r) => r.instance_id).sort()).toEqual([a, b].sort());
+  });
+
   it('holds only ciphertext, and refuses to open with another key', async () => {
     const s = await new AuthStore(new WhatsAppAuthStatements(store), new Sealer(key)).load(a);
     await s.saveCreds();
