@@ -129,12 +129,14 @@ describe('media spool', () => {
   it('at start, files of messages no longer waiting or never stored are removed; waiting ones stay', async () => {
     const acceptor = new Acceptor(new AcceptStatements(store), spool, () => {}, 86_400_000);
     expect(await acceptor.accept(image('waiting', randomBytes(64)))).toBe('stored');
+    expect(await acceptor.accept(image('in-hand', randomBytes(64)))).toBe('stored');
     expect(await acceptor.accept(image('done', randomBytes(64)))).toBe('stored');
+    await store.writeTx(false, (tx) => tx.run(`UPDATE messages SET status = 'sending' WHERE id = 'in-hand'`));
     await store.writeTx(false, (tx) => tx.run(`UPDATE messages SET status = 'sent' WHERE id = 'done'`));
     // A crash between a file and its commit leaves a file without a row.
     await spool.put('ghost', randomBytes(64));
     expect(await spool.sweep()).toBe(2);
-    expect([spooled('waiting'), spooled('done'), spooled('ghost')]).toEqual([true, false, false]);
+    expect([spooled('waiting'), spooled('in-hand'), spooled('done'), spooled('ghost')]).toEqual([true, true, false, false]);
   });
 
   it('a file an older version kept in the database (a row, or parts) is still read', async () => {
