@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/database.js';
+import { FileSpool } from '../../src/store/spool-files.js';
 
 const mode = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
 let root: string;
@@ -27,6 +28,17 @@ describe('database file modes', () => {
     fs.chmodSync(file, 0o644);
     const store = openStore({ dialect: 'sqlite', file });
     expect(mode(file)).toBe('600');
+    await store.close();
+  });
+
+  it('keeps media files in a folder of their own, 0700, narrowed when an older version left it open', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
+    const file = path.join(root, 'connexa.db');
+    const store = openStore({ dialect: 'sqlite', file });
+    const fresh = FileSpool.open(store, { dialect: 'sqlite', file });
+    expect([fresh.dir, mode(fresh.dir)]).toEqual([`${file}-media`, '700']);
+    fs.chmodSync(fresh.dir, 0o755);
+    expect(mode(FileSpool.open(store, { dialect: 'sqlite', file }).dir)).toBe('700');
     await store.close();
   });
 });
