@@ -65,7 +65,8 @@ describe('Cloud API statuses', () => {
   it("the message shows its first part's wamid from the moment Graph answered it; a later part's never", async () => {
     await new AcceptStatements(store).insert([{ id: 'm3', instanceId, type: 'text', recipient: '554499999999', text: 'hi', acceptedAt: 1, media: undefined }]);
     const providerId = async () => (await store.db.selectFrom('messages').select('provider_id').where('id', '=', 'm3').executeTakeFirstOrThrow()).provider_id;
-    await rows.recordSend(instanceId, [{ messageId: 'm3', wamid: 'wamid.second', part: 1, waId: null }], 2);
+    await rows.recordStatuses(instanceId, [status('wamid.second', 'read', 2)], 2);
+    expect(await rows.recordSend(instanceId, [{ messageId: 'm3', wamid: 'wamid.second', part: 1, waId: null }], 2)).toEqual([]);
     expect(await providerId()).toBeNull();
     await rows.recordSend(instanceId, [{ messageId: 'm3', wamid: 'wamid.first', part: 0, waId: null }], 3);
     expect(await providerId()).toBe('wamid.first');
