@@ -41,4 +41,19 @@ describe('database file modes', () => {
     expect(mode(FileSpool.open(store, { dialect: 'sqlite', file }).dir)).toBe('700');
     await store.close();
   });
+
+  it("closing keeps a database file's media folder and files; an in-memory database's folder goes with it", async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
+    const file = path.join(root, 'connexa.db');
+    const store = openStore({ dialect: 'sqlite', file });
+    const kept = FileSpool.open(store, { dialect: 'sqlite', file });
+    await kept.put('m1', Buffer.from('bytes'));
+    await kept.close();
+    expect(fs.readFileSync(path.join(kept.dir, 'm1'), 'utf8')).toBe('bytes');
+    const temporary = FileSpool.open(store, { dialect: 'sqlite', file: ':memory:' });
+    await temporary.put('m2', Buffer.from('bytes'));
+    await temporary.close();
+    expect(fs.existsSync(temporary.dir)).toBe(false);
+    await store.close();
+  });
 });
