@@ -86,6 +86,14 @@ describe('the operator views of deliveries', () => {
     }
   });
 
+  it('the due head of each endpoint, oldest due first, skipping endpoints being delivered to', async () => {
+    const heads = async (busy: string[]) => (await deliveries.dueHeads(10_000, busy, 10)).map((e) => e.instance_id);
+    expect((await heads([])).sort()).toEqual([instanceId, otherId].sort());
+    expect(await heads([otherId])).toEqual([instanceId]);
+    expect(await heads([instanceId, otherId])).toEqual([]);
+    expect(await deliveries.dueHeads(2_999, [], 10)).toEqual([]);
+  });
+
   it('pages newest first, before a given id', async () => {
     const all = await deliveries.list(instanceId, undefined, 100);
     expect(all.map((r) => r.created_at)).toEqual([3_000, 2_000, 1_000]);
