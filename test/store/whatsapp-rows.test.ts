@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminService } from '../../src/admin/service.js';
+import type { InboundMessage } from '../../src/domain/inbound.js';
 import type { Store } from '../../src/store/database.js';
 import { WhatsAppStatements } from '../../src/store/whatsapp.js';
 import { tempDir } from '../helpers/gateway.js';
@@ -44,6 +45,31 @@ describe('a sent message kept for retry requests', () => {
     expect(await asked('123456789@lid')).toBe('010203');
     expect(await asked('554488887777@s.whatsapp.net')).toBeUndefined();
     expect(await wa.sentMessage(id, 'unknown', '554499990000@s.whatsapp.net')).toBeUndefined();
+  });
+});
+
+describe('received messages', () => {
+  it('page newest first, by the cursor of the last row; a repeat of a WhatsApp id is kept once', async () => {
+    const id = await instance('baileys', 'i');
+    const received = (n: number): InboundMessage => ({
+      providerId: `IN${n}`,
+      fromJid: '554499990000@s.whatsapp.net',
+      phone: '554499990000',
+      senderJid: '554499990000@s.whatsapp.net',
+      group: undefined,
+      pushName: 'Ana',
+      type: 'text',
+      text: `hello ${n}`,
+      mediaMime: undefined,
+      mediaSize: undefined,
+      mediaFilename: undefined,
+      sentAt: n,
+      raw: undefined,
+    });
+    await wa.saveInbound(id, [received(1), received(2), received(3), received(2)], 10);
+    const first = await wa.listInbound(id, undefined, 2);
+    expect(first.map((r) => r.text)).toEqual(['hello 3', 'hello 2']);
+    expect((await wa.listInbound(id, first[1]?.id, 2)).map((r) => r.text)).toEqual(['hello 1']);
   });
 });
 
