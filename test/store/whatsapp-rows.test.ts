@@ -34,7 +34,7 @@ afterEach(async () => {
 const instance = async (engine: 'baileys' | 'sandbox', name: string) => (await admin.createInstance(userId, name, engine)).instance_id;
 
 describe('a sent message kept for retry requests', () => {
-  it('is given to its own chat (any device of the number, or a @lid chat), never to another number', async () => {
+  it('is given to its own chat (each device of the number, or a @lid chat), never to another number', async () => {
     const id = await instance('baileys', 'i');
     const proto = Uint8Array.from([1, 2, 3]);
     await wa.rememberSent(id, '3EB0AA', '554499990000@s.whatsapp.net', proto, 1_000);
