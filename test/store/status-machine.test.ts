@@ -91,6 +91,18 @@ describe('status machine in SQL', () => {
     expect(await status('m2')).toMatchObject({ status: 'delivered', sent_at: 1150, provider_id: 'P2', events: ['sending', 'sent', 'delivered'] });
   });
 
+  it('a failure receipt without a code or reason fails the message as provider_failed, with a reason a person can read', async () => {
+    await outcomes.begin([{ messageId: 'm2', attempt: 1, at: 1100 }]);
+    await outcomes.record([{ kind: 'sent', messageId: 'm2', providerId: 'P2', at: 1200 }]);
+    await receipts.apply([{ messageId: 'm2', status: 'failed', at: 1300 }]);
+    const row = await store.db.selectFrom('messages').select(['status', 'error_code', 'error_message']).where('id', '=', 'm2').executeTakeFirstOrThrow();
+    expect(row).toEqual({
+      status: 'failed',
+      error_code: 'provider_failed',
+      error_message: 'The provider reported that the message could not be delivered',
+    });
+  });
+
   it('a provider failure after sent fails the message; failed is final', async () => {
     await outcomes.begin([{ messageId: 'm2', attempt: 1, at: 1100 }]);
     await outcomes.record([{ kind: 'sent', messageId: 'm2', providerId: 'P2', at: 1200 }]);
