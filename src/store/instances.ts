@@ -27,9 +27,8 @@ export async function getInstance(db: Db, id: string): Promise<InstanceRow | und
 }
 
 /** Deletes an instance; its session keys, creds and inbound messages go with it (foreign keys). */
-export async function deleteInstance(db: Db, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('instances').where('id', '=', id).executeTakeFirst();
-  return Number(result.numDeletedRows) === 1;
+export async function deleteInstance(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('instances').where('id', '=', id).execute();
 }
 
 export async function countInstances(db: Db): Promise<number> {
