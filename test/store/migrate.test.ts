@@ -1,14 +1,16 @@
 /**
  * The migration runner: a fresh database gets every migration, in order, and
- * says which; a second run applies none; a migration the database refuses
- * ends the run with the database's reason, not a crash.
+ * says which; a second run applies none; a database an earlier version
+ * migrated gets only the newer ones and keeps its rows; a migration the
+ * database refuses ends the run with the database's reason, not a crash.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Store } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrate.js';
+import { PostgresSchemaPlugin } from '../../src/store/postgres/schema-plugin.js';
 import { tempDir } from '../helpers/gateway.js';
 import { openTestStore } from '../helpers/test-db.js';
 
@@ -23,8 +25,9 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+const MIGRATIONS = path.join(import.meta.dirname, '../../src/store/migrations');
 const ALL = fs
-  .readdirSync(path.join(import.meta.dirname, '../../src/store/migrations'))
+  .readdirSync(MIGRATIONS)
   .filter((f) => /^\d{3}_.*\.ts$/.test(f))
   .map((f) => f.slice(0, -3))
   .sort();
@@ -33,6 +36,25 @@ it('applies every migration once, in order, and says which', async () => {
   expect(ALL.length).toBeGreaterThanOrEqual(16);
   expect(await migrate(store)).toEqual({ ok: true, applied: ALL });
   expect(await migrate(store)).toEqual({ ok: true, applied: [] });
+});
+
+it('upgrades a database an earlier version migrated: only the newer migrations run, its rows stay', async () => {
+  // What an earlier Connexa left: the first ten migrations, recorded in the bookkeeping
+  // tables every version uses (their names are part of the database's format).
+  const earlier: Record<string, Migration> = {};
+  for (const name of ALL.slice(0, 10)) earlier[name] = (await import(/* @vite-ignore */ path.join(MIGRATIONS, `${name}.ts`))) as Migration;
+  const older = new Migrator({
+    db: store.dialect === 'postgres' ? store.db.withPlugin(new PostgresSchemaPlugin()) : store.db,
+    provider: { getMigrations: async () => earlier },
+    migrationTableName: 'schema_migrations',
+    migrationLockTableName: 'schema_migrations_lock',
+  });
+  expect((await older.migrateToLatest()).error).toBeUndefined();
+  await sql`INSERT INTO users (id, name, created_at) VALUES ('u1', 'kept', 1000)`.execute(store.db);
+
+  expect(await migrate(store)).toEqual({ ok: true, applied: ALL.slice(10) });
+  expect((await sql<{ name: string }>`SELECT name FROM users`.execute(store.db)).rows).toEqual([{ name: 'kept' }]);
+  expect((await sql<{ name: string }>`SELECT name FROM schema_migrations ORDER BY name`.execute(store.db)).rows.map((r) => r.name)).toEqual(ALL);
 });
 
 it("a migration the database refuses ends the run with the database's reason", async () => {
