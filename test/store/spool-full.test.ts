@@ -28,17 +28,10 @@ afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-}
-
 describe('the media spool on a full disk', () => {
   it('answers 507 storage_full with a Retry-After, and the next file is written once there is room', async () => {
     fs.symlinkSync('/dev/full', path.join(spool.dir, 'm1'));
-    const err = await rejection(spool.put('m1', Buffer.from('image bytes')));
+    const err = await spool.put('m1', Buffer.from('image bytes')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status: 507, code: 'storage_full', headers: { 'Retry-After': '60' } });
     expect((err as ApiError).message).toMatch(/no disk space left/);
@@ -49,7 +42,7 @@ describe('the media spool on a full disk', () => {
 
   it('passes any other write error on as it is', async () => {
     fs.mkdirSync(path.join(spool.dir, 'm1'));
-    const err = await rejection(spool.put('m1', Buffer.from('image bytes')));
+    const err = await spool.put('m1', Buffer.from('image bytes')).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ code: 'EISDIR' });
   });
