@@ -25,6 +25,8 @@ export function postgresSignals(url: string, notify: (channel: string) => Promis
     if (closed || retry !== undefined) return;
     retry = setTimeout(() => {
       retry = undefined;
+      // A listen() meanwhile may have connected already: a second connection would leak and double every wake-up.
+      if (client !== undefined) return;
       connect().catch(() => reconnect());
     }, RECONNECT_MS);
   };
