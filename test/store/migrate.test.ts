@@ -39,11 +39,10 @@ it('applies every migration once, in order, and says which', async () => {
   expect(await migrate(store)).toEqual({ ok: true, applied: [] });
 });
 
-it('upgrades a database an earlier version migrated: only the newer migrations run, its rows stay', async () => {
-  // What an earlier Connexa left: the first ten migrations, recorded in the bookkeeping
-  // tables every version uses (their names are part of the database's format).
+/** What an earlier Connexa left: its first `count` migrations, recorded in the bookkeeping tables every version uses (their names are part of the database's format). */
+async function migrateAsEarlierVersion(count: number): Promise<void> {
   const earlier: Record<string, Migration> = {};
-  for (const name of ALL.slice(0, 10)) earlier[name] = (await import(/* @vite-ignore */ path.join(MIGRATIONS, `${name}.ts`))) as Migration;
+  for (const name of ALL.slice(0, count)) earlier[name] = (await import(/* @vite-ignore */ path.join(MIGRATIONS, `${name}.ts`))) as Migration;
   const older = new Migrator({
     db: store.dialect === 'postgres' ? store.db.withPlugin(new PostgresSchemaPlugin()) : store.db,
     provider: { getMigrations: async () => earlier },
@@ -51,11 +50,24 @@ it('upgrades a database an earlier version migrated: only the newer migrations r
     migrationLockTableName: 'schema_migrations_lock',
   });
   expect((await older.migrateToLatest()).error).toBeUndefined();
+}
+
+it('upgrades a database an earlier version migrated: only the newer migrations run, its rows stay', async () => {
+  await migrateAsEarlierVersion(10);
   await sql`INSERT INTO users (id, name, created_at) VALUES ('u1', 'kept', 1000)`.execute(store.db);
 
   expect(await migrate(store)).toEqual({ ok: true, applied: ALL.slice(10) });
   expect((await sql<{ name: string }>`SELECT name FROM users`.execute(store.db)).rows).toEqual([{ name: 'kept' }]);
   expect((await sql<{ name: string }>`SELECT name FROM schema_migrations ORDER BY name`.execute(store.db)).rows.map((r) => r.name)).toEqual(ALL);
+});
+
+it('an instance made before instances had a state reads disconnected after the upgrade', async () => {
+  await migrateAsEarlierVersion(2);
+  await sql`INSERT INTO users (id, name, created_at) VALUES ('u1', 'kept', 1000)`.execute(store.db);
+  await sql`INSERT INTO instances (id, user_id, name, engine, token_hash, created_at) VALUES ('i1', 'u1', 'old', 'sandbox', 'h1', 1000)`.execute(store.db);
+
+  expect(await migrate(store)).toEqual({ ok: true, applied: ALL.slice(2) });
+  expect((await sql<{ state: string }>`SELECT state FROM instances WHERE id = 'i1'`.execute(store.db)).rows).toEqual([{ state: 'disconnected' }]);
 });
 
 it("a migration the database refuses ends the run with the database's reason", async () => {
