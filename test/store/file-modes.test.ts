@@ -21,14 +21,26 @@ describe('database file modes', () => {
     await store.close();
   });
 
-  it('narrows a database file an older version left readable by others', async () => {
+  it('narrows a database file, its WAL and shared memory an older version left readable by others', async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
     const file = path.join(root, 'connexa.db');
-    fs.writeFileSync(file, '', { mode: 0o644 });
-    fs.chmodSync(file, 0o644);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+      fs.writeFileSync(f, '', { mode: 0o644 });
+      fs.chmodSync(f, 0o644);
+    }
     const store = openStore({ dialect: 'sqlite', file });
-    expect(mode(file)).toBe('600');
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) expect([f, mode(f)]).toEqual([f, '600']);
     await store.close();
+  });
+
+  it('closing closes the database: its WAL is folded back and removed', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'connexa-modes-'));
+    const file = path.join(root, 'connexa.db');
+    const store = openStore({ dialect: 'sqlite', file });
+    await store.writeTx(true, (tx) => tx.run('CREATE TABLE t (x)'));
+    expect(fs.existsSync(`${file}-wal`)).toBe(true);
+    await store.close();
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('keeps media files in a folder of their own, 0700, narrowed when an older version left it open', async () => {

@@ -63,3 +63,9 @@ it('transactions from concurrent callers run one after the other, each whole', a
   expect(log).toEqual(['a begin', 'a end', 'b begin', 'b end']);
   expect(await values()).toEqual([1, 2]);
 });
+
+it('a single statement, in a transaction of its own or not, runs and says how many rows it changed', async () => {
+  expect(await store.writeOne('INSERT INTO t (v) VALUES (?), (?)', [1, 2])).toBe(2);
+  expect(await store.sql.run('UPDATE t SET v = v + 10')).toBe(2);
+  expect(await values()).toEqual([11, 12]);
+});

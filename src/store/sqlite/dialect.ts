@@ -53,7 +53,6 @@ export class SqliteConnection implements DatabaseConnection {
 
 class SingleConnectionDriver implements Driver {
   constructor(
-    private readonly sqlite: SQLite.Database,
     private readonly connection: SqliteConnection,
     /** Undefined: the caller already holds the connection (the Kysely of a running transaction). */
     private readonly lock: FifoLock | undefined,
@@ -82,9 +81,8 @@ class SingleConnectionDriver implements Driver {
     this.lock?.release();
   }
 
-  async destroy(): Promise<void> {
-    if (this.lock !== undefined) this.sqlite.close();
-  }
+  // The store closes the database itself (sqlite/open.ts): Kysely destroys only a driver it has used.
+  async destroy(): Promise<void> {}
 }
 
 /**
@@ -92,10 +90,10 @@ class SingleConnectionDriver implements Driver {
  * (or Kysely transaction) takes it; without, the instance is for code that
  * holds it already (a write transaction's `tx.db`).
  */
-export function sqliteDialect(sqlite: SQLite.Database, connection: SqliteConnection, lock: FifoLock | undefined): Dialect {
+export function sqliteDialect(connection: SqliteConnection, lock: FifoLock | undefined): Dialect {
   return {
     createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new SingleConnectionDriver(sqlite, connection, lock),
+    createDriver: () => new SingleConnectionDriver(connection, lock),
     createIntrospector: (db: Kysely<unknown>) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
   };

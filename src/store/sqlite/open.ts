@@ -68,9 +68,9 @@ export function openSqliteStore(config: SqliteConfig): Store {
   if (checkpointer !== undefined) sqlite.pragma('wal_autocheckpoint = 1000');
   const connection = new SqliteConnection(sqlite);
   const lock = new FifoLock();
-  const db = new Kysely<Database>({ dialect: sqliteDialect(sqlite, connection, lock) });
+  const db = new Kysely<Database>({ dialect: sqliteDialect(connection, lock) });
   /** Queries of the write transaction that holds the lock. */
-  const held = new Kysely<Database>({ dialect: sqliteDialect(sqlite, connection, undefined) });
+  const held = new Kysely<Database>({ dialect: sqliteDialect(connection, undefined) });
   const statements = statementsOn(connection);
   let closed = false;
 
@@ -118,6 +118,7 @@ export function openSqliteStore(config: SqliteConfig): Store {
       await checkpointer?.stop();
       await held.destroy();
       await db.destroy();
+      sqlite.close();
     },
   };
 }
