@@ -69,3 +69,13 @@ it('a single statement, in a transaction of its own or not, runs and says how ma
   expect(await store.sql.run('UPDATE t SET v = v + 10')).toBe(2);
   expect(await values()).toEqual([11, 12]);
 });
+
+it('a statement that makes SQLite end the transaction itself fails with its own error; the next transaction runs', async () => {
+  await sql`CREATE UNIQUE INDEX t_v ON t (v)`.execute(store.db);
+  await store.writeOne('INSERT INTO t (v) VALUES (1)');
+  // OR ROLLBACK: on the conflict SQLite rolls the whole transaction back before the error reaches the body.
+  const err: unknown = await store.writeTx(true, (tx) => tx.run('INSERT OR ROLLBACK INTO t (v) VALUES (1)')).catch((e: unknown) => e);
+  expect(String(err)).toMatch(/UNIQUE constraint failed/);
+  expect(await store.writeOne('INSERT INTO t (v) VALUES (2)')).toBe(1);
+  expect(await values()).toEqual([1, 2]);
+});
