@@ -50,11 +50,12 @@ async function listeningConnections(): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
-/** Ends the listening connection from the server's side and waits, up to 10 s, until it is gone. */
+/** Ends the (one) listening connection from the server's side and waits, up to 10 s, until it is gone. */
 async function cutListener(): Promise<void> {
-  await signalling.sql.run(
-    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'connexa-signals' AND datname = current_database()`,
+  const cut = await signalling.sql.all<{ ok: boolean }>(
+    `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'connexa-signals' AND datname = current_database()`,
   );
+  expect(cut).toEqual([{ ok: true }]);
   const until = Date.now() + 10_000;
   while ((await listeningConnections()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   expect(await listeningConnections()).toBe(0);
@@ -88,10 +89,7 @@ describe.runIf(onPostgres)('signals between nodes on PostgreSQL', () => {
     await signalsOf(listening).listen('work', () => work++);
     let seen = await above(() => work, 0);
 
-    const cut = await signalling.sql.all<{ ok: boolean }>(
-      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = 'connexa-signals' AND datname = current_database()`,
-    );
-    expect(cut).toEqual([{ ok: true }]);
+    await cutListener();
     // The look after listening again.
     seen = await above(() => work, seen);
 
